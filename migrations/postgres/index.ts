@@ -1,0 +1,12 @@
+/** Postgres migrations in the order they run. Listed explicitly: a glob misses `.ts` files under vitest. */
+import { TaskRecords1763800000000 } from "./1763800000000-task-records";
+import { FlowsJobs1763800100000 } from "./1763800100000-flows-jobs";
+import { TaskRetention1763800300000 } from "./1763800300000-task-retention";
+import { Queue1763800200000 } from "./1763800200000-queue";
+
+export const postgresMigrations = [
+  TaskRecords1763800000000,
+  FlowsJobs1763800100000,
+  Queue1763800200000,
+  TaskRetention1763800300000,
+];

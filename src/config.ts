@@ -1,0 +1,129 @@
+/**
+ * Configuration, read once from the environment. Every knob has a default that works on a laptop; the README's
+ * "Configuration" table lists them and must stay in step with this file.
+ */
+export interface Limits {
+  /** Page size when `first` is not given. */
+  readonly defaultPageSize: number;
+  /** Largest `first` a list accepts. */
+  readonly maxPageSize: number;
+  /** Largest number of records one bulk mutation may take or touch. */
+  readonly maxBatchSize: number;
+  /** Filter nesting depth and number of conditions. */
+  readonly filterMaxDepth: number;
+  readonly filterMaxNodes: number;
+  /** Request body size in bytes. */
+  readonly maxBodyBytes: number;
+  /** Lexical tokens a GraphQL document may have (the parser stops beyond; variables do not count). */
+  readonly maxQueryTokens: number;
+  /** Deepest field nesting an operation may select (fragments expanded). */
+  readonly maxQueryDepth: number;
+  /** Largest estimated cost of one operation (see docs/security.md, "Query cost"). */
+  readonly maxQueryCost: number;
+  /** Longest a single SQL statement may run on Postgres (`statement_timeout`), in milliseconds; 0: no limit. */
+  readonly statementTimeoutMs: number;
+  /** Task-record retention (IPython's DictDB culling, ipython-hub.md §12); off while both limits are null. */
+  readonly retention: RetentionLimits;
+}
+
+export interface RetentionLimits {
+  /** Most task records kept; null: no count limit. */
+  readonly recordLimit: number | null;
+  /** Most decoded buffer bytes (buffers + result_buffers) kept; null: no size limit. */
+  readonly sizeLimit: number | null;
+  /** Share of a limit freed by one cull, in (0, 1). */
+  readonly cullFraction: number;
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly logLevel: LogLevel;
+  readonly limits: Limits;
+  readonly auth: AuthConfig;
+}
+
+/** Bearer-token authentication (docs/security.md). No tokens: authentication is off and the server stays on loopback. */
+export interface AuthConfig {
+  /** Inline tokens, `role:token,…` (HUBQL_TOKENS); hashed at load and never kept in clear. */
+  readonly tokens: string | null;
+  /** A file of `role:sha256hex[:name]` lines or a JSON array (HUBQL_TOKENS_FILE). */
+  readonly tokensFile: string | null;
+  /** Explicit opt-in to listen beyond loopback with no tokens (HUBQL_ALLOW_UNAUTHENTICATED_NETWORK=1). */
+  readonly allowUnauthenticatedNetwork: boolean;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+export const DEFAULT_DATABASE_URL = "sqlite:./data/hubql.db";
+
+export const DEFAULT_LIMITS: Limits = {
+  defaultPageSize: 100,
+  maxPageSize: 1000,
+  maxBatchSize: 10_000,
+  filterMaxDepth: 12,
+  filterMaxNodes: 500,
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxQueryTokens: 50_000,
+  maxQueryDepth: 15,
+  maxQueryCost: 100_000,
+  statementTimeoutMs: 30_000,
+  retention: { recordLimit: null, sizeLimit: null, cullFraction: 0.1 },
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    host: env["HOST"] || "127.0.0.1",
+    port: integer(env, "PORT", 4000, 0),
+    databaseUrl: env["DATABASE_URL"] || DEFAULT_DATABASE_URL,
+    logLevel: logLevel(env["LOG_LEVEL"]),
+    limits: {
+      defaultPageSize: integer(env, "HUBQL_DEFAULT_PAGE_SIZE", DEFAULT_LIMITS.defaultPageSize, 1),
+      maxPageSize: integer(env, "HUBQL_MAX_PAGE_SIZE", DEFAULT_LIMITS.maxPageSize, 1),
+      maxBatchSize: integer(env, "HUBQL_MAX_BATCH_SIZE", DEFAULT_LIMITS.maxBatchSize, 1),
+      filterMaxDepth: integer(env, "HUBQL_FILTER_MAX_DEPTH", DEFAULT_LIMITS.filterMaxDepth, 1),
+      filterMaxNodes: integer(env, "HUBQL_FILTER_MAX_NODES", DEFAULT_LIMITS.filterMaxNodes, 1),
+      maxBodyBytes: integer(env, "HUBQL_MAX_BODY_BYTES", DEFAULT_LIMITS.maxBodyBytes, 1024),
+      maxQueryTokens: integer(env, "HUBQL_MAX_QUERY_TOKENS", DEFAULT_LIMITS.maxQueryTokens, 100),
+      maxQueryDepth: integer(env, "HUBQL_MAX_QUERY_DEPTH", DEFAULT_LIMITS.maxQueryDepth, 1),
+      maxQueryCost: integer(env, "HUBQL_MAX_QUERY_COST", DEFAULT_LIMITS.maxQueryCost, 1),
+      statementTimeoutMs: integer(env, "HUBQL_STATEMENT_TIMEOUT_MS", DEFAULT_LIMITS.statementTimeoutMs, 0),
+      retention: {
+        recordLimit: env["HUBQL_RETENTION_RECORD_LIMIT"] ? integer(env, "HUBQL_RETENTION_RECORD_LIMIT", 0, 1) : null,
+        sizeLimit: env["HUBQL_RETENTION_SIZE_LIMIT"] ? integer(env, "HUBQL_RETENTION_SIZE_LIMIT", 0, 1) : null,
+        cullFraction: fraction(env, "HUBQL_RETENTION_CULL_FRACTION", DEFAULT_LIMITS.retention.cullFraction),
+      },
+    },
+    auth: {
+      tokens: env["HUBQL_TOKENS"] || null,
+      tokensFile: env["HUBQL_TOKENS_FILE"] || null,
+      allowUnauthenticatedNetwork: env["HUBQL_ALLOW_UNAUTHENTICATED_NETWORK"] === "1",
+    },
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name} must be an integer ≥ ${min}, got '${raw}'`);
+  }
+  return value;
+}
+
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!(value > 0 && value < 1)) throw new Error(`${name} must be a number between 0 and 1 (exclusive), got '${raw}'`);
+  return value;
+}
+
+function logLevel(raw: string | undefined): LogLevel {
+  const levels: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
+  if (!raw) return "info";
+  if ((levels as readonly string[]).includes(raw)) return raw as LogLevel;
+  throw new Error(`LOG_LEVEL must be one of ${levels.join(", ")}, got '${raw}'`);
+}

@@ -1,0 +1,167 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+
+import { DataSource, type EntityManager, type QueryRunner } from "typeorm";
+
+import { postgresMigrations } from "../../migrations/postgres";
+import { sqliteMigrations } from "../../migrations/sqlite";
+import { SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../filter/regex";
+import type { Dialect } from "../filter/types";
+import type { StoreLocation } from "./database-url";
+import { entitySchemas } from "./entities";
+
+export interface QueryResult<T> {
+  readonly rows: T[];
+  /** Rows changed by INSERT/UPDATE/DELETE (for statements with RETURNING: the rows returned). */
+  readonly affected: number;
+}
+
+/**
+ * What services talk to: SQL with TypeORM-style named parameters (`:name`, `:...list`), in or out of a
+ * transaction. Services never see the DataSource, so a transaction is just another Executor.
+ */
+export interface Executor {
+  readonly dialect: Dialect;
+  query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  run<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<QueryResult<T>>;
+}
+
+/** Observes every statement (the statement-count tests and the /metrics timings use it). */
+export type StatementListener = (sql: string, milliseconds: number) => void;
+
+export interface DatabaseOptions {
+  /** Seconds a SQLite writer waits for the lock before failing (WAL allows one writer at a time). */
+  readonly busyTimeoutMs?: number;
+  readonly poolSize?: number;
+  /** Postgres `statement_timeout` per connection in ms (0: none); SQLite has no equivalent (docs/security.md). */
+  readonly statementTimeoutMs?: number;
+}
+
+export class Database implements Executor {
+  private readonly listeners = new Set<StatementListener>();
+  /**
+   * SQLite has ONE connection: while a transaction is open on it, another request's statement would run inside
+   * that transaction (and a second BEGIN fails with "cannot start a transaction within a transaction"). So on
+   * SQLite, transactions and standalone statements take turns; code already inside the transaction (same async
+   * context) goes straight through. better-sqlite3 is synchronous, so no parallelism is lost. (docs/security.md)
+   */
+  private sqliteTurn: Promise<unknown> = Promise.resolve();
+  private readonly insideSqliteTransaction = new AsyncLocalStorage<true>();
+
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly dialect: Dialect,
+  ) {}
+
+  /** Opens the store, creating the SQLite file's folder if needed, and runs pending migrations. */
+  static async open(
+    location: Exclude<StoreLocation, { kind: "none" }>,
+    options: DatabaseOptions = {},
+  ): Promise<Database> {
+    const dialect: Dialect = location.kind;
+    const dataSource =
+      location.kind === "postgres"
+        ? new DataSource({
+            type: "postgres",
+            url: location.url,
+            entities: entitySchemas("postgres"),
+            migrations: postgresMigrations,
+            installExtensions: false,
+            poolSize: options.poolSize ?? 10,
+            extra: options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {},
+            logging: false,
+          })
+        : new DataSource({
+            type: "better-sqlite3",
+            database: sqlitePath(location.path),
+            entities: entitySchemas("sqlite"),
+            migrations: sqliteMigrations,
+            // WAL: readers never block the writer; busy timeout: writers queue instead of failing at once.
+            enableWAL: location.path !== ":memory:",
+            timeout: options.busyTimeoutMs ?? 5000,
+            prepareDatabase: (db: { function: (...args: unknown[]) => unknown; pragma: (s: string) => unknown }) => {
+              db.function(SQLITE_REGEXP_FUNCTION, { deterministic: true }, sqliteRegexpImplementation);
+              db.pragma("foreign_keys = ON");
+              db.pragma("synchronous = NORMAL");
+            },
+            logging: false,
+          });
+    await dataSource.initialize();
+    const database = new Database(dataSource, dialect);
+    await dataSource.runMigrations({ transaction: "each" });
+    return database;
+  }
+
+  onStatement(listener: StatementListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
+    return (await this.run<T>(sql, params)).rows;
+  }
+
+  async run<T = Record<string, unknown>>(sql: string, params: Record<string, unknown> = {}): Promise<QueryResult<T>> {
+    return this.exclusive(() => this.execute<T>(this.dataSource.manager, sql, params));
+  }
+
+  /**
+   * Runs `work` in one transaction. On Postgres the isolation is READ COMMITTED (the default): atomic operations
+   * are written as single conditional statements (`UPDATE … WHERE state = … RETURNING`, `FOR UPDATE SKIP LOCKED`),
+   * which are correct under it with several gateway processes.
+   */
+  async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.exclusive(() => this.insideSqliteTransaction.run(true, () => this.openTransaction(work)));
+  }
+
+  private openTransaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      const tx: Executor = {
+        dialect: this.dialect,
+        query: async <R>(sql: string, params: Record<string, unknown> = {}) =>
+          (await this.execute<R>(manager, sql, params)).rows,
+        run: <R>(sql: string, params: Record<string, unknown> = {}) => this.execute<R>(manager, sql, params),
+      };
+      return work(tx);
+    });
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.dialect !== "sqlite" || this.insideSqliteTransaction.getStore()) return work();
+    const turn = this.sqliteTurn.then(work, work);
+    this.sqliteTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private async execute<T>(
+    manager: EntityManager,
+    sql: string,
+    params: Record<string, unknown>,
+  ): Promise<QueryResult<T>> {
+    const [text, values] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
+    const started = performance.now();
+    const runner: QueryRunner | undefined = manager.queryRunner;
+    const ownRunner = runner ?? this.dataSource.createQueryRunner();
+    try {
+      const result = await ownRunner.query(text, values, true);
+      const rows = (result.records ?? []) as T[];
+      return { rows, affected: result.affected ?? rows.length };
+    } finally {
+      if (!runner) await ownRunner.release();
+      const elapsed = performance.now() - started;
+      for (const listener of this.listeners) listener(text, elapsed);
+    }
+  }
+}
+
+function sqlitePath(path: string): string {
+  if (path === ":memory:") return path;
+  const absolute = resolve(path);
+  mkdirSync(dirname(absolute), { recursive: true });
+  return absolute;
+}

@@ -1,0 +1,44 @@
+import { EntitySchema } from "typeorm";
+
+import type { Dialect } from "../../filter/types";
+import { columnTypes } from "../column-types";
+
+/**
+ * A jobflow-remote FlowDoc (jobflow-remote.md §3.2). `jobs`, `ids` and `parents` of the FlowDoc are not stored here:
+ * they are derived from the job rows (one source of truth, so a deleted job can never linger in a flow's lists).
+ * The lease columns replace MongoLock's `lock_id`/`lock_time` (§4) and add who holds it and until when.
+ */
+export interface FlowRow {
+  uuid: string;
+  name: string;
+  state: string;
+  metadata: Record<string, unknown>;
+  lockId: string | null;
+  lockHolder: string | null;
+  lockTime: Date | null;
+  lockExpires: Date | null;
+  createdOn: Date;
+  updatedOn: Date;
+}
+
+export const FLOW_TABLE = "flows";
+
+export function flowEntity(dialect: Dialect): EntitySchema<FlowRow> {
+  const t = columnTypes(dialect);
+  return new EntitySchema<FlowRow>({
+    name: "Flow",
+    tableName: FLOW_TABLE,
+    columns: {
+      uuid: { type: t.text, primary: true },
+      name: { type: t.text },
+      state: { type: t.text },
+      metadata: { type: t.json },
+      lockId: { name: "lock_id", type: t.text, nullable: true },
+      lockHolder: { name: "lock_holder", type: t.text, nullable: true },
+      lockTime: { name: "lock_time", type: t.instant, nullable: true },
+      lockExpires: { name: "lock_expires", type: t.instant, nullable: true },
+      createdOn: { name: "created_on", type: t.instant },
+      updatedOn: { name: "updated_on", type: t.instant },
+    },
+  });
+}

@@ -1,0 +1,234 @@
+/**
+ * SQLite spelling of the filter primitives (JSON1 functions; SQLite ≥ 3.44). Internal to the filter compiler.
+ *
+ * A JSON value is addressed as (document column, JSON path text). Static paths bind as one parameter
+ * (`'$."a"."b"'`); below an array element the path is `<json_each alias>.fullkey || '."b"'`, so every reference
+ * stays a path into the same column value and `json_type` can tell JSON null ('null') from missing (SQL NULL).
+ * Keys are quoted JSON strings (`."key"`, `."a\"b"`).
+ *
+ * Embedded documents and arrays compare structurally (element by element, numbers numerically, object keys in
+ * order: `{a:1,b:2}` ≠ `{b:2,a:1}`, as in Mongo). Strings compare with BINARY collation (byte order, as Mongo).
+ * Datetime columns hold ISO-8601 UTC text with milliseconds (`encodeInstant`), whose text order is instant order.
+ */
+import { encodeInstant } from "../db/values";
+import type { JsonValue, RangeOp } from "./ast";
+import type { ColumnDialect, Equality, JsonDialect, JsonType, Scalar } from "./emit";
+import { SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, type TranslatedGlob, type TranslatedPattern } from "./regex";
+import type { Frag, SqlKit } from "./sql";
+import type { FieldSpec } from "./types";
+
+export interface SqliteRef {
+  /** The JSON column. */
+  readonly doc: string;
+  /** A path expression (a `json_each` row's `fullkey`), or null when the path is all static. */
+  readonly base: string | null;
+  /** Static path text after `base` (starts with `$` when `base` is null). */
+  readonly suffix: string;
+  /** The alias of the `json_each` row this reference is, when it is one. */
+  readonly element: string | null;
+}
+
+const OPS: Readonly<Record<"eq" | RangeOp, string>> = { eq: "=", gt: ">", gte: ">=", lt: "<", lte: "<=" };
+
+const TYPE_NAMES: Readonly<Record<JsonType, readonly string[]>> = {
+  string: ["text"],
+  number: ["integer", "real"],
+  bool: ["true", "false"],
+  null: ["null"],
+  array: ["array"],
+  object: ["object"],
+};
+
+export class SqliteJson implements JsonDialect<SqliteRef> {
+  private readonly paths = new WeakMap<SqliteRef, string>();
+
+  constructor(private readonly kit: SqlKit) {}
+
+  root(column: string): SqliteRef {
+    return { doc: column, base: null, suffix: "$", element: null };
+  }
+
+  child(ref: SqliteRef, key: string): SqliteRef {
+    // A quoted label takes JSON string escapes (SQLite ≥ 3.45), so any key can be named.
+    return { doc: ref.doc, base: ref.base, suffix: `${ref.suffix}.${JSON.stringify(key)}`, element: null };
+  }
+
+  index(ref: SqliteRef, position: number): SqliteRef {
+    return { doc: ref.doc, base: ref.base, suffix: `${ref.suffix}[${position}]`, element: null };
+  }
+
+  mayBeMissing(ref: SqliteRef): boolean {
+    return ref.element === null;
+  }
+
+  /** The path argument for `json_*(doc, path)`; one parameter per reference. */
+  private path(ref: SqliteRef): string {
+    let sql = this.paths.get(ref);
+    if (sql === undefined) {
+      if (ref.base === null) sql = ref.suffix === "$" ? "'$'" : this.kit.bind(ref.suffix);
+      else sql = ref.suffix === "" ? ref.base : `(${ref.base} || ${this.kit.bind(ref.suffix)})`;
+      this.paths.set(ref, sql);
+    }
+    return sql;
+  }
+
+  private type(ref: SqliteRef): string {
+    return ref.element !== null ? `${ref.element}.type` : `json_type(${ref.doc}, ${this.path(ref)})`;
+  }
+
+  private value(ref: SqliteRef): string {
+    return ref.element !== null ? `${ref.element}.value` : `json_extract(${ref.doc}, ${this.path(ref)})`;
+  }
+
+  typeCase(ref: SqliteRef, object: Frag, array: Frag, otherwise: Frag): Frag {
+    return this.kit.caseOf(
+      this.type(ref),
+      [
+        ["object", object],
+        ["array", array],
+      ],
+      otherwise,
+    );
+  }
+
+  isMissing(ref: SqliteRef): Frag {
+    return ref.element !== null ? this.kit.FALSE : this.kit.frag(`${this.type(ref)} IS NULL`, false);
+  }
+
+  isType(ref: SqliteRef, type: JsonType): Frag {
+    const names = TYPE_NAMES[type];
+    const sql =
+      names.length === 1
+        ? `${this.type(ref)} = '${names[0]}'`
+        : `${this.type(ref)} IN (${names.map((n) => `'${n}'`).join(", ")})`;
+    return this.kit.frag(sql, this.mayBeMissing(ref));
+  }
+
+  someElement(ref: SqliteRef, body: (element: SqliteRef, position: string) => Frag): Frag {
+    const alias = this.kit.alias();
+    const element: SqliteRef = { doc: ref.doc, base: `${alias}.fullkey`, suffix: "", element: alias };
+    const where = body(element, `${alias}.key`);
+    if (where.constant === false) return this.kit.FALSE;
+    const from = `SELECT 1 FROM json_each(${ref.doc}, ${this.path(ref)}) AS ${alias}`;
+    return this.kit.frag(`EXISTS (${from}${where.constant === true ? "" : ` WHERE ${where.sql}`})`, false);
+  }
+
+  positionIs(position: string, index: number): Frag {
+    return this.kit.frag(`${position} = ${this.kit.bind(index)}`, false);
+  }
+
+  eqScalar(ref: SqliteRef, value: Scalar): Frag {
+    if (typeof value === "boolean") return this.typeIs(ref, value ? "true" : "false");
+    const type = typeof value === "string" ? "string" : "number";
+    return this.kit.and([this.isType(ref, type), this.kit.frag(`${this.value(ref)} = ${this.kit.bind(value)}`, true)]);
+  }
+
+  private typeIs(ref: SqliteRef, name: string): Frag {
+    return this.kit.frag(`${this.type(ref)} = '${name}'`, this.mayBeMissing(ref));
+  }
+
+  eqStructured(
+    ref: SqliteRef,
+    value: readonly JsonValue[] | { readonly [key: string]: JsonValue },
+    eq: Equality<SqliteRef>,
+  ): Frag {
+    const kit = this.kit;
+    if (Array.isArray(value)) {
+      const items: readonly JsonValue[] = value;
+      return kit.and([
+        this.isType(ref, "array"),
+        kit.frag(`json_array_length(${ref.doc}, ${this.path(ref)}) = ${kit.bind(items.length)}`, true),
+        ...items.map((item, i) => eq(this.index(ref, i), item)),
+      ]);
+    }
+    const entries = Object.entries(value as { readonly [key: string]: JsonValue });
+    const alias = kit.alias();
+    // Mongo compares embedded documents field by field, in order: the key list must match exactly.
+    const keys = `(SELECT json_group_array(${alias}.key ORDER BY ${alias}.id) FROM json_each(${ref.doc}, ${this.path(ref)}) AS ${alias})`;
+    return kit.and([
+      this.isType(ref, "object"),
+      kit.frag(`${keys} = ${kit.bind(JSON.stringify(entries.map(([key]) => key)))}`, true),
+      ...entries.map(([key, item]) => eq(this.child(ref, key), item)),
+    ]);
+  }
+
+  compare(ref: SqliteRef, cmp: RangeOp, value: string | number): Frag {
+    const type = typeof value === "string" ? "string" : "number";
+    return this.kit.and([
+      this.isType(ref, type),
+      this.kit.frag(`${this.value(ref)} ${OPS[cmp]} ${this.kit.bind(value)}`, true),
+    ]);
+  }
+
+  regex(ref: SqliteRef, pattern: TranslatedPattern): Frag {
+    return this.kit.and([this.isType(ref, "string"), regexCall(this.kit, pattern.js, this.value(ref))]);
+  }
+
+  glob(ref: SqliteRef, pattern: TranslatedGlob): Frag {
+    const test =
+      pattern.sqliteGlob === null
+        ? regexCall(this.kit, pattern.js, this.value(ref))
+        : this.kit.frag(`${this.value(ref)} GLOB ${this.kit.bind(pattern.sqliteGlob)}`, true);
+    return this.kit.and([this.isType(ref, "string"), test]);
+  }
+
+  mod(ref: SqliteRef, divisor: number, remainder: number): Frag {
+    return this.kit.and([this.isType(ref, "number"), modTest(this.kit, this.value(ref), divisor, remainder)]);
+  }
+
+  size(ref: SqliteRef, size: number): Frag {
+    const length = `json_array_length(${ref.doc}, ${this.path(ref)}) = ${this.kit.bind(size)}`;
+    return this.kit.and([this.isType(ref, "array"), this.kit.frag(length, true)]);
+  }
+}
+
+/**
+ * Mongo's $mod (ModMatchExpression): a double is truncated toward zero and must fit a 64-bit integer (else no
+ * match); `%` keeps the dividend's sign, as C++ does.
+ */
+function modTest(kit: SqlKit, value: string, divisor: number, remainder: number): Frag {
+  const inRange = `${value} >= ${INT64_MIN} AND ${value} < ${INT64_LIMIT}`;
+  return kit.frag(`(${inRange} AND CAST(${value} AS INTEGER) % ${kit.bind(divisor)} = ${kit.bind(remainder)})`, true);
+}
+
+const INT64_MIN = "-9223372036854775808.0";
+const INT64_LIMIT = "9223372036854775808.0";
+
+function regexCall(kit: SqlKit, js: string, subject: string): Frag {
+  return kit.frag(`${SQLITE_REGEXP_FUNCTION}(${kit.bind(js)}, '${SQLITE_REGEXP_FLAGS}', ${subject})`, false);
+}
+
+export class SqliteColumns implements ColumnDialect {
+  constructor(private readonly kit: SqlKit) {}
+
+  private operand(value: Scalar | Date): string {
+    if (value instanceof Date) return this.kit.bind(encodeInstant(value, "sqlite"));
+    // SQLite has no boolean type: booleans are stored as 0/1.
+    if (typeof value === "boolean") return this.kit.bind(value ? 1 : 0);
+    return this.kit.bind(value);
+  }
+
+  compare(column: string, field: FieldSpec, cmp: "eq" | RangeOp, value: Scalar | Date): Frag {
+    void field;
+    return this.kit.frag(`${column} ${OPS[cmp]} ${this.operand(value)}`, true);
+  }
+
+  in(column: string, field: FieldSpec, values: readonly (Scalar | Date)[]): Frag {
+    void field;
+    return this.kit.frag(`${column} IN (${values.map((v) => this.operand(v)).join(", ")})`, true);
+  }
+
+  regex(column: string, pattern: TranslatedPattern): Frag {
+    return regexCall(this.kit, pattern.js, column);
+  }
+
+  glob(column: string, pattern: TranslatedGlob): Frag {
+    if (pattern.sqliteGlob === null) return regexCall(this.kit, pattern.js, column);
+    return this.kit.frag(`${column} GLOB ${this.kit.bind(pattern.sqliteGlob)}`, true);
+  }
+
+  mod(column: string, field: FieldSpec, divisor: number, remainder: number): Frag {
+    void field;
+    return modTest(this.kit, column, divisor, remainder);
+  }
+}

@@ -1,0 +1,94 @@
+import type { GraphQLResolveInfo } from "graphql";
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
+
+import type { FlowNode, FlowRow } from "../../services/flows/model";
+import { SortDirection } from "../common.types";
+import type { RequestContext } from "../context";
+import { FilterScalar } from "../scalars";
+import { selectedFields } from "../selection";
+import { BatchProcess, Flow, FlowConnection, FlowOrder, FlowQueryInput, Job, JobId, StateCount } from "./flow.types";
+import { isLeased } from "./job.resolver";
+
+/** Flow reads and the FlowDoc views derived from its job rows (jobs, ids, parents), batched per request. */
+@Resolver(() => Flow)
+export class FlowResolver {
+  @Query(() => FlowConnection, {
+    description: "Flows matching a filter and/or named filters, one page (default: created first).",
+  })
+  flows(
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg("filter", () => FilterScalar, { nullable: true }) filter?: Record<string, unknown>,
+    @Arg("query", () => FlowQueryInput, { nullable: true }) query?: FlowQueryInput,
+    @Arg("orderBy", () => [FlowOrder], { nullable: true }) orderBy?: FlowOrder[],
+    @Arg("first", () => Int, { nullable: true }) first?: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+  ) {
+    return ctx.services.flows.reads.listFlows({
+      filter,
+      query,
+      orderBy: orderBy?.map((order) => ({ field: order.field, descending: order.direction === SortDirection.DESC })),
+      first,
+      after,
+      fields: [...selectedFields(info, ["edges", "node"])] as (keyof FlowRow)[],
+    });
+  }
+
+  @Query(() => Flow, { nullable: true })
+  flow(@Ctx() ctx: RequestContext, @Arg("uuid", () => ID) uuid: string) {
+    return ctx.loaders.jobflow.flow.load(uuid);
+  }
+
+  @Query(() => Int, { description: "How many flows match." })
+  countFlows(
+    @Ctx() ctx: RequestContext,
+    @Arg("filter", () => FilterScalar, { nullable: true }) filter?: Record<string, unknown>,
+    @Arg("query", () => FlowQueryInput, { nullable: true }) query?: FlowQueryInput,
+  ) {
+    return ctx.services.flows.reads.countFlows(filter, query);
+  }
+
+  @Query(() => [StateCount], { description: "Flows per state (every FlowState listed, zeros included)." })
+  flowStateCounts(
+    @Ctx() ctx: RequestContext,
+    @Arg("filter", () => FilterScalar, { nullable: true }) filter?: Record<string, unknown>,
+    @Arg("query", () => FlowQueryInput, { nullable: true }) query?: FlowQueryInput,
+  ) {
+    return ctx.services.flows.reads.flowStateCounts(filter, query);
+  }
+
+  @Query(() => [BatchProcess], { description: "Running batch processes, of one worker or of all." })
+  batchProcesses(@Ctx() ctx: RequestContext, @Arg("worker", () => String, { nullable: true }) worker?: string) {
+    return ctx.services.flows.reads.batchProcesses(worker);
+  }
+
+  @FieldResolver(() => [Job], { description: "Every job row of the flow (all indexes), by db id." })
+  jobs(@Root() flow: FlowNode, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.jobflow.flowJobs.load(flow.uuid);
+  }
+
+  @FieldResolver(() => [String], { description: "FlowDoc.jobs: the job uuids, one per uuid." })
+  async jobUuids(@Root() flow: FlowNode, @Ctx() ctx: RequestContext) {
+    return [...new Set((await ctx.loaders.jobflow.flowJobs.load(flow.uuid)).map((job) => job.uuid))];
+  }
+
+  @FieldResolver(() => [JobId], { description: "FlowDoc.ids: one (dbId, uuid, index) per job row." })
+  async ids(@Root() flow: FlowNode, @Ctx() ctx: RequestContext) {
+    return (await ctx.loaders.jobflow.flowJobs.load(flow.uuid)).map(({ dbId, uuid, index }) => ({ dbId, uuid, index }));
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { description: 'FlowDoc.parents: {uuid: {"index": [parent uuids]}}.' })
+  async parents(@Root() flow: FlowNode, @Ctx() ctx: RequestContext) {
+    const result: Record<string, Record<string, string[]>> = {};
+    for (const job of await ctx.loaders.jobflow.flowJobs.load(flow.uuid)) {
+      (result[job.uuid] ??= {})[String(job.index)] = job.parents;
+    }
+    return result;
+  }
+
+  @FieldResolver(() => Boolean, { description: "Under an active (unexpired) lease." })
+  isLocked(@Root() flow: FlowNode): boolean {
+    return isLeased(flow);
+  }
+}

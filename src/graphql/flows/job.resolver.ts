@@ -1,0 +1,111 @@
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, FieldResolver, Float, Info, Int, Query, Resolver, Root } from "type-graphql";
+
+import { badInput } from "../../errors";
+import type { JobNode, JobRow } from "../../services/flows/model";
+import { SortDirection } from "../common.types";
+import type { RequestContext } from "../context";
+import { FilterScalar } from "../scalars";
+import { selectedFields } from "../selection";
+import { Flow, Job, JobConnection, JobKeyArgs, JobOrder, JobQueryInput, StateCount } from "./flow.types";
+
+/** Job reads and relation fields. Thin: arguments → JobflowService; relations through the per-request loaders. */
+@Resolver(() => Job)
+export class JobResolver {
+  @Query(() => JobConnection, {
+    description:
+      "Jobs matching a filter and/or jobflow-remote's named filters, one page in keyset order (default: db id).",
+  })
+  jobs(
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg("filter", () => FilterScalar, { nullable: true }) filter?: Record<string, unknown>,
+    @Arg("query", () => JobQueryInput, { nullable: true }) query?: JobQueryInput,
+    @Arg("orderBy", () => [JobOrder], { nullable: true }) orderBy?: JobOrder[],
+    @Arg("first", () => Int, { nullable: true }) first?: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+  ) {
+    return ctx.services.flows.reads.listJobs({
+      filter,
+      query,
+      orderBy: orderBy?.map((order) => ({ field: order.field, descending: order.direction === SortDirection.DESC })),
+      first,
+      after,
+      fields: jobColumns(selectedFields(info, ["edges", "node"])),
+    });
+  }
+
+  @Query(() => Job, {
+    nullable: true,
+    description: "One job by dbId, or by uuid and index (the highest index when omitted).",
+  })
+  job(@Ctx() ctx: RequestContext, @Args() key: JobKeyArgs) {
+    if (key.dbId !== null && key.dbId !== undefined && (key.uuid === null || key.uuid === undefined))
+      return ctx.loaders.jobflow.jobByDbId.load(key.dbId);
+    if (key.uuid && (key.dbId === null || key.dbId === undefined))
+      return ctx.loaders.jobflow.jobByUuidIndex.load({ uuid: key.uuid, index: key.index ?? null });
+    throw badInput("One and only one among (uuid, index) and dbId should be given", "dbId");
+  }
+
+  @Query(() => Int, { description: "How many jobs match." })
+  countJobs(
+    @Ctx() ctx: RequestContext,
+    @Arg("filter", () => FilterScalar, { nullable: true }) filter?: Record<string, unknown>,
+    @Arg("query", () => JobQueryInput, { nullable: true }) query?: JobQueryInput,
+  ) {
+    return ctx.services.flows.reads.countJobs(filter, query);
+  }
+
+  @Query(() => [StateCount], { description: "Jobs per state (every JobState listed, zeros included)." })
+  jobStateCounts(
+    @Ctx() ctx: RequestContext,
+    @Arg("filter", () => FilterScalar, { nullable: true }) filter?: Record<string, unknown>,
+    @Arg("query", () => JobQueryInput, { nullable: true }) query?: JobQueryInput,
+  ) {
+    return ctx.services.flows.reads.jobStateCounts(filter, query);
+  }
+
+  @FieldResolver(() => [String])
+  parentUuids(@Root() job: JobNode): string[] {
+    return job.parents;
+  }
+
+  @FieldResolver(() => Flow)
+  flow(@Root() job: JobNode, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.jobflow.flow.load(job.flowUuid);
+  }
+
+  @FieldResolver(() => [Job], { description: "Every row (every index) of every parent uuid." })
+  parents(@Root() job: JobNode, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.jobflow.parents.load(job.dbId);
+  }
+
+  @FieldResolver(() => [Job], { description: "Jobs that name this job's uuid as a parent." })
+  children(@Root() job: JobNode, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.jobflow.children.load(job.dbId);
+  }
+
+  @FieldResolver(() => Boolean, { description: "Under an active (unexpired) lease." })
+  isLocked(@Root() job: JobNode): boolean {
+    return isLeased(job);
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: "Seconds from startTime to endTime." })
+  runTime(@Root() job: JobNode): number | null {
+    return job.startTime && job.endTime ? (job.endTime.getTime() - job.startTime.getTime()) / 1000 : null;
+  }
+
+  @FieldResolver(() => Float, { nullable: true, description: "Seconds since startTime while the job has no endTime." })
+  estimatedRunTime(@Root() job: JobNode): number | null {
+    return job.startTime && !job.endTime ? (Date.now() - job.startTime.getTime()) / 1000 : null;
+  }
+}
+
+export function isLeased(row: { lockId: string | null; lockExpires: Date | null }): boolean {
+  return row.lockId !== null && row.lockExpires !== null && row.lockExpires.getTime() > Date.now();
+}
+
+/** GraphQL field names → job columns to read (`parentUuids` is the `parents` column). */
+export function jobColumns(fields: Set<string>): (keyof JobRow)[] {
+  return [...fields].map((field) => (field === "parentUuids" ? "parents" : field)) as (keyof JobRow)[];
+}

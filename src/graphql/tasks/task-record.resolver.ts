@@ -1,0 +1,96 @@
+import type { GraphQLResolveInfo } from "graphql";
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Arg, Ctx, ID, Info, Int, Mutation, Query, Resolver } from "type-graphql";
+
+import type { TaskRecordRow } from "../../services/tasks/task-record.model";
+import type { RequestContext } from "../context";
+import { SortDirection } from "../common.types";
+import { FilterScalar } from "../scalars";
+import { selectedFields } from "../selection";
+import {
+  TaskRecord,
+  TaskRecordConnection,
+  TaskRecordInput,
+  TaskRecordOrder,
+  TaskRecordPatch,
+} from "./task-record.type";
+
+/** Thin: arguments → TaskRecordService → result. */
+@Resolver(() => TaskRecord)
+export class TaskRecordResolver {
+  @Query(() => TaskRecordConnection, { description: "Task records matching a filter, one page in keyset order." })
+  taskRecords(
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg("filter", () => FilterScalar, {
+      nullable: true,
+      description: "MongoDB-style filter; none or {} matches every record.",
+    })
+    filter?: Record<string, unknown>,
+    @Arg("orderBy", () => [TaskRecordOrder], {
+      nullable: true,
+      description: "Default: submitted ascending. msgId always breaks ties.",
+    })
+    orderBy?: TaskRecordOrder[],
+    @Arg("first", () => Int, { nullable: true }) first?: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+  ) {
+    return ctx.services.tasks.list({
+      filter,
+      orderBy: orderBy?.map((order) => ({ field: order.field, descending: order.direction === SortDirection.DESC })),
+      first,
+      after,
+      fields: [...selectedFields(info, ["edges", "node"])] as (keyof TaskRecordRow)[],
+    });
+  }
+
+  @Query(() => TaskRecord, { nullable: true })
+  taskRecord(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg("msgId", () => ID) msgId: string) {
+    return ctx.services.tasks.get(msgId, [...selectedFields(info)] as (keyof TaskRecordRow)[]);
+  }
+
+  @Query(() => Int, { description: "How many task records match the filter." })
+  countTaskRecords(
+    @Ctx() ctx: RequestContext,
+    @Arg("filter", () => FilterScalar, { nullable: true }) filter?: Record<string, unknown>,
+  ) {
+    return ctx.services.tasks.count(filter);
+  }
+
+  @Query(() => [String], { description: "Every msg_id by submit time, oldest first (Client.hub_history)." })
+  taskHistory(@Ctx() ctx: RequestContext) {
+    return ctx.services.tasks.history();
+  }
+
+  @Query(() => [GraphQLJSONObject], {
+    description:
+      "IPython's db_query: records as dicts with the Hub's snake_case keys; msg_id always present, buffers only when named in keys.",
+  })
+  dbQuery(
+    @Ctx() ctx: RequestContext,
+    @Arg("query", () => FilterScalar) query: Record<string, unknown>,
+    @Arg("keys", () => [String], {
+      nullable: true,
+      description: "Keys to return (a single string works too); none or [] means all but the buffers.",
+    })
+    keys?: string[],
+  ) {
+    return ctx.services.tasks.dbQuery(query, keys);
+  }
+
+  @Mutation(() => [TaskRecord], {
+    description: "Adds records atomically: one bad or duplicate record rejects the batch.",
+  })
+  addTaskRecords(@Ctx() ctx: RequestContext, @Arg("records", () => [TaskRecordInput]) records: TaskRecordInput[]) {
+    return ctx.services.tasks.add(records.map((record) => ({ ...record })));
+  }
+
+  @Mutation(() => TaskRecord, { description: "Changes fields of one record; an unknown msgId is NOT_FOUND." })
+  updateTaskRecord(
+    @Ctx() ctx: RequestContext,
+    @Arg("msgId", () => ID) msgId: string,
+    @Arg("patch", () => TaskRecordPatch) patch: TaskRecordPatch,
+  ) {
+    return ctx.services.tasks.update(msgId, { ...patch });
+  }
+}

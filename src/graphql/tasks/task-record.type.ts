@@ -1,0 +1,206 @@
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Directive, Field, ID, InputType, ObjectType, registerEnumType } from "type-graphql";
+
+import { TASK_RECORD_SORT_FIELDS } from "../../services/tasks/task-record.model";
+import { SortDirection } from "../common.types";
+import { connectionOf } from "../connection";
+
+/** Field names follow the Hub's TaskRecord keys in camelCase (ipython-hub.md §2). */
+@Directive('@key(fields: "msgId")')
+@ObjectType({ description: "A task record as the IPython parallel Hub keeps it." })
+export class TaskRecord {
+  @Field(() => ID, { description: "The request's msg_id (a uuid)." })
+  msgId!: string;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "The request header." })
+  header!: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: "The request metadata (label, targets, after, follow, timeout, retries).",
+  })
+  metadata!: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  content!: Record<string, unknown> | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: "Request buffers (serialized function and arguments), base64.",
+  })
+  buffers!: string[] | null;
+
+  @Field(() => Date, { nullable: true, description: "When the client submitted the request (header.date)." })
+  submitted!: Date | null;
+
+  @Field(() => String, { nullable: true, description: "The submitting client's session." })
+  clientUuid!: string | null;
+
+  @Field(() => String, { nullable: true })
+  engineUuid!: string | null;
+
+  @Field(() => Date, { nullable: true, description: "Set at completion from the reply metadata; null while running." })
+  started!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  completed!: Date | null;
+
+  @Field(() => String, { nullable: true, description: "On an original: the msg_id of its latest resubmission." })
+  resubmitted!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "On a resubmission: the msg_id of the record it resubmitted (hubql's own back link).",
+  })
+  resubmittedFrom!: string | null;
+
+  @Field(() => Date, { nullable: true, description: "When the Hub received the reply." })
+  received!: Date | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  resultHeader!: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  resultMetadata!: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  resultContent!: Record<string, unknown> | null;
+
+  @Field(() => [String], { nullable: true, description: "Reply buffers (the serialized result), base64." })
+  resultBuffers!: string[] | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "'mux', 'task' (load-balanced and every resubmission), or null (broadcast).",
+  })
+  queue!: string | null;
+
+  @Field(() => String, { nullable: true })
+  executeInput!: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  executeResult!: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  error!: Record<string, unknown> | null;
+
+  @Field(() => String, { nullable: true })
+  stdout!: string | null;
+
+  @Field(() => String, { nullable: true })
+  stderr!: string | null;
+
+  @Field(() => String, { nullable: true })
+  label!: string | null;
+}
+
+export const TaskRecordConnection = connectionOf(TaskRecord, "TaskRecord");
+
+export enum TaskRecordOrderField {
+  SUBMITTED = "SUBMITTED",
+  STARTED = "STARTED",
+  COMPLETED = "COMPLETED",
+  RECEIVED = "RECEIVED",
+  MSG_ID = "MSG_ID",
+  CLIENT_UUID = "CLIENT_UUID",
+  ENGINE_UUID = "ENGINE_UUID",
+  QUEUE = "QUEUE",
+  LABEL = "LABEL",
+}
+
+// Keep the GraphQL enum and the service's sortable fields one list.
+const _sameSortFields: Record<TaskRecordOrderField, unknown> = TASK_RECORD_SORT_FIELDS;
+void _sameSortFields;
+
+registerEnumType(TaskRecordOrderField, { name: "TaskRecordOrderField" });
+
+@InputType()
+export class TaskRecordOrder {
+  @Field(() => TaskRecordOrderField)
+  field!: TaskRecordOrderField;
+
+  @Field(() => SortDirection, { defaultValue: SortDirection.ASC })
+  direction!: SortDirection;
+}
+
+/** Every writable field of a task record except its id; shared by TaskRecordInput and TaskRecordPatch. */
+@InputType("TaskRecordFields")
+abstract class TaskRecordFields {
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  header?: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  metadata?: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  content?: Record<string, unknown> | null;
+
+  @Field(() => [String], { nullable: true, description: "Base64." })
+  buffers?: string[] | null;
+
+  @Field(() => Date, { nullable: true })
+  submitted?: Date | null;
+
+  @Field(() => String, { nullable: true })
+  clientUuid?: string | null;
+
+  @Field(() => String, { nullable: true })
+  engineUuid?: string | null;
+
+  @Field(() => Date, { nullable: true })
+  started?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  completed?: Date | null;
+
+  @Field(() => String, { nullable: true })
+  resubmitted?: string | null;
+
+  @Field(() => String, { nullable: true })
+  resubmittedFrom?: string | null;
+
+  @Field(() => Date, { nullable: true })
+  received?: Date | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  resultHeader?: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  resultMetadata?: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  resultContent?: Record<string, unknown> | null;
+
+  @Field(() => [String], { nullable: true, description: "Base64." })
+  resultBuffers?: string[] | null;
+
+  @Field(() => String, { nullable: true })
+  queue?: string | null;
+
+  @Field(() => String, { nullable: true })
+  executeInput?: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  executeResult?: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  error?: Record<string, unknown> | null;
+
+  @Field(() => String, { nullable: true, description: "Defaults to '' as the Hub's init_record does." })
+  stdout?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Defaults to '' as the Hub's init_record does." })
+  stderr?: string | null;
+
+  @Field(() => String, { nullable: true })
+  label?: string | null;
+}
+
+@InputType({ description: "A task record to add; fields not given are stored as null." })
+export class TaskRecordInput extends TaskRecordFields {
+  @Field(() => ID)
+  msgId!: string;
+}
+
+@InputType({ description: "Fields to change on a task record; fields not given stay as they are, null clears." })
+export class TaskRecordPatch extends TaskRecordFields {}

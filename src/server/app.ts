@@ -1,0 +1,112 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+
+import { ApolloServer } from "@apollo/server";
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
+
+import type { Config } from "../config";
+import { Database } from "../db/database";
+import { parseDatabaseUrl, redact } from "../db/database-url";
+import type { RequestContext } from "../graphql/context";
+import { buildHubqlSchema } from "../graphql/schema";
+import type { Logger } from "../logger";
+import { createServices, ServiceContext, type Services } from "../services";
+import { jobLoadIntervalFromEnv } from "../services/queue";
+import { checkExposure } from "./auth/exposure";
+import { TokenStore } from "./auth/tokens";
+import { createErrorFormatter } from "./format-error";
+import { guardPlugin } from "./guard-plugin";
+import { createHttpServer } from "./http-server";
+import { Metrics, metricsPlugin } from "./metrics";
+
+export interface App {
+  readonly server: Server;
+  readonly services: Services;
+  readonly apollo: ApolloServer<RequestContext>;
+  /** `http://host:port` once listening. */
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Everything up to (not including) the HTTP listener: store, migrations, services, schema, Apollo. */
+export async function createGateway(
+  config: Config,
+  logger: Logger,
+): Promise<{ apollo: ApolloServer<RequestContext>; services: Services; metrics: Metrics }> {
+  const location = parseDatabaseUrl(config.databaseUrl);
+  const db =
+    location.kind === "none"
+      ? null
+      : await Database.open(location, { statementTimeoutMs: config.limits.statementTimeoutMs });
+  const metrics = new Metrics();
+  metrics.observeDatabase(db);
+  logger.info("store ready", { store: location.kind, url: redact(config.databaseUrl), migrations: "applied" });
+  const services = createServices(new ServiceContext(db, config.limits, logger));
+  const apollo = new ApolloServer<RequestContext>({
+    schema: await buildHubqlSchema(),
+    formatError: createErrorFormatter(logger),
+    // Apollo's own messages ("Enabling inline tracing…") go through our structured log, not the console.
+    logger: {
+      debug: (message: string) => logger.debug(message),
+      info: (message: string) => logger.debug(message),
+      warn: (message: string) => logger.warn(message),
+      error: (message: string) => logger.error(message),
+    },
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    // main.ts owns SIGINT/SIGTERM: Apollo would otherwise stop itself and re-raise the signal mid-shutdown.
+    stopOnTerminationSignals: false,
+    parseOptions: { maxTokens: config.limits.maxQueryTokens },
+    // No network at run time: no Apollo landing page from a CDN (we serve our own playground), no reporting.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      guardPlugin(config.limits),
+      metricsPlugin(metrics),
+    ],
+  });
+  await apollo.start();
+  return { apollo, services, metrics };
+}
+
+export async function startApp(config: Config, logger: Logger): Promise<App> {
+  // Refuse an exposed, unauthenticated listener before opening anything (docs/security.md).
+  const tokens = TokenStore.fromConfig(config.auth);
+  checkExposure(config, tokens, logger);
+  const { apollo, services, metrics } = await createGateway(config, logger);
+  // Periodic job-load snapshots (Scale's hourly clock rule), off unless HUBQL_JOB_LOAD_INTERVAL_SECONDS is set.
+  const jobLoadEvery = jobLoadIntervalFromEnv();
+  if (jobLoadEvery && services.context.db) services.queue.jobLoad.start(jobLoadEvery);
+  const server = createHttpServer({ config, apollo, services, logger, tokens, metrics });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info("hubql listening", { graphql: `${url}/graphql`, playground: `${url}/graphql`, health: `${url}/healthz` });
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    services,
+    apollo,
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await apollo.stop();
+        await services.queue.jobLoad.stop();
+        await services.context.db?.close();
+      })()),
+  };
+}

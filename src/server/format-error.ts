@@ -1,0 +1,96 @@
+import { unwrapResolverError } from "@apollo/server/errors";
+import type { GraphQLFormattedError } from "graphql";
+
+import { badInput, ErrorCode, GRAPHQL_PROTOCOL_CODES, HubqlError, limitExceeded } from "../errors";
+import type { Logger } from "../logger";
+
+const PASS_THROUGH = new Set<string>([...Object.values(ErrorCode), ...GRAPHQL_PROTOCOL_CODES]);
+
+/**
+ * The one place errors leave the server. Errors hubql raises on purpose keep their code and extensions; GraphQL's
+ * own (parse, validation, variable coercion) pass through; everything else becomes INTERNAL_SERVER_ERROR with a
+ * correlation id that also appears, with the real error, in the server log. No SQL text or stack trace leaves.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const refusal = knownRefusal(formatted, original);
+    if (refusal) {
+      logger.warn("request refused", { code: refusal.code, limit: refusal.extensions["limit"], path: formatted.path });
+      return {
+        message: refusal.message,
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { ...refusal.extensions },
+      };
+    }
+    const code = formatted.extensions?.["code"];
+    const isOurs = original instanceof HubqlError;
+    const isProtocol =
+      !isOurs &&
+      typeof code === "string" &&
+      PASS_THROUGH.has(code) &&
+      code !== ErrorCode.INTERNAL_SERVER_ERROR &&
+      !(original instanceof Error && isDriverError(original));
+    if (isOurs || isProtocol) {
+      // Keep message, locations, path and our extensions; drop any stacktrace Apollo might have attached.
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      void _stack;
+      return { ...formatted, extensions };
+    }
+    const correlationId = crypto.randomUUID();
+    logger.error("unexpected error", {
+      correlationId,
+      path: formatted.path,
+      error:
+        original instanceof Error
+          ? { name: original.name, message: original.message, stack: original.stack }
+          : String(original),
+    });
+    return {
+      message: `Internal server error (correlation id ${correlationId}); the server log has the details.`,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, correlationId },
+    };
+  };
+}
+
+/**
+ * Refusals raised by others than hubql's own code, reported with the code a caller can act on: the parser's token
+ * cap (HUBQL_MAX_QUERY_TOKENS) and Postgres' statement_timeout (SQLSTATE 57014) are LIMIT_EXCEEDED like every other
+ * limit; text Postgres cannot store (NUL characters) is BAD_USER_INPUT, not a masked internal error.
+ */
+function knownRefusal(formatted: GraphQLFormattedError, original: unknown): HubqlError | null {
+  if (
+    formatted.extensions?.["code"] === "GRAPHQL_PARSE_FAILED" &&
+    /tokens\. Parsing aborted\.$/.test(formatted.message)
+  ) {
+    return limitExceeded(
+      "The GraphQL document has too many tokens (HUBQL_MAX_QUERY_TOKENS); pass large inputs as variables",
+      {
+        limit: "tokens",
+      },
+    );
+  }
+  const driverError =
+    original instanceof Error && "driverError" in original
+      ? (original as { driverError?: { code?: unknown } }).driverError
+      : undefined;
+  // Postgres text and jsonb cannot hold NUL characters (SQLSTATE 22021, 22P05): the caller's input is at fault.
+  if (driverError?.code === "22021" || driverError?.code === "22P05") {
+    return badInput("Text values may not contain NUL (\\u0000) characters on this store");
+  }
+  if (driverError?.code === "57014") {
+    return limitExceeded(
+      "A database statement ran longer than HUBQL_STATEMENT_TIMEOUT_MS and was cancelled; narrow the filter or page",
+      {
+        limit: "statementTimeout",
+      },
+    );
+  }
+  return null;
+}
+
+function isDriverError(error: Error): boolean {
+  return error.name === "QueryFailedError" || "driverError" in error;
+}

@@ -1,0 +1,230 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+
+import { type ApolloServer, HeaderMap } from "@apollo/server";
+
+import type { Config } from "../config";
+import { ErrorCode } from "../errors";
+import { createRequestContext, type RequestContext } from "../graphql/context";
+import type { Logger } from "../logger";
+import type { Services } from "../services";
+import { LOCAL_PRINCIPAL, ANONYMOUS, type Principal } from "./auth/principal";
+import type { TokenStore } from "./auth/tokens";
+import type { Metrics } from "./metrics";
+import { playgroundHtml } from "./playground";
+
+export interface HttpDeps {
+  readonly config: Config;
+  readonly apollo: ApolloServer<RequestContext>;
+  readonly services: Services;
+  readonly logger: Logger;
+  readonly tokens: TokenStore;
+  readonly metrics: Metrics;
+}
+
+class BodyTooLarge extends Error {}
+
+/**
+ * Plain node:http in front of Apollo: `/graphql` (POST, GET; a browser's GET gets the playground), `/healthz`,
+ * `/metrics` (Prometheus; docs/security.md).
+ * No framework: the routes are few, and every byte that leaves is ours to decide.
+ */
+export function createHttpServer(deps: HttpDeps): Server {
+  return createServer((req, res) => {
+    const requestId = (firstHeader(req, "x-request-id") ?? randomUUID()).slice(0, 100);
+    res.setHeader("x-request-id", requestId);
+    res.once("finish", () =>
+      deps.metrics.httpRequests.inc({ route: routeLabel(req.url), status: String(res.statusCode) }),
+    );
+    handle(deps, req, res, requestId).catch((error: unknown) => {
+      deps.logger.error("request failed", { requestId, error: error instanceof Error ? error.stack : String(error) });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [
+            {
+              message: "Internal server error",
+              extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, correlationId: requestId },
+            },
+          ],
+        });
+      else res.end();
+    });
+  });
+}
+
+async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+  if (!URL.canParse(req.url ?? "/", "http://localhost")) {
+    sendJson(res, 400, { errors: [{ message: "Malformed request URL", extensions: { code: "BAD_REQUEST" } }] });
+    return;
+  }
+  const url = new URL(req.url ?? "/", "http://localhost");
+  switch (url.pathname) {
+    case "/healthz":
+      return health(deps, res);
+    case "/metrics":
+      return metrics(deps, req, res);
+    case "/graphql":
+    case "/":
+      if (req.method === "GET" && wantsHtml(req) && !url.searchParams.has("query")) {
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" });
+        res.end(playgroundHtml());
+        return;
+      }
+      return graphql(deps, req, res, url, requestId);
+    default:
+      sendJson(res, 404, { error: `no route ${url.pathname}; GraphQL is at /graphql` });
+  }
+}
+
+async function graphql(
+  deps: HttpDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  requestId: string,
+): Promise<void> {
+  const started = performance.now();
+  // Credentials before the body: a bad token costs the server nothing.
+  const principal = authenticate(deps, req, res);
+  if (!principal) return;
+  let raw: string;
+  try {
+    raw = await readBody(req, deps.config.limits.maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      deps.metrics.errors.inc({ code: ErrorCode.LIMIT_EXCEEDED });
+      sendJson(res, 413, {
+        errors: [
+          {
+            message: `Request body exceeds ${deps.config.limits.maxBodyBytes} bytes (HUBQL_MAX_BODY_BYTES)`,
+            extensions: { code: ErrorCode.LIMIT_EXCEEDED },
+          },
+        ],
+      });
+      return;
+    }
+    throw error;
+  }
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  let body: unknown = raw;
+  if (raw.length > 0 && (headers.get("content-type") ?? "").toLowerCase().includes("json")) {
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      deps.metrics.errors.inc({ code: ErrorCode.BAD_USER_INPUT });
+      sendJson(res, 400, {
+        errors: [{ message: "The request body is not valid JSON", extensions: { code: ErrorCode.BAD_USER_INPUT } }],
+      });
+      return;
+    }
+  }
+  const response = await deps.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
+    context: async () => createRequestContext(deps.services, requestId, principal),
+  });
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === "complete") {
+    res.end(response.body.string);
+  } else {
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+  deps.logger.debug("graphql request", {
+    requestId,
+    status: res.statusCode,
+    ms: Math.round(performance.now() - started),
+  });
+}
+
+/**
+ * With authentication on: no header is ANONYMOUS (the guard plugin answers UNAUTHENTICATED for any operation);
+ * a header that matches no token is answered 401 here, before any work.
+ */
+function authenticate(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Principal | null {
+  if (!deps.tokens.enabled) return LOCAL_PRINCIPAL;
+  const result = deps.tokens.authenticate(firstHeader(req, "authorization"));
+  if (result.kind === "ok") return result.principal;
+  if (result.kind === "none") return ANONYMOUS;
+  req.resume();
+  deps.metrics.errors.inc({ code: ErrorCode.UNAUTHENTICATED });
+  res.setHeader("www-authenticate", 'Bearer realm="hubql", error="invalid_token"');
+  sendJson(res, 401, {
+    errors: [{ message: "The bearer token is not valid.", extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+  });
+  return null;
+}
+
+/** Prometheus scrapes; with authentication on it needs a token of any role (Prometheus' `authorization` setting). */
+function metrics(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void {
+  const principal = authenticate(deps, req, res);
+  if (!principal) return;
+  if (principal.role === null) {
+    res.setHeader("www-authenticate", 'Bearer realm="hubql"');
+    sendJson(res, 401, {
+      errors: [{ message: "A valid bearer token is required.", extensions: { code: ErrorCode.UNAUTHENTICATED } }],
+    });
+    return;
+  }
+  res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
+  res.end(deps.metrics.render());
+}
+
+function routeLabel(url: string | undefined): string {
+  // Never throws: it runs in the response's "finish" event, where an exception would take the process down.
+  const path = URL.canParse(url ?? "/", "http://localhost") ? new URL(url ?? "/", "http://localhost").pathname : "";
+  return ["/graphql", "/", "/healthz", "/metrics"].includes(path) ? path : "other";
+}
+
+async function health(deps: HttpDeps, res: ServerResponse): Promise<void> {
+  const db = deps.services.context.db;
+  if (!db) return sendJson(res, 200, { status: "ok", store: "none" });
+  try {
+    await db.query("SELECT 1");
+    sendJson(res, 200, { status: "ok", store: db.dialect });
+  } catch {
+    sendJson(res, 503, { status: "unavailable", store: db.dialect });
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function wantsHtml(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? "").includes("text/html");
+}
+
+function firstHeader(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,176 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+
+import type { Database } from "../db/database";
+import type { RequestContext } from "../graphql/context";
+
+/**
+ * `/metrics` in the Prometheus text exposition format (version 0.0.4), written here rather than pulling in
+ * prom-client: counters, histograms and scrape-time gauges are all hubql needs.
+ */
+type Labels = Readonly<Record<string, string>>;
+
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Distinct client-chosen operation names kept as labels; beyond this they count as "other" (bounded series). */
+const MAX_OPERATION_NAMES = 200;
+
+class Counter {
+  private readonly values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  inc(labels: Labels, by = 1): void {
+    const key = labelText(labels);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+  get(labels: Labels): number {
+    return this.values.get(labelText(labels)) ?? 0;
+  }
+  render(): string[] {
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} counter`,
+      ...[...this.values].map(([labels, value]) => `${this.name}${labels} ${value}`),
+    ];
+  }
+}
+
+class Histogram {
+  private readonly series = new Map<string, { labels: Labels; buckets: number[]; sum: number; count: number }>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bounds: readonly number[] = LATENCY_BUCKETS,
+  ) {}
+  observe(labels: Labels, value: number): void {
+    const key = labelText(labels);
+    let entry = this.series.get(key);
+    if (!entry) this.series.set(key, (entry = { labels, buckets: this.bounds.map(() => 0), sum: 0, count: 0 }));
+    this.bounds.forEach((bound, index) => {
+      if (value <= bound) entry.buckets[index] = (entry.buckets[index] ?? 0) + 1;
+    });
+    entry.sum += value;
+    entry.count += 1;
+  }
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const [key, { labels, buckets, sum, count }] of this.series) {
+      this.bounds.forEach((bound, index) =>
+        lines.push(`${this.name}_bucket${labelText({ ...labels, le: String(bound) })} ${buckets[index]}`),
+      );
+      lines.push(
+        `${this.name}_bucket${labelText({ ...labels, le: "+Inf" })} ${count}`,
+        `${this.name}_sum${key} ${sum}`,
+        `${this.name}_count${key} ${count}`,
+      );
+    }
+    return lines;
+  }
+}
+
+export class Metrics {
+  readonly operations = new Counter(
+    "hubql_graphql_operations_total",
+    "GraphQL operations answered, by operation type and name.",
+  );
+  readonly operationSeconds = new Histogram(
+    "hubql_graphql_operation_duration_seconds",
+    "Time to answer a GraphQL operation.",
+  );
+  readonly rootFields = new Counter(
+    "hubql_graphql_root_fields_total",
+    "Root fields requested, by operation type and field.",
+  );
+  readonly errors = new Counter("hubql_graphql_errors_total", "Errors returned to clients, by extensions.code.");
+  readonly httpRequests = new Counter("hubql_http_requests_total", "HTTP requests, by route and status.");
+  readonly statementSeconds = new Histogram(
+    "hubql_db_statement_duration_seconds",
+    "SQL statement time, by statement kind.",
+  );
+  private readonly operationNames = new Set<string>();
+  private database: Database | null = null;
+
+  /** Statement timings from every query the store runs; pool gauges are read at scrape time. */
+  observeDatabase(db: Database | null): void {
+    this.database = db;
+    db?.onStatement((sql, milliseconds) =>
+      this.statementSeconds.observe({ statement: statementKind(sql) }, milliseconds / 1000),
+    );
+  }
+
+  /** A label value for a client-chosen operation name, bounded in length and number. */
+  operationLabel(name: string | null | undefined): string {
+    if (!name) return "anonymous";
+    const clean = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(name) ? name : "invalid";
+    if (this.operationNames.has(clean)) return clean;
+    if (this.operationNames.size >= MAX_OPERATION_NAMES) return "other";
+    this.operationNames.add(clean);
+    return clean;
+  }
+
+  render(): string {
+    const lines = [
+      ...this.operations.render(),
+      ...this.operationSeconds.render(),
+      ...this.rootFields.render(),
+      ...this.errors.render(),
+      ...this.httpRequests.render(),
+      ...this.statementSeconds.render(),
+      ...this.poolGauges(),
+    ];
+    return `${lines.join("\n")}\n`;
+  }
+
+  /** Postgres pool state (pg.Pool behind TypeORM's driver); SQLite has one connection and no pool. */
+  private poolGauges(): string[] {
+    const pool = (
+      this.database?.dataSource.driver as
+        { master?: { totalCount?: number; idleCount?: number; waitingCount?: number } } | undefined
+    )?.master;
+    if (this.database?.dialect !== "postgres" || !pool) return [];
+    const name = "hubql_db_pool_connections";
+    return [
+      `# HELP ${name} Postgres pool connections: total, idle, and clients waiting for one.`,
+      `# TYPE ${name} gauge`,
+      `${name}{state="total"} ${pool.totalCount ?? 0}`,
+      `${name}{state="idle"} ${pool.idleCount ?? 0}`,
+      `${name}{state="waiting"} ${pool.waitingCount ?? 0}`,
+    ];
+  }
+}
+
+/** Operations, latency, root fields and error codes as Apollo answers them (codes after formatError's masking). */
+export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operation, operationName, response }) {
+          const type = operation?.operation ?? "unknown";
+          const name = metrics.operationLabel(operationName);
+          metrics.operations.inc({ type, name });
+          metrics.operationSeconds.observe({ type, name }, (performance.now() - started) / 1000);
+          for (const selection of operation?.selectionSet.selections ?? []) {
+            if (selection.kind === "Field") metrics.rootFields.inc({ type, field: selection.name.value });
+          }
+          const errors = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
+          for (const error of errors)
+            metrics.errors.inc({ code: String(error.extensions?.["code"] ?? "INTERNAL_SERVER_ERROR") });
+        },
+      };
+    },
+  };
+}
+
+function statementKind(sql: string): string {
+  const keyword = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? "other";
+  return ["select", "insert", "update", "delete", "with", "begin", "commit", "rollback"].includes(keyword)
+    ? keyword
+    : "other";
+}
+
+function labelText(labels: Labels): string {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) return "";
+  return `{${entries.map(([key, value]) => `${key}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",")}}`;
+}

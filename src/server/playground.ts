@@ -1,0 +1,104 @@
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+
+/**
+ * The playground: GraphiQL rendered from the `@graphql-yoga/render-graphiql` package, one self-contained HTML page
+ * (scripts, styles and editor workers inline) — nothing is fetched from a CDN, so it works on a machine without
+ * internet access (stack-notes.md §4). Rendered once and cached.
+ */
+
+export interface PlaygroundTab {
+  readonly query: string;
+  readonly variables?: string;
+}
+
+const AUTH_HINT = `# Auth: with tokens on, open "Headers" below and enter
+#   {"Authorization": "Bearer <token>"}`;
+
+/** One ready-to-run example per area, each in its own tab (test/browser checks they validate and run). */
+export const PLAYGROUND_TABS: readonly PlaygroundTab[] = [
+  {
+    query: `# Task records (IPython Hub): unfinished, oldest first.
+# Run with Ctrl+Enter or the pink button.
+${AUTH_HINT}
+query UnfinishedTasks($first: Int) {
+  taskRecords(
+    filter: { completed: null }
+    orderBy: [{ field: SUBMITTED, direction: ASC }]
+    first: $first
+  ) {
+    totalCount
+    edges { node { msgId label queue engineUuid submitted started } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`,
+    variables: `{ "first": 20 }`,
+  },
+  {
+    query: `# Task records by a MongoDB-style filter (docs/filter.md).
+# Operators such as $gte are not GraphQL names, so filters with
+# operators go in the Variables pane as JSON.
+# dbQuery is IPython's db_query: records as snake_case dicts.
+${AUTH_HINT}
+query FindTasks($filter: Filter!, $keys: [String!]) {
+  taskRecords(filter: $filter, first: 20) {
+    totalCount
+    edges { node { msgId label submitted completed error } }
+  }
+  asDicts: dbQuery(query: $filter, keys: $keys)
+}
+`,
+    variables: `{
+  "filter": { "submitted": { "$gte": "2026-01-01T00:00:00Z" }, "engineUuid": { "$ne": null } },
+  "keys": ["msg_id", "engine_uuid", "completed"]
+}`,
+  },
+  {
+    query: `# Flows and jobs (jobflow-remote): flows with their jobs, and
+# jobs by state. Runners check jobs out with checkoutJob.
+${AUTH_HINT}
+query FlowsAndJobs($states: [JobState!]) {
+  flows(first: 10) {
+    totalCount
+    edges { node { uuid name state jobs { dbId name state worker } } }
+  }
+  jobs(query: { states: $states }, first: 20) {
+    totalCount
+    edges { node { dbId uuid index name state flowUuid lockHolder updatedOn } }
+  }
+  jobStateCounts { state count }
+}
+`,
+    variables: `{ "states": ["READY", "RUNNING", "FAILED"] }`,
+  },
+  {
+    query: `# Queue (Scale): the queue in scheduler order, and its status
+# per job type.
+${AUTH_HINT}
+query Queue($orderMode: QueueOrderMode!) {
+  queue(orderMode: $orderMode, first: 20) {
+    totalCount
+    edges { node { id jobId exeNum priority queued jobType { name version } } }
+  }
+  queueStatus { count highestPriority longestQueued jobType { name version } }
+}
+`,
+    variables: `{ "orderMode": "FIFO" }`,
+  },
+];
+
+let page: string | undefined;
+
+export function playgroundHtml(): string {
+  page ??= renderGraphiQL({
+    endpoint: "/graphql",
+    title: "hubql playground",
+    defaultTabs: PLAYGROUND_TABS.map((tab) => ({ query: tab.query, variables: tab.variables ?? null, headers: "{}" })),
+    // The Headers editor takes {"Authorization": "Bearer <token>"}; tokens are not written to the browser's storage.
+    headers: "{}",
+    shouldPersistHeaders: false,
+    isHeadersEditorEnabled: true,
+    defaultEditorToolsVisibility: "variables",
+  });
+  return page;
+}

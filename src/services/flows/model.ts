@@ -1,0 +1,175 @@
+import { catalogueFor } from "../../db/catalogue";
+import { flowEntity, type FlowRow } from "../../db/entities/flow.entity";
+import { jobEntity, type JobRow } from "../../db/entities/job.entity";
+import { FLOW_STATES, JOB_STATES, type JobState } from "./states";
+
+export type { FlowRow, JobRow };
+
+/** Filterable fields of a job: every column of the entity (jobflow-remote.md §3.1, flattened). */
+export const JOB_CATALOGUE = catalogueFor(jobEntity("sqlite"), {
+  label: "Job",
+  enums: { state: JOB_STATES, previousState: JOB_STATES },
+});
+
+export const FLOW_CATALOGUE = catalogueFor(flowEntity("sqlite"), { label: "Flow", enums: { state: FLOW_STATES } });
+
+export const JOB_FIELDS = JOB_CATALOGUE.fields.map((field) => field.name) as (keyof JobRow)[];
+export const FLOW_FIELDS = FLOW_CATALOGUE.fields.map((field) => field.name) as (keyof FlowRow)[];
+
+/** Always read: identity, state, lease and times (derived fields and relations need them; all are small). */
+export const JOB_CORE_FIELDS: readonly (keyof JobRow)[] = [
+  "dbId",
+  "dbSeq",
+  "uuid",
+  "index",
+  "flowUuid",
+  "name",
+  "state",
+  "parents",
+  "onMissingReferences",
+  "lockId",
+  "lockHolder",
+  "lockTime",
+  "lockExpires",
+  "startTime",
+  "endTime",
+  "createdOn",
+  "updatedOn",
+];
+export const FLOW_CORE_FIELDS: readonly (keyof FlowRow)[] = [
+  "uuid",
+  "name",
+  "state",
+  "lockId",
+  "lockHolder",
+  "lockTime",
+  "lockExpires",
+  "createdOn",
+  "updatedOn",
+];
+
+export type JobNode = Partial<JobRow> & Pick<JobRow, (typeof JOB_CORE_FIELDS)[number]>;
+export type FlowNode = Partial<FlowRow> & Pick<FlowRow, (typeof FLOW_CORE_FIELDS)[number]>;
+
+/** jobflow-remote's named job filters (§5). Lists are OR'ed inside, conditions AND'ed; an empty list matches nothing. */
+export interface JobQuery {
+  readonly dbIds?: readonly string[] | null;
+  /** (uuid, index) pairs; a pair without index means the highest index of that uuid (§5). */
+  readonly jobIds?: readonly { uuid: string; index?: number | null }[] | null;
+  readonly flowIds?: readonly string[] | null;
+  readonly states?: readonly JobState[] | null;
+  /** updated_on ≥ startDate and ≤ endDate (both inclusive). */
+  readonly startDate?: Date | null;
+  readonly endDate?: Date | null;
+  /** fnmatch glob on the job name, anchored and case-sensitive. */
+  readonly name?: string | null;
+  /** For each key (dotted keys walk nested objects): metadata.key equals the value. */
+  readonly metadata?: Record<string, unknown> | null;
+  readonly workers?: readonly string[] | null;
+  /** true: an active (unexpired) lease; false: no active lease. */
+  readonly locked?: boolean | null;
+}
+
+/** Named flow filters (§5); `jobIds` are job uuids, `dbIds` job db ids. */
+export interface FlowQuery {
+  readonly jobIds?: readonly string[] | null;
+  readonly dbIds?: readonly string[] | null;
+  readonly flowIds?: readonly string[] | null;
+  readonly states?: readonly string[] | null;
+  readonly startDate?: Date | null;
+  readonly endDate?: Date | null;
+  readonly name?: string | null;
+  readonly locked?: boolean | null;
+}
+
+export const JOB_SORT_FIELDS = {
+  DB_ID: "dbSeq",
+  CREATED_ON: "createdOn",
+  UPDATED_ON: "updatedOn",
+  PRIORITY: "priority",
+  STATE: "state",
+  NAME: "name",
+  INDEX: "index",
+  WORKER: "worker",
+  START_TIME: "startTime",
+  END_TIME: "endTime",
+} as const satisfies Record<string, keyof JobRow>;
+export type JobSortField = keyof typeof JOB_SORT_FIELDS;
+
+export const FLOW_SORT_FIELDS = {
+  CREATED_ON: "createdOn",
+  UPDATED_ON: "updatedOn",
+  NAME: "name",
+  STATE: "state",
+  UUID: "uuid",
+} as const satisfies Record<string, keyof FlowRow>;
+export type FlowSortField = keyof typeof FLOW_SORT_FIELDS;
+
+export interface Order<F extends string> {
+  readonly field: F;
+  readonly descending: boolean;
+}
+
+/** Which jobs a bulk operation acts on. Nothing named and no `all: true` is an error, never "everything". */
+export interface JobSelection {
+  readonly filter?: unknown;
+  readonly query?: JobQuery | null;
+  readonly all?: boolean | null;
+  readonly dryRun?: boolean | null;
+  /** Refuse (changing nothing) when more jobs match; 0 = no limit. */
+  readonly maxLimit?: number | null;
+}
+
+/** How an operation treats leases held by others (§4). */
+export interface LockOptions {
+  /** Seconds to keep retrying while a job or flow is leased by someone else. */
+  readonly wait?: number | null;
+  /** Ignore and clear other holders' leases (the former holder's release then finds nothing). */
+  readonly breakLock?: boolean | null;
+  /** The caller's own lease: jobs/flows leased with this id are not "locked" for the caller. */
+  readonly lockId?: string | null;
+}
+
+export interface BulkResult {
+  /** The db ids the operation changed (or would change, with dryRun), ascending. */
+  readonly dbIds: string[];
+  /** How many jobs the selection matched. */
+  readonly matched: number;
+  readonly dryRun: boolean;
+}
+
+export interface Lease {
+  readonly lockId: string;
+  readonly holder: string;
+  readonly lockedSince: Date;
+  readonly expiresAt: Date;
+  readonly jobDbId: string | null;
+  readonly flowUuid: string | null;
+}
+
+/** One job of an addFlow (the serialized jobflow Job, reduced to what the controller reads). */
+export interface JobInput {
+  readonly uuid?: string | null;
+  readonly name: string;
+  readonly parents?: readonly string[] | null;
+  readonly metadata?: Record<string, unknown> | null;
+  readonly onMissingReferences?: string | null;
+  readonly worker?: string | null;
+  readonly execConfig?: unknown;
+  readonly resources?: Record<string, unknown> | null;
+  readonly priority?: number | null;
+}
+
+export interface FlowInput {
+  readonly uuid?: string | null;
+  readonly name: string;
+  readonly metadata?: Record<string, unknown> | null;
+  readonly jobs: readonly JobInput[];
+  /** add_flow's defaults for every job (a job's own value wins, §3.1). */
+  readonly worker?: string | null;
+  readonly execConfig?: unknown;
+  readonly resources?: Record<string, unknown> | null;
+  readonly priority?: number | null;
+}
+
+export const ON_MISSING_REFERENCES = ["error", "none", "pass"] as const;

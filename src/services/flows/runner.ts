@@ -1,0 +1,325 @@
+import { randomUUID } from "node:crypto";
+
+import type { Executor } from "../../db/database";
+import { badInput, invalidState, notFound } from "../../errors";
+import type { JobInput, JobNode, JobQuery, JobRow, LockOptions } from "./model";
+import { activeLease, jobCondition } from "./query";
+import { jobKeyCondition, type JobKey } from "./leases";
+import { insertParents, insertRows, newJobRow, validateJobs } from "./submission";
+import { BATCH_STATES, isJobState, type JobState, RUNNING_STATES } from "./states";
+import type { JobflowStore } from "./store";
+
+/** The runner's steps (§8): from each state, the states a successful step may lead to (the first is the default). */
+export const NEXT_STATES: Readonly<Partial<Record<JobState, readonly JobState[]>>> = {
+  CHECKED_OUT: ["UPLOADED"],
+  UPLOADED: ["SUBMITTED", "BATCH_SUBMITTED"],
+  SUBMITTED: ["RUNNING", "TERMINATED"],
+  RUNNING: ["TERMINATED", "DOWNLOADED"],
+  TERMINATED: ["DOWNLOADED"],
+  BATCH_SUBMITTED: ["BATCH_RUNNING"],
+  BATCH_RUNNING: ["TERMINATED", "DOWNLOADED"],
+};
+
+export interface CheckoutRequest {
+  readonly filter?: unknown;
+  readonly query?: JobQuery | null;
+  /** Only jobs of this flow. */
+  readonly flowUuid?: string | null;
+  /** Take a lease on the checked-out job for this holder in the same statement. */
+  readonly holder?: string | null;
+  readonly ttlSeconds?: number | null;
+}
+
+export interface StepReport {
+  readonly success: boolean;
+  /** Where a successful step leads (default: the step's usual next state). */
+  readonly to?: JobState | null;
+  readonly error?: string | null;
+  /** The failure cannot be retried (a config error, no job id from the queue, unparseable output). */
+  readonly noRetry?: boolean | null;
+  readonly runDir?: string | null;
+  readonly processId?: string | null;
+  readonly queueState?: string | null;
+  /** RunnerOptions.max_step_attempts and delta_retry; the project's values by default. */
+  readonly maxStepAttempts?: number | null;
+  readonly deltaRetrySeconds?: readonly number[] | null;
+}
+
+export interface JobResponse {
+  /** The job's output document (jobflow's Response.output), kept in the row. */
+  readonly output?: unknown;
+  readonly storedData?: unknown;
+  /** A job replacing this one: same uuid, next index, same parents (§3.2). */
+  readonly replace?: JobInput | null;
+  /** New jobs whose roots get this job as parent. */
+  readonly addition?: readonly JobInput[] | null;
+  /** Like addition, and this job's children also wait for the new leaves. */
+  readonly detour?: readonly JobInput[] | null;
+  readonly stopChildren?: boolean | null;
+  readonly stopJobflow?: boolean | null;
+}
+
+export interface Completion {
+  readonly success: boolean;
+  readonly error?: string | null;
+  readonly response?: JobResponse | null;
+  readonly startTime?: Date | null;
+  readonly endTime?: Date | null;
+}
+
+/**
+ * The runner's side (§6.1, §6.9, §8). There is no worker file system in hubql: a runner (or a test) reports each
+ * step's outcome through `reportStep`, and hands the job's output over with `complete`.
+ */
+export class JobRunner {
+  constructor(private readonly store: JobflowStore) {}
+
+  /**
+   * checkout_job (§6.1): one READY job, priority DESC then created_on ASC, becomes CHECKED_OUT in one statement.
+   * On Postgres the candidate row is claimed with `FOR UPDATE SKIP LOCKED`, so concurrent gateways each get a
+   * different job; on SQLite the single UPDATE is atomic. Jobs under an active lease are left alone.
+   */
+  async checkout(request: CheckoutRequest): Promise<JobNode | null> {
+    const postgres = this.store.ctx.dialect === "postgres";
+    return this.store.write(async (tx, now) => {
+      const where = jobCondition(this.store.ctx, request.filter, request.query, now);
+      const ttl = request.ttlSeconds ?? this.store.project.lockTtlSeconds;
+      if (request.ttlSeconds !== null && request.ttlSeconds !== undefined && !(request.ttlSeconds > 0))
+        throw badInput("ttlSeconds must be positive", "ttlSeconds");
+      const params = {
+        ...where.params,
+        now: this.store.instant(now),
+        flow: request.flowUuid ?? "",
+        lockId: request.holder ? randomUUID() : null,
+        holder: request.holder ?? null,
+        lockTime: request.holder ? this.store.instant(now) : null,
+        expires: request.holder ? this.store.instant(new Date(now.getTime() + ttl * 1000)) : null,
+      };
+      const lease = request.holder
+        ? `, "lock_id" = :lockId, "lock_holder" = :holder, "lock_time" = :lockTime, "lock_expires" = :expires`
+        : "";
+      const rows = await tx.query<{ dbId: string; flowUuid: string }>(
+        `UPDATE "jobs" SET "state" = 'CHECKED_OUT', "updated_on" = :now${lease}
+          WHERE "state" = 'READY' AND "db_id" = (
+            SELECT t."db_id" FROM "jobs" t
+             WHERE t."state" = 'READY' AND NOT ${activeLease("t", "now")} AND (:flow = '' OR t."flow_uuid" = :flow) AND (${where.sql})
+             ORDER BY t."priority" DESC, t."created_on" ASC, t."db_seq" ASC LIMIT 1${postgres ? " FOR UPDATE SKIP LOCKED" : ""})
+          RETURNING "db_id" AS "dbId", "flow_uuid" AS "flowUuid"`,
+        params,
+      );
+      const picked = rows[0];
+      if (!picked) return null;
+      // §6.1: the flow goes READY → RUNNING; any other flow state is left as it is.
+      await tx.run(
+        `UPDATE "flows" SET "state" = 'RUNNING', "updated_on" = :now WHERE "uuid" = :flow AND "state" = 'READY'`,
+        {
+          now: this.store.instant(now),
+          flow: picked.flowUuid,
+        },
+      );
+      const [job] = await this.store.loadJobs(tx, `t."db_id" = :id`, { id: picked.dbId }, false);
+      return job ?? null;
+    });
+  }
+
+  /** One runner step's outcome (§8 "Step outcome handling"). */
+  async reportStep(key: JobKey, report: StepReport, lock: LockOptions): Promise<JobNode> {
+    const maxAttempts = report.maxStepAttempts ?? this.store.project.maxStepAttempts;
+    const delta =
+      report.deltaRetrySeconds && report.deltaRetrySeconds.length > 0
+        ? report.deltaRetrySeconds
+        : this.store.project.deltaRetrySeconds;
+    if (report.to !== null && report.to !== undefined && !isJobState(report.to))
+      throw badInput(`unknown job state ${String(report.to)}`, "to");
+    return this.store.write(async (tx, now) => {
+      const job = await this.loadOne(tx, key);
+      this.store.checkLease(job, now, lock, `Job with db_id ${job.dbId}`);
+      const next = NEXT_STATES[job.state as JobState];
+      if (!next)
+        throw invalidState(`Job ${job.dbId} in state ${job.state} has no runner step to report`, {
+          dbId: job.dbId,
+          state: job.state,
+        });
+      if (job.retryTimeLimit && job.retryTimeLimit > now) {
+        throw invalidState(`Job ${job.dbId} may not be retried before ${job.retryTimeLimit.toISOString()}`, {
+          dbId: job.dbId,
+          retryTimeLimit: job.retryTimeLimit.toISOString(),
+        });
+      }
+      let values: Partial<JobRow>;
+      if (report.success) {
+        const to = report.to ?? next[0];
+        if (!to || !next.includes(to))
+          throw invalidState(`A step from ${job.state} leads to ${next.join(" or ")}, not ${String(to)}`, {
+            dbId: job.dbId,
+          });
+        values = { state: to, stepAttempts: 0, retryTimeLimit: null, remoteError: null, updatedOn: now };
+        if (report.runDir !== null && report.runDir !== undefined) values.runDir = report.runDir;
+        if (report.processId !== null && report.processId !== undefined) values.processId = report.processId;
+        if (report.queueState !== null && report.queueState !== undefined) values.queueState = report.queueState;
+        if (to === "RUNNING" || to === "BATCH_RUNNING") values.startTime = now;
+      } else if (report.noRetry || job.stepAttempts >= maxAttempts) {
+        // Attempts and retry_time_limit are left as they were (§8).
+        values = {
+          state: "REMOTE_ERROR",
+          previousState: job.state,
+          remoteError: report.error ?? "unknown error",
+          updatedOn: now,
+        };
+      } else {
+        const attempts = job.stepAttempts + 1;
+        const seconds = delta[Math.min(attempts, delta.length) - 1] ?? 0;
+        values = {
+          stepAttempts: attempts,
+          retryTimeLimit: new Date(now.getTime() + seconds * 1000),
+          remoteError: report.error ?? "unknown error",
+          updatedOn: now,
+        };
+      }
+      await this.store.updateJob(tx, job.dbId, values);
+      return { ...job, ...values };
+    }, lock.wait);
+  }
+
+  /**
+   * complete_job + checkin_job (§6.9): the job becomes COMPLETED (with its output, stored data and dynamic response)
+   * or FAILED; WAITING jobs of the flow whose parents are now done become READY; the flow state is recomputed.
+   */
+  async complete(key: JobKey, completion: Completion, lock: LockOptions): Promise<JobNode> {
+    return this.store.write(async (tx, now) => {
+      const job = await this.loadOne(tx, key);
+      this.store.checkLease(job, now, lock, `Job with db_id ${job.dbId}`);
+      if (!RUNNING_STATES.includes(job.state as JobState) && !BATCH_STATES.includes(job.state as JobState)) {
+        throw invalidState(`Job ${job.dbId} in state ${job.state} is not running and cannot be completed`, {
+          dbId: job.dbId,
+          state: job.state,
+        });
+      }
+      for (const flow of await this.store.loadFlows(tx, [job.flowUuid])) {
+        this.store.checkLease(flow, now, lock, `Flow with uuid ${flow.uuid} (Could not complete the job)`);
+      }
+      const response = completion.success ? completion.response : null;
+      if (response) await this.applyResponse(tx, job, response, now);
+      const values: Partial<JobRow> = {
+        state: completion.success ? "COMPLETED" : "FAILED",
+        error: completion.success ? null : (completion.error ?? "the job failed"),
+        output: response?.output ?? null,
+        storedData: response?.storedData ?? null,
+        startTime: completion.startTime ?? job.startTime ?? null,
+        endTime: completion.endTime ?? now,
+        stepAttempts: 0,
+        retryTimeLimit: null,
+        remoteError: null,
+        updatedOn: now,
+      };
+      await this.store.updateJob(tx, job.dbId, values);
+      await this.refreshChildren(tx, job.flowUuid);
+      await this.store.recomputeFlows(tx, [job.flowUuid], now);
+      return { ...job, ...values };
+    }, lock.wait);
+  }
+
+  /** Dynamic responses (§3.2): replace, addition, detour; then stop_children / stop_jobflow (§6.7). */
+  private async applyResponse(tx: Executor, job: JobRow, response: JobResponse, now: Date): Promise<void> {
+    const flowJobs = await this.store.loadJobs(tx, `t."flow_uuid" = :flow`, { flow: job.flowUuid });
+    const known = new Set(flowJobs.map((row) => row.uuid));
+    const created: { input: JobInput & { uuid: string }; index: number; parents: string[] }[] = [];
+    if (response.replace) {
+      const index = Math.max(...flowJobs.filter((row) => row.uuid === job.uuid).map((row) => row.index)) + 1;
+      created.push({ input: { ...response.replace, uuid: job.uuid }, index, parents: job.parents });
+    }
+    const extra = [...(response.addition ?? []), ...(response.detour ?? [])].map((input) => ({
+      ...input,
+      uuid: input.uuid ?? randomUUID(),
+    }));
+    validateJobs(extra, known, "response", this.store, job);
+    const extraUuids = new Set(extra.map((input) => input.uuid));
+    for (const input of extra) {
+      const inner = (input.parents ?? []).filter((parent) => extraUuids.has(parent));
+      // Roots of the new jobs wait for the completed job.
+      created.push({
+        input,
+        index: 1,
+        parents: inner.length > 0 ? [...(input.parents ?? [])] : [...(input.parents ?? []), job.uuid],
+      });
+    }
+    if (created.length > 0) {
+      const counter = await tx.query<{ next: number | string }>(
+        `UPDATE "jobflow_counters" SET "next" = "next" + :n WHERE "name" = 'job_db_id' RETURNING "next"`,
+        { n: created.length },
+      );
+      const first = Number(counter[0]?.next) - created.length;
+      // New jobs copy the completed job's run settings (§3.2) unless they name their own.
+      const rows = created.map((entry, i) =>
+        newJobRow(
+          { ...entry.input, parents: entry.parents },
+          job,
+          job.flowUuid,
+          first + i,
+          this.store.project.dbIdPrefix,
+          now,
+          entry.index,
+          "WAITING",
+        ),
+      );
+      await insertRows(tx, "jobs", this.store.jobs, rows);
+      await insertParents(tx, rows);
+    }
+    const detour = extra.slice((response.addition ?? []).length);
+    if (detour.length > 0) {
+      const detourUuids = new Set(detour.map((input) => input.uuid));
+      const leaves = detour
+        .filter((input) => !detour.some((other) => (other.parents ?? []).includes(input.uuid)))
+        .map((input) => input.uuid);
+      for (const child of flowJobs.filter((row) => row.parents.includes(job.uuid) && !detourUuids.has(row.uuid))) {
+        const parents = [...new Set([...child.parents, ...leaves])];
+        await this.store.updateJob(tx, child.dbId, { parents });
+        await insertParents(tx, [
+          { dbId: child.dbId, parents: leaves.filter((leaf) => !child.parents.includes(leaf)) },
+        ]);
+      }
+    }
+    if (response.stopChildren) {
+      await tx.run(
+        `UPDATE "jobs" SET "state" = 'STOPPED' WHERE "state" = 'WAITING' AND "db_id" IN (SELECT "child_db_id" FROM "job_parents" WHERE "parent_uuid" = :uuid)`,
+        { uuid: job.uuid },
+      );
+    }
+    if (response.stopJobflow) {
+      await tx.run(`UPDATE "jobs" SET "state" = 'STOPPED' WHERE "state" = 'WAITING' AND "flow_uuid" = :flow`, {
+        flow: job.flowUuid,
+      });
+    }
+  }
+
+  /**
+   * refresh_children (§6.8) over the whole flow: a WAITING job (highest index of its uuid) becomes READY when the
+   * highest index of every parent is COMPLETED — or COMPLETED/FAILED/USER_STOPPED for on_missing_references "none".
+   */
+  private async refreshChildren(tx: Executor, flowUuid: string): Promise<void> {
+    const rows = await this.store.loadJobs(tx, `t."flow_uuid" = :flow`, { flow: flowUuid });
+    const latest = new Map<string, JobRow>();
+    for (const row of rows) if ((latest.get(row.uuid)?.index ?? 0) < row.index) latest.set(row.uuid, row);
+    const ready: string[] = [];
+    for (const row of latest.values()) {
+      if (row.state !== "WAITING") continue;
+      const accepted = row.onMissingReferences === "none" ? ["COMPLETED", "FAILED", "USER_STOPPED"] : ["COMPLETED"];
+      if (
+        row.parents.every((parent) => {
+          const p = latest.get(parent);
+          return !p || accepted.includes(p.state);
+        })
+      )
+        ready.push(row.dbId);
+    }
+    if (ready.length > 0)
+      await tx.run(`UPDATE "jobs" SET "state" = 'READY' WHERE "db_id" IN (:...ids)`, { ids: ready });
+  }
+
+  private async loadOne(tx: Executor, key: JobKey): Promise<JobRow> {
+    const where = jobKeyCondition(key, "t");
+    const [job] = await this.store.loadJobs(tx, where.sql, where.params);
+    if (!job) throw notFound(`No Job matching ${JSON.stringify(key)}`, { ...key });
+    return job;
+  }
+}

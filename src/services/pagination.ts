@@ -1,0 +1,153 @@
+import { badInput, limitExceeded } from "../errors";
+import type { Dialect } from "../filter/types";
+import type { FieldKind } from "../filter/types";
+import { encodeInstant } from "../db/values";
+
+/**
+ * Keyset (cursor) pagination that stays correct when the sort key has ties and nulls: every order ends with the
+ * primary key, nulls sort first ascending and last descending on both dialects (Mongo's "null is lowest"), and
+ * the cursor carries every key's value. The cursor is opaque base64url JSON; a tampered one is BAD_USER_INPUT.
+ */
+export interface SortKey {
+  /** Column expression, already qualified (`t."submitted"`); never user text. */
+  readonly column: string;
+  /** Property name the value is read from on a row. */
+  readonly property: string;
+  readonly kind: FieldKind;
+  readonly descending: boolean;
+  readonly nullable: boolean;
+}
+
+export interface Page {
+  readonly first: number;
+  readonly after: readonly unknown[] | null;
+}
+
+export function orderByClause(keys: readonly SortKey[], dialect: Dialect): string {
+  return keys
+    .map((key) => {
+      const direction = key.descending ? "DESC" : "ASC";
+      const nulls = key.nullable ? (key.descending ? " NULLS LAST" : " NULLS FIRST") : "";
+      return `${key.column}${collate(key, dialect)} ${direction}${nulls}`;
+    })
+    .join(", ");
+}
+
+/**
+ * Postgres text order follows the database's locale; `COLLATE "C"` makes it byte-wise, as SQLite's (BINARY) and
+ * Mongo's are. ORDER BY and the keyset comparison must use the same collation or pages skip rows.
+ */
+function collate(key: SortKey, dialect: Dialect): string {
+  return dialect === "postgres" && key.kind === "string" ? ' COLLATE "C"' : "";
+}
+
+export function encodeCursor(keys: readonly SortKey[], row: Record<string, unknown>): string {
+  const values = keys.map((key) => {
+    const value = row[key.property];
+    return value instanceof Date ? value.toISOString() : (value ?? null);
+  });
+  return Buffer.from(JSON.stringify(values)).toString("base64url");
+}
+
+export function decodeCursor(cursor: string, keys: readonly SortKey[], argument = "after"): unknown[] {
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw badInput(`'${argument}' is not a cursor this list returned`, argument);
+  }
+  if (!Array.isArray(values) || values.length !== keys.length) {
+    throw badInput(`'${argument}' is not a cursor of this list and order`, argument);
+  }
+  keys.forEach((key, i) => {
+    const value: unknown = values[i];
+    const ok =
+      (value === null && key.nullable) ||
+      (key.kind === "datetime" && typeof value === "string" && !Number.isNaN(Date.parse(value))) ||
+      ((key.kind === "integer" || key.kind === "number") && typeof value === "number" && Number.isFinite(value)) ||
+      ((key.kind === "string" || key.kind === "enum") && typeof value === "string");
+    if (!ok) throw badInput(`'${argument}' is not a cursor of this list and order`, argument);
+  });
+  return values;
+}
+
+/**
+ * The condition "row comes after `values` in this order", as nested ORs:
+ * k1 > v1 OR (k1 = v1 AND (k2 > v2 OR (k2 = v2 AND …))), with the null cases spelled out.
+ */
+export function keysetCondition(
+  keys: readonly SortKey[],
+  values: readonly unknown[],
+  dialect: Dialect,
+  paramPrefix = "k",
+): { sql: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = {};
+  const build = (i: number): string => {
+    const key = keys[i];
+    if (!key) return "1=0"; // equal on every key including the primary key: not after
+    const raw = values[i];
+    const rest = build(i + 1);
+    if (raw === null || raw === undefined) {
+      // Null is first ascending: everything non-null is after it. Null is last descending: nothing but nulls follow.
+      return key.descending
+        ? `(${key.column} IS NULL AND (${rest}))`
+        : `(${key.column} IS NOT NULL OR (${key.column} IS NULL AND (${rest})))`;
+    }
+    const name = `${paramPrefix}${i}`;
+    params[name] = key.kind === "datetime" ? encodeInstant(new Date(raw as string), dialect) : raw;
+    const op = key.descending ? "<" : ">";
+    const beyond = key.descending && key.nullable ? ` OR ${key.column} IS NULL` : "";
+    const c = collate(key, dialect);
+    return `(${key.column}${c} ${op} :${name}${beyond} OR (${key.column} = :${name} AND (${rest})))`;
+  };
+  return { sql: build(0), params };
+}
+
+export function pageSize(
+  first: number | null | undefined,
+  defaults: { defaultPageSize: number; maxPageSize: number },
+): number {
+  if (first === null || first === undefined) return defaults.defaultPageSize;
+  if (!Number.isInteger(first) || first < 0) throw badInput("'first' must be a non-negative integer", "first");
+  if (first > defaults.maxPageSize) {
+    throw limitExceeded(`'first' may be at most ${defaults.maxPageSize} (HUBQL_MAX_PAGE_SIZE)`, {
+      argument: "first",
+      maximum: defaults.maxPageSize,
+    });
+  }
+  return first;
+}
+
+export interface Connection<T> {
+  readonly edges: { cursor: string; node: T }[];
+  readonly pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+  /** Computed only when asked for. */
+  readonly totalCount: () => Promise<number>;
+}
+
+export function toConnection<T extends Record<string, unknown>>(
+  rows: T[],
+  size: number,
+  keys: readonly SortKey[],
+  hasAfter: boolean,
+  totalCount: () => Promise<number>,
+): Connection<T> {
+  const page = rows.slice(0, size);
+  const edges = page.map((node) => ({ cursor: encodeCursor(keys, node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      // With first/after the Relay spec lets this be approximate; a cursor means something came before it.
+      hasPreviousPage: hasAfter,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount,
+  };
+}

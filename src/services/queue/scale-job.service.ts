@@ -1,0 +1,154 @@
+import { SCALE_JOB_TABLE } from "../../db/entities/scale-job.entity";
+import { RowCodec } from "../../db/row-codec";
+import { badInput, invalidState, limitExceeded } from "../../errors";
+import {
+  type Connection,
+  decodeCursor,
+  keysetCondition,
+  orderByClause,
+  pageSize,
+  type SortKey,
+  toConnection,
+} from "../pagination";
+import type { ServiceContext } from "../service-context";
+import type { JobTypeService } from "./job-type.service";
+import { validatePriorityConfiguration } from "./job-type.service";
+import type { QueueJobsService } from "./queue-jobs.service";
+import { SCALE_JOB_CATALOGUE, SCALE_JOB_STATUSES, type ScaleJobRow } from "./queue.model";
+import { assertStorable, insertRows, rowsById } from "./sql";
+
+/**
+ * A job to create. Status and counters may be given so a store can be seeded with jobs in any state (imports,
+ * tests); a normal new job is PENDING with num_exes 0 and the type's max_tries (§2).
+ */
+export type ScaleJobInput = Partial<Omit<ScaleJobRow, "id" | "created" | "lastModified">> & { jobTypeId: number };
+
+export interface ListScaleJobsArgs {
+  readonly filter?: unknown;
+  readonly first?: number | null;
+  readonly after?: string | null;
+}
+
+/** Scale jobs (scale-queue.md §2): created here, queued through QueueJobsService. */
+export class ScaleJobService {
+  private readonly codec: RowCodec;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly jobTypes: JobTypeService,
+    private readonly queueJobs: QueueJobsService,
+  ) {
+    this.codec = new RowCodec(SCALE_JOB_CATALOGUE, ctx.dialect);
+  }
+
+  /**
+   * Creates jobs atomically. With `queue`, each is then queued for the first time in the same transaction, as
+   * `queue_new_job_v6` does (§3.7): its type must be active, and a job with input comes back QUEUED.
+   */
+  async create(inputs: readonly ScaleJobInput[], queue = false): Promise<ScaleJobRow[]> {
+    const db = this.ctx.requireDb();
+    if (inputs.length > this.ctx.limits.maxBatchSize) {
+      throw limitExceeded(
+        `createScaleJobs takes at most ${this.ctx.limits.maxBatchSize} jobs per call (HUBQL_MAX_BATCH_SIZE)`,
+        {
+          maximum: this.ctx.limits.maxBatchSize,
+        },
+      );
+    }
+    if (inputs.length === 0) return [];
+    assertStorable(inputs, "jobs");
+    const types = await this.jobTypes.getMany(inputs.map((input) => input.jobTypeId));
+    const now = new Date();
+    const rows = inputs.map((input, index) => {
+      const jobType = types[index];
+      if (!jobType) throw badInput(`jobs[${index}]: no job type with id ${input.jobTypeId}`, "jobs", { index });
+      if (queue && !jobType.isActive) {
+        throw invalidState(
+          `jobs[${index}]: job type '${jobType.name}' ${jobType.version} is inactive; its jobs cannot be queued`,
+          { index },
+        );
+      }
+      return completeJob(input, jobType.maxTries, now, index);
+    });
+    const properties = Object.keys(rows[0]!);
+    const ids = await db.transaction(async (tx) => {
+      const created = await insertRows<ScaleJobRow>(tx, SCALE_JOB_TABLE, this.codec, properties, rows);
+      if (queue) await this.queueJobs.queueCreated(tx, created);
+      return created.map((job) => job.id);
+    });
+    return (await this.getMany(ids)) as ScaleJobRow[];
+  }
+
+  async getMany(ids: readonly number[]): Promise<(ScaleJobRow | null)[]> {
+    return rowsById<ScaleJobRow>(this.ctx.requireDb(), SCALE_JOB_TABLE, this.codec, ids);
+  }
+
+  /** Jobs matching a filter, by id. */
+  async list(args: ListScaleJobsArgs): Promise<Connection<ScaleJobRow>> {
+    const db = this.ctx.requireDb();
+    const keys: SortKey[] = [
+      { column: this.codec.column("id"), property: "id", kind: "integer", descending: false, nullable: false },
+    ];
+    const size = pageSize(args.first, this.ctx.limits);
+    const where = this.ctx.where(args.filter, SCALE_JOB_CATALOGUE);
+    const after = args.after ? decodeCursor(args.after, keys) : null;
+    const keyset = after ? keysetCondition(keys, after, db.dialect) : { sql: "1=1", params: {} };
+    const rows = await db.query(
+      `SELECT ${this.codec.selectList()} FROM "${SCALE_JOB_TABLE}" t
+       WHERE (${where.sql}) AND (${keyset.sql}) ORDER BY ${orderByClause(keys, db.dialect)} LIMIT :limit`,
+      { ...where.params, ...keyset.params, limit: size + 1 },
+    );
+    const nodes = rows.map((row) => this.codec.decode<ScaleJobRow>(row));
+    return toConnection(nodes as unknown as Record<string, unknown>[], size, keys, after !== null, async () => {
+      const counted = await db.query<{ n: number | string }>(
+        `SELECT COUNT(*) AS "n" FROM "${SCALE_JOB_TABLE}" t WHERE ${where.sql}`,
+        where.params,
+      );
+      return Number(counted[0]?.n ?? 0);
+    }) as unknown as Connection<ScaleJobRow>;
+  }
+}
+
+function completeJob(input: ScaleJobInput, typeMaxTries: number, now: Date, index: number): Omit<ScaleJobRow, "id"> {
+  const where = `jobs[${index}]`;
+  const status = input.status ?? "PENDING";
+  if (!SCALE_JOB_STATUSES.includes(status))
+    throw badInput(`${where}.status must be one of ${SCALE_JOB_STATUSES.join(", ")}`, "jobs");
+  const numExes = input.numExes ?? 0;
+  if (!Number.isInteger(numExes) || numExes < 0)
+    throw badInput(`${where}.numExes must be a non-negative integer`, "jobs");
+  const maxTries = input.maxTries ?? typeMaxTries;
+  if (!Number.isInteger(maxTries) || maxTries < 1) throw badInput(`${where}.maxTries must be an integer ≥ 1`, "jobs");
+  if (input.inputFileSize !== null && input.inputFileSize !== undefined && !(input.inputFileSize >= 0)) {
+    throw badInput(`${where}.inputFileSize must be ≥ 0 (MiB)`, "jobs");
+  }
+  if (
+    input.batchPriority !== null &&
+    input.batchPriority !== undefined &&
+    !(Number.isInteger(input.batchPriority) && input.batchPriority >= 1)
+  ) {
+    throw badInput(`${where}.batchPriority must be an integer ≥ 1`, "jobs");
+  }
+  validatePriorityConfiguration(input.configuration ?? null, "jobs");
+  return {
+    jobTypeId: input.jobTypeId,
+    status,
+    input: input.input ?? null,
+    inputFileSize: input.inputFileSize ?? null,
+    numExes,
+    maxTries,
+    configuration: input.configuration ?? null,
+    recipeId: input.recipeId ?? null,
+    batchId: input.batchId ?? null,
+    batchPriority: input.batchPriority ?? null,
+    isSuperseded: input.isSuperseded ?? false,
+    node: input.node ?? null,
+    errorCategory: input.errorCategory ?? null,
+    queued: input.queued ?? null,
+    started: input.started ?? null,
+    ended: input.ended ?? null,
+    lastStatusChange: input.lastStatusChange ?? now,
+    created: now,
+    lastModified: now,
+  };
+}

@@ -1,0 +1,367 @@
+import type { Executor } from "../../db/database";
+import { RowCodec } from "../../db/row-codec";
+import { badInput, HubqlError, limitExceeded, notFound } from "../../errors";
+import {
+  type Connection,
+  decodeCursor,
+  keysetCondition,
+  orderByClause,
+  pageSize,
+  type SortKey,
+  toConnection,
+} from "../pagination";
+import type { ServiceContext } from "../service-context";
+import {
+  BUFFER_PROPERTIES,
+  bufferBytes,
+  propertyOfKey,
+  TASK_RECORD_CATALOGUE,
+  TASK_RECORD_FIELDS,
+  TASK_RECORD_KEYS,
+  TASK_RECORD_SORT_FIELDS,
+  type TaskRecordData,
+  type TaskRecordOrder,
+  type TaskRecordPatch,
+  type TaskRecordRow,
+} from "./task-record.model";
+import { TaskRetention } from "./retention";
+
+export type TaskRecordNode = Partial<TaskRecordRow> & { msgId: string };
+
+export interface ListTaskRecordsArgs {
+  readonly filter?: unknown;
+  readonly orderBy?: readonly TaskRecordOrder[] | null;
+  readonly first?: number | null;
+  readonly after?: string | null;
+  /** Properties to read; all when omitted. Sort keys and msgId are always read. */
+  readonly fields?: readonly (keyof TaskRecordRow)[];
+}
+
+const TABLE = `"task_records" t`;
+const WRITABLE = TASK_RECORD_FIELDS;
+/** Rows per INSERT statement: 25 columns × 400 stays far below both dialects' bound-parameter limits. */
+const INSERT_CHUNK = 400;
+
+/**
+ * Task records as the IPython Hub keeps them (ipython-hub.md §1–7), with the differences of §15: Mongo filter
+ * semantics, instants compared as instants, `{}` selects everything, bulk adds are atomic.
+ */
+export class TaskRecordService {
+  private readonly codec: RowCodec;
+  private readonly retention: TaskRetention;
+
+  constructor(private readonly ctx: ServiceContext) {
+    this.codec = new RowCodec(TASK_RECORD_CATALOGUE, ctx.dialect);
+    this.retention = new TaskRetention(ctx.limits.retention);
+  }
+
+  async list(args: ListTaskRecordsArgs): Promise<Connection<TaskRecordNode>> {
+    const db = this.ctx.requireDb();
+    const keys = this.sortKeys(args.orderBy);
+    const size = pageSize(args.first, this.ctx.limits);
+    const where = this.ctx.where(args.filter, TASK_RECORD_CATALOGUE);
+    const after = args.after ? decodeCursor(args.after, keys) : null;
+    const keyset = after ? keysetCondition(keys, after, db.dialect) : { sql: "1=1", params: {} };
+    const fields = this.readFields(
+      args.fields,
+      keys.map((key) => key.property as keyof TaskRecordRow),
+    );
+    const rows = await db.query(
+      `SELECT ${this.codec.selectList(fields)} FROM ${TABLE}
+       WHERE (${where.sql}) AND (${keyset.sql}) ORDER BY ${orderByClause(keys, db.dialect)} LIMIT :limit`,
+      { ...where.params, ...keyset.params, limit: size + 1 },
+    );
+    const nodes = rows.map((row) => this.codec.decode<TaskRecordNode>(row));
+    return toConnection(nodes, size, keys, after !== null, () => this.countWhere(db, where));
+  }
+
+  async count(filter: unknown): Promise<number> {
+    const db = this.ctx.requireDb();
+    return this.countWhere(db, this.ctx.where(filter, TASK_RECORD_CATALOGUE));
+  }
+
+  async get(msgId: string, fields?: readonly (keyof TaskRecordRow)[]): Promise<TaskRecordNode | null> {
+    return (await this.getMany([msgId], fields))[0] ?? null;
+  }
+
+  /** Records for ids in the order asked (null where unknown), in one statement: DataLoader and `_entities` use it. */
+  async getMany(
+    msgIds: readonly string[],
+    fields?: readonly (keyof TaskRecordRow)[],
+  ): Promise<(TaskRecordNode | null)[]> {
+    const db = this.ctx.requireDb();
+    if (msgIds.length === 0) return [];
+    const rows = await db.query(
+      `SELECT ${this.codec.selectList(this.readFields(fields, []))} FROM ${TABLE} WHERE t."msg_id" IN (:...ids)`,
+      { ids: [...new Set(msgIds)] },
+    );
+    const byId = new Map(rows.map((row) => [row["msgId"] as string, this.codec.decode<TaskRecordNode>(row)]));
+    return msgIds.map((id) => byId.get(id) ?? null);
+  }
+
+  /**
+   * Every msg_id by `submitted`, oldest first, like `Client.hub_history()`. Records without a submit time (an
+   * IOPub-first orphan) are left out, as DictDB — IPython's default store — does; ties keep msg_id order.
+   */
+  async history(): Promise<string[]> {
+    const db = this.ctx.requireDb();
+    const rows = await db.query<{ msgId: string }>(
+      `SELECT t."msg_id" AS "msgId" FROM ${TABLE} WHERE t."submitted" IS NOT NULL ORDER BY t."submitted", t."msg_id"`,
+    );
+    return rows.map((row) => row.msgId);
+  }
+
+  /**
+   * IPython's `db_query(query, keys)`: records as dicts with the Hub's snake_case keys. `msg_id` is always there;
+   * `buffers`/`result_buffers` only when named in `keys` (the Hub pops them otherwise); `keys: []` is the same as
+   * none (DictDB's reading, not SQLiteDB's list of empty dicts). Datetimes come back as ISO-8601 strings.
+   */
+  async dbQuery(query: unknown, keys: readonly string[] | null | undefined): Promise<Record<string, unknown>[]> {
+    const requested = keys && keys.length > 0 ? keys : null;
+    const unknown = (requested ?? []).filter((key) => !(TASK_RECORD_KEYS as readonly string[]).includes(key));
+    if (unknown.length > 0) {
+      throw badInput(
+        `Bad record key(s): ${unknown.map((k) => `'${k}'`).join(", ")}; valid keys are ${TASK_RECORD_KEYS.join(", ")}`,
+        "keys",
+      );
+    }
+    const where = this.ctx.where(query ?? {}, TASK_RECORD_CATALOGUE);
+    const db = this.ctx.requireDb();
+    const wanted = requested
+      ? ["msg_id", ...requested.filter((key) => key !== "msg_id")]
+      : TASK_RECORD_KEYS.filter((key) => key !== "buffers" && key !== "result_buffers");
+    const properties = [...new Set(wanted)].map((key) => propertyOfKey(key) as keyof TaskRecordRow);
+    const rows = await db.query(
+      `SELECT ${this.codec.selectList(properties)} FROM ${TABLE} WHERE ${where.sql}`,
+      where.params,
+    );
+    return rows.map((raw) => {
+      const row = this.codec.decode<Record<string, unknown>>(raw);
+      const record: Record<string, unknown> = {};
+      for (const key of new Set(wanted)) {
+        const value = row[propertyOfKey(key) as string];
+        record[key] = value instanceof Date ? value.toISOString() : value;
+      }
+      return record;
+    });
+  }
+
+  /**
+   * Adds records atomically: a duplicate id (in the batch or already stored) or an invalid record rejects the whole
+   * batch and nothing is written. With the `none` store the records are accepted and dropped.
+   */
+  async add(records: readonly TaskRecordData[]): Promise<TaskRecordNode[]> {
+    if (records.length > this.ctx.limits.maxBatchSize) {
+      throw limitExceeded(
+        `addTaskRecords takes at most ${this.ctx.limits.maxBatchSize} records per call (HUBQL_MAX_BATCH_SIZE)`,
+        {
+          maximum: this.ctx.limits.maxBatchSize,
+        },
+      );
+    }
+    const seen = new Map<string, number>();
+    records.forEach((record, index) => {
+      validateRecord(record, index);
+      const earlier = seen.get(record.msgId);
+      if (earlier !== undefined) {
+        throw badInput(
+          `records[${index}] repeats msg_id '${record.msgId}' of records[${earlier}]; nothing was added`,
+          "records",
+          { index },
+        );
+      }
+      seen.set(record.msgId, index);
+    });
+    const rows = records.map((record) => completeRecord(record));
+    const db = this.ctx.db;
+    if (!db || rows.length === 0) return rows;
+    await db
+      .transaction(async (tx) => {
+        const existing = await tx.query<{ msgId: string }>(
+          `SELECT t."msg_id" AS "msgId" FROM ${TABLE} WHERE t."msg_id" IN (:...ids)`,
+          { ids: rows.map((row) => row.msgId) },
+        );
+        if (existing.length > 0) {
+          const ids = existing.map((row) => row.msgId);
+          throw badInput(`Already have msg_id ${ids.map((id) => `'${id}'`).join(", ")}; nothing was added`, "records", {
+            msgIds: ids,
+          });
+        }
+        await this.insertWithin(tx, rows);
+      })
+      .catch((error: unknown) => {
+        // Another writer inserted one of the ids between our check and our insert.
+        if (isUniqueViolation(error))
+          throw badInput("A msg_id in the batch already exists; nothing was added", "records");
+        throw error;
+      });
+    return rows;
+  }
+
+  /** `update_record(msg_id, patch)`; an unknown id is NOT_FOUND (SQLiteDB's silent no-op is not copied). */
+  async update(msgId: string, patch: TaskRecordPatch): Promise<TaskRecordNode> {
+    validatePatch(patch);
+    const db = this.ctx.db;
+    if (!db) return { msgId, ...patch };
+    const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as [
+      keyof TaskRecordRow,
+      unknown,
+    ][];
+    const params: Record<string, unknown> = { id: msgId };
+    const sets = entries.map(([property, value], i) => {
+      params[`v${i}`] = this.codec.encode(property, value);
+      return `"${this.codec.field(property).column}" = :v${i}`;
+    });
+    const touchesBuffers = entries.some(([property]) => (BUFFER_PROPERTIES as readonly string[]).includes(property));
+    if (touchesBuffers) {
+      // DictDB recounts the size on every update; keep buffer_bytes equal to what is stored now.
+      params["bytes"] = 0;
+      sets.push(`"buffer_bytes" = :bytes`);
+    }
+    return db.transaction(async (tx) => {
+      if (touchesBuffers) {
+        const current = await tx.query(
+          `SELECT ${this.codec.selectList(["buffers", "resultBuffers"])} FROM ${TABLE} WHERE t."msg_id" = :id`,
+          { id: msgId },
+        );
+        const row = current[0] ? this.codec.decode<TaskRecordRow>(current[0]) : null;
+        if (!row) throw notFound(`No task record with msg_id '${msgId}'`, { msgId });
+        params["bytes"] = bufferBytes(
+          patch.buffers !== undefined ? patch.buffers : row.buffers,
+          patch.resultBuffers !== undefined ? patch.resultBuffers : row.resultBuffers,
+        );
+      }
+      if (sets.length > 0) {
+        const result = await tx.run(`UPDATE "task_records" SET ${sets.join(", ")} WHERE "msg_id" = :id`, params);
+        if (result.affected === 0) throw notFound(`No task record with msg_id '${msgId}'`, { msgId });
+      }
+      const rows = await tx.query(
+        `SELECT ${this.codec.selectList(this.readFields(undefined, []))} FROM ${TABLE} WHERE t."msg_id" = :id`,
+        { id: msgId },
+      );
+      if (!rows[0]) throw notFound(`No task record with msg_id '${msgId}'`, { msgId });
+      // DictDB recounts sizes on update and may cull (ipython-hub.md §12).
+      if (touchesBuffers) await this.retention.enforce(tx);
+      return this.codec.decode<TaskRecordNode>(rows[0]);
+    });
+  }
+
+  /**
+   * Inserts complete rows (see `completeRecord`) inside the caller's transaction, then applies retention
+   * (ipython-hub.md §12). The caller has made sure the ids are new; resubmit uses this too.
+   */
+  async insertWithin(tx: Executor, rows: readonly TaskRecordRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      await this.insert(tx, rows.slice(start, start + INSERT_CHUNK));
+    }
+    await this.retention.enforce(tx);
+  }
+
+  private async insert(tx: Executor, rows: readonly TaskRecordRow[]): Promise<void> {
+    const properties = [...WRITABLE, "bufferBytes"] as (keyof TaskRecordRow)[];
+    const columns = properties.map((property) => `"${this.columnOf(property)}"`).join(", ");
+    const params: Record<string, unknown> = {};
+    const values = rows.map((row, r) => {
+      const placeholders = properties.map((property, c) => {
+        const name = `r${r}c${c}`;
+        params[name] = property === "bufferBytes" ? row.bufferBytes : this.codec.encode(property, row[property]);
+        return `:${name}`;
+      });
+      return `(${placeholders.join(", ")})`;
+    });
+    await tx.run(`INSERT INTO "task_records" (${columns}) VALUES ${values.join(", ")}`, params);
+  }
+
+  private columnOf(property: keyof TaskRecordRow): string {
+    return property === "bufferBytes" ? "buffer_bytes" : this.codec.field(property).column;
+  }
+
+  private sortKeys(orderBy: readonly TaskRecordOrder[] | null | undefined): SortKey[] {
+    const order = orderBy && orderBy.length > 0 ? orderBy : [{ field: "SUBMITTED", descending: false } as const];
+    const keys: SortKey[] = [];
+    for (const { field, descending } of order) {
+      const property = TASK_RECORD_SORT_FIELDS[field];
+      if (keys.some((key) => key.property === property)) throw badInput(`orderBy names ${field} twice`, "orderBy");
+      const spec = this.codec.field(property);
+      keys.push({
+        column: this.codec.column(property),
+        property,
+        kind: spec.kind,
+        descending,
+        nullable: property !== "msgId",
+      });
+    }
+    // msg_id is unique: the final tie-breaker that makes every order total.
+    if (!keys.some((key) => key.property === "msgId")) {
+      keys.push({
+        column: this.codec.column("msgId"),
+        property: "msgId",
+        kind: "string",
+        descending: false,
+        nullable: false,
+      });
+    }
+    return keys;
+  }
+
+  private readFields(
+    fields: readonly (keyof TaskRecordRow)[] | undefined,
+    required: readonly (keyof TaskRecordRow)[],
+  ): (keyof TaskRecordRow)[] {
+    if (!fields) return [...WRITABLE];
+    return [
+      ...new Set<keyof TaskRecordRow>(["msgId", ...required, ...fields.filter((field) => this.codec.has(field))]),
+    ];
+  }
+
+  private async countWhere(db: Executor, where: { sql: string; params: Record<string, unknown> }): Promise<number> {
+    const rows = await db.query<{ n: number | string }>(
+      `SELECT COUNT(*) AS "n" FROM ${TABLE} WHERE ${where.sql}`,
+      where.params,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+}
+
+export function completeRecord(record: TaskRecordData): TaskRecordRow {
+  const row = {} as Record<string, unknown>;
+  for (const property of WRITABLE) row[property] = (record as Partial<TaskRecordRow>)[property] ?? null;
+  // The Hub's init_record starts both streams empty; IOPub `stream` messages append to them.
+  row["stdout"] = record.stdout ?? "";
+  row["stderr"] = record.stderr ?? "";
+  row["bufferBytes"] = bufferBytes(record.buffers, record.resultBuffers);
+  return row as unknown as TaskRecordRow;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function validateRecord(record: TaskRecordData, index: number): void {
+  if (typeof record.msgId !== "string" || record.msgId.length === 0) {
+    throw badInput(`records[${index}].msgId must be a non-empty string; nothing was added`, "records", { index });
+  }
+  validateBuffers(record, `records[${index}]`, "records");
+}
+
+function validatePatch(patch: TaskRecordPatch): void {
+  if ("msgId" in patch) throw badInput("msgId cannot be changed", "patch");
+  validateBuffers(patch, "patch", "patch");
+}
+
+function validateBuffers(record: TaskRecordPatch, where: string, argument: string): void {
+  for (const property of BUFFER_PROPERTIES) {
+    const list = record[property];
+    list?.forEach((item, i) => {
+      if (!BASE64.test(item)) throw badInput(`${where}.${property}[${i}] is not base64`, argument);
+    });
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  if (error instanceof HubqlError) return false;
+  const inner = (error as { driverError?: { code?: string } }).driverError;
+  return (
+    inner?.code === "23505" ||
+    inner?.code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+    inner?.code === "SQLITE_CONSTRAINT_UNIQUE"
+  );
+}

@@ -1,0 +1,135 @@
+/** Lists, pages, relations without N+1, federation references and the `none` store. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { DIALECTS } from "../../support/databases";
+import { countStatements, startTestGateway } from "../../support/gateway";
+import { errorOf, JobflowDriver } from "./support";
+
+describe.each(DIALECTS)("flow and job reads on %s", (dialect) => {
+  let jf: JobflowDriver;
+  const flowUuids: string[] = [];
+  beforeAll(async () => {
+    jf = await JobflowDriver.start(dialect);
+    // 100 flows × 10 jobs: a root and nine children of it.
+    for (let i = 0; i < 100; i++) {
+      const names = Array.from({ length: 10 }, (_, j) => `f${i}j${j}`);
+      const flow = await jf.addFlow(
+        `flow-${String(i).padStart(3, "0")}`,
+        names.map((name, j) => ({ name, parents: j === 0 ? [] : [names[0] as string] })),
+      );
+      flowUuids.push(flow.uuid);
+    }
+  }, 120_000);
+  afterAll(() => jf?.close());
+
+  it("flows → jobs → parents/children/flow resolve in a constant number of statements (no N+1)", async () => {
+    const query = `{ flows(first: 100) { edges { node { uuid state jobUuids ids { dbId } jobs { dbId name flow { uuid } parents { dbId } children { dbId } } } } } }`;
+    type Data = {
+      flows: {
+        edges: {
+          node: {
+            uuid: string;
+            jobUuids: string[];
+            jobs: { dbId: string; flow: { uuid: string }; parents: { dbId: string }[]; children: { dbId: string }[] }[];
+          };
+        }[];
+      };
+    };
+    const { result, statements } = await countStatements(jf.gw.services, () => jf.gw.ok<Data>(query));
+    const flows = result.flows.edges.map((edge) => edge.node);
+    expect(flows).toHaveLength(100);
+    const jobs = flows.flatMap((flow) => flow.jobs);
+    expect(jobs).toHaveLength(1000);
+    for (const flow of flows) {
+      const [root, ...rest] = flow.jobs;
+      expect(root?.children).toHaveLength(9);
+      expect(root?.parents).toEqual([]);
+      for (const job of rest) {
+        expect(job.parents).toEqual([{ dbId: root?.dbId }]);
+        expect(job.children).toEqual([]);
+        expect(job.flow.uuid).toBe(flow.uuid);
+      }
+    }
+    // flows, jobs of the flows, parents, children, flow of each job: one statement each.
+    expect(statements.length).toBeLessThanOrEqual(5);
+  });
+
+  it("pages jobs in keyset order with cursors, DB_ID numerically", async () => {
+    const page = (after?: string) =>
+      jf.gw.ok<{
+        jobs: {
+          totalCount: number;
+          edges: { cursor: string; node: { dbId: string } }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
+      }>(
+        `query($after: String) { jobs(query: { flowIds: ["${flowUuids[0]}", "${flowUuids[1]}"] }, orderBy: [{ field: DB_ID, direction: DESC }], first: 8, after: $after) {
+          totalCount edges { cursor node { dbId } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+    const first = await page();
+    expect(first.jobs.totalCount).toBe(20);
+    expect(first.jobs.edges.map((edge) => edge.node.dbId)).toEqual(["20", "19", "18", "17", "16", "15", "14", "13"]);
+    const seen = first.jobs.edges.map((edge) => edge.node.dbId);
+    let cursor = first.jobs.pageInfo.endCursor;
+    for (let more = first.jobs.pageInfo.hasNextPage; more;) {
+      const next = await page(cursor);
+      seen.push(...next.jobs.edges.map((edge) => edge.node.dbId));
+      more = next.jobs.pageInfo.hasNextPage;
+      cursor = next.jobs.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => String(20 - i)));
+  });
+
+  it("pages flows by name and filters with the JSON filter", async () => {
+    const data = await jf.gw.ok<{ flows: { edges: { node: { name: string } }[] } }>(
+      `query($f: Filter) { flows(filter: $f, orderBy: [{ field: NAME, direction: DESC }], first: 3) { edges { node { name } } } }`,
+      { f: { name: { $regex: "^flow-00" } } },
+    );
+    expect(data.flows.edges.map((edge) => edge.node.name)).toEqual(["flow-009", "flow-008", "flow-007"]);
+    expect(await jf.countJobs({}, { name: { $in: ["f1j1", "f2j2"] }, state: "WAITING" })).toBe(2);
+    expect(await jf.countJobs({ states: ["READY"] }, { priority: { $gte: 0 } })).toBe(100);
+  });
+
+  it("a bad filter is BAD_USER_INPUT", async () => {
+    const error = errorOf(await jf.gw.gql(`{ countJobs(filter: { stat: "READY" }) }`));
+    expect(error.code).toBe("BAD_USER_INPUT");
+    expect(errorOf(await jf.gw.gql(`{ countJobs(filter: { state: "NOPE" }) }`)).code).toBe("BAD_USER_INPUT");
+  });
+
+  it("resolves federation references for Flow and both Job keys in batches", async () => {
+    const representations = [
+      { __typename: "Job", dbId: "1" },
+      { __typename: "Job", dbId: "12" },
+      { __typename: "Job", uuid: (await jf.job("5")).uuid, index: 1 },
+      { __typename: "Flow", uuid: flowUuids[3] },
+      { __typename: "Job", dbId: "999999" },
+    ];
+    const { result, statements } = await countStatements(jf.gw.services, () =>
+      jf.gw.ok<{ _entities: ({ dbId?: string; uuid?: string; name?: string } | null)[] }>(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Job { dbId name } ... on Flow { uuid name } } }`,
+        { r: representations },
+      ),
+    );
+    expect(result._entities.map((entity) => entity?.dbId ?? entity?.uuid ?? null)).toEqual([
+      "1",
+      "12",
+      "5",
+      flowUuids[3],
+      null,
+    ]);
+    expect(statements.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe("the none store", () => {
+  it("answers NO_DATA for flow and job reads", async () => {
+    const gw = await startTestGateway("none");
+    try {
+      expect(errorOf(await gw.gql(`{ countJobs }`)).code).toBe("NO_DATA");
+      expect(errorOf(await gw.gql(`{ flows { edges { node { uuid } } } }`)).code).toBe("NO_DATA");
+    } finally {
+      await gw.close();
+    }
+  });
+});

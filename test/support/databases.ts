@@ -1,0 +1,43 @@
+/**
+ * Real databases for tests: a fresh SQLite (`:memory:` or a temp file) or a fresh Postgres database on the
+ * run's server (see postgres-global-setup.ts). `DIALECTS` lets a suite run the same cases on both.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { Client } from "pg";
+
+import type { Dialect } from "../../src/filter/types";
+
+export const DIALECTS: readonly Dialect[] = ["sqlite", "postgres"];
+
+export function postgresServerUrl(): string {
+  const url = process.env["HUBQL_TEST_PG_URL"];
+  if (!url) throw new Error("HUBQL_TEST_PG_URL is not set: run tests through vitest (global setup starts Postgres)");
+  return url;
+}
+
+/** Creates an empty Postgres database and returns its URL. */
+export async function createPostgresDatabase(prefix = "t"): Promise<string> {
+  const server = postgresServerUrl();
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const client = new Client({ connectionString: `${server}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+  return `${server}/${name}`;
+}
+
+export function temporarySqliteFile(): string {
+  return join(mkdtempSync(join(tmpdir(), "hubql-sqlite-")), "hubql.db");
+}
+
+/** A DATABASE_URL for a fresh, empty store of the given dialect. */
+export async function freshDatabaseUrl(dialect: Dialect): Promise<string> {
+  return dialect === "postgres" ? createPostgresDatabase() : `sqlite:${temporarySqliteFile()}`;
+}
