@@ -1,7 +1,8 @@
-import { badInput, limitExceeded } from "../errors";
-import type { Dialect } from "../filter/types";
-import type { FieldKind } from "../filter/types";
+import type { Executor } from "../db/database";
+import type { RowCodec } from "../db/row-codec";
 import { encodeInstant } from "../db/values";
+import { badInput, limitExceeded } from "../errors";
+import type { Dialect, FieldKind, SqlCondition } from "../filter/types";
 
 /**
  * Keyset (cursor) pagination that stays correct when the sort key has ties and nulls: every order ends with the
@@ -41,9 +42,9 @@ function collate(key: SortKey, dialect: Dialect): string {
   return dialect === "postgres" && key.kind === "string" ? ' COLLATE "C"' : "";
 }
 
-export function encodeCursor(keys: readonly SortKey[], row: Record<string, unknown>): string {
+export function encodeCursor(keys: readonly SortKey[], row: object): string {
   const values = keys.map((key) => {
-    const value = row[key.property];
+    const value = (row as Record<string, unknown>)[key.property];
     return value instanceof Date ? value.toISOString() : (value ?? null);
   });
   return Buffer.from(JSON.stringify(values)).toString("base64url");
@@ -130,7 +131,7 @@ export interface Connection<T> {
   readonly totalCount: () => Promise<number>;
 }
 
-export function toConnection<T extends Record<string, unknown>>(
+export function toConnection<T extends object>(
   rows: T[],
   size: number,
   keys: readonly SortKey[],
@@ -150,4 +151,43 @@ export function toConnection<T extends Record<string, unknown>>(
     },
     totalCount,
   };
+}
+
+export interface PageQuery {
+  /** The table, aliased `t` in the statement (`"task_records"`). */
+  readonly table: string;
+  readonly codec: RowCodec;
+  /** Properties to read; every field of the codec when omitted. Must include the sort keys' properties. */
+  readonly fields?: readonly string[];
+  readonly where: SqlCondition;
+  readonly keys: readonly SortKey[];
+  readonly first?: number | null;
+  readonly after?: string | null;
+  readonly limits: { defaultPageSize: number; maxPageSize: number };
+}
+
+/**
+ * One page of a list: a single `SELECT … WHERE filter AND after-cursor ORDER BY keys LIMIT first+1`, and a
+ * `COUNT(*)` over the same filter only if `totalCount` is asked for. Every connection in hubql goes through here.
+ */
+export async function queryPage<T extends object>(db: Executor, page: PageQuery): Promise<Connection<T>> {
+  const size = pageSize(page.first, page.limits);
+  const after = page.after ? decodeCursor(page.after, page.keys) : null;
+  const keyset = after ? keysetCondition(page.keys, after, db.dialect) : { sql: "1=1", params: {} };
+  const rows = await db.query(
+    `SELECT ${page.codec.selectList(page.fields)} FROM "${page.table}" t
+     WHERE (${page.where.sql}) AND (${keyset.sql}) ORDER BY ${orderByClause(page.keys, db.dialect)} LIMIT :limit`,
+    { ...page.where.params, ...keyset.params, limit: size + 1 },
+  );
+  const nodes = rows.map((row) => page.codec.decode<T>(row));
+  return toConnection(nodes, size, page.keys, after !== null, () => countRows(db, page.table, page.where));
+}
+
+/** `SELECT COUNT(*)` over a condition on `table` (aliased `t`). */
+export async function countRows(db: Executor, table: string, where: SqlCondition): Promise<number> {
+  const rows = await db.query<{ n: number | string }>(
+    `SELECT COUNT(*) AS "n" FROM "${table}" t WHERE ${where.sql}`,
+    where.params,
+  );
+  return Number(rows[0]?.n ?? 0);
 }

@@ -1,5 +1,4 @@
-import type { Executor } from "../../db/database";
-import { type Connection, decodeCursor, keysetCondition, orderByClause, pageSize, toConnection } from "../pagination";
+import { type Connection, countRows, queryPage } from "../pagination";
 import {
   FLOW_CORE_FIELDS,
   FLOW_FIELDS,
@@ -34,45 +33,37 @@ export class JobflowReads {
   constructor(private readonly store: JobflowStore) {}
 
   async listJobs(args: ListArgs<JobSortField, JobQuery, JobRow>): Promise<Connection<JobNode>> {
-    const db = this.store.db;
-    const codec = this.store.jobs;
-    const keys = jobSortKeys(codec, args.orderBy);
-    const size = pageSize(args.first, this.store.ctx.limits);
-    const where = jobCondition(this.store.ctx, args.filter, args.query, new Date());
-    const after = args.after ? decodeCursor(args.after, keys) : null;
-    const keyset = after ? keysetCondition(keys, after, db.dialect) : { sql: "1=1", params: {} };
-    const rows = await db.query(
-      `SELECT ${codec.selectList(jobFields(args.fields))} FROM "jobs" t
-       WHERE (${where.sql}) AND (${keyset.sql}) ORDER BY ${orderByClause(keys, db.dialect)} LIMIT :limit`,
-      { ...where.params, ...keyset.params, limit: size + 1 },
-    );
-    const nodes = rows.map((row) => codec.decode<JobNode>(row));
-    return toConnection(nodes, size, keys, after !== null, () => this.count(db, "jobs", where));
+    return queryPage<JobNode>(this.store.db, {
+      table: "jobs",
+      codec: this.store.jobs,
+      fields: jobFields(args.fields),
+      where: jobCondition(this.store.ctx, args.filter, args.query, new Date()),
+      keys: jobSortKeys(this.store.jobs, args.orderBy),
+      first: args.first,
+      after: args.after,
+      limits: this.store.ctx.limits,
+    });
   }
 
   async listFlows(args: ListArgs<FlowSortField, FlowQuery, FlowRow>): Promise<Connection<FlowNode>> {
-    const db = this.store.db;
-    const codec = this.store.flows;
-    const keys = flowSortKeys(codec, args.orderBy);
-    const size = pageSize(args.first, this.store.ctx.limits);
-    const where = flowCondition(this.store.ctx, args.filter, args.query, new Date());
-    const after = args.after ? decodeCursor(args.after, keys) : null;
-    const keyset = after ? keysetCondition(keys, after, db.dialect) : { sql: "1=1", params: {} };
-    const rows = await db.query(
-      `SELECT ${codec.selectList(flowFields(args.fields))} FROM "flows" t
-       WHERE (${where.sql}) AND (${keyset.sql}) ORDER BY ${orderByClause(keys, db.dialect)} LIMIT :limit`,
-      { ...where.params, ...keyset.params, limit: size + 1 },
-    );
-    const nodes = rows.map((row) => codec.decode<FlowNode>(row));
-    return toConnection(nodes, size, keys, after !== null, () => this.count(db, "flows", where));
+    return queryPage<FlowNode>(this.store.db, {
+      table: "flows",
+      codec: this.store.flows,
+      fields: flowFields(args.fields),
+      where: flowCondition(this.store.ctx, args.filter, args.query, new Date()),
+      keys: flowSortKeys(this.store.flows, args.orderBy),
+      first: args.first,
+      after: args.after,
+      limits: this.store.ctx.limits,
+    });
   }
 
   countJobs(filter: unknown, query?: JobQuery | null): Promise<number> {
-    return this.count(this.store.db, "jobs", jobCondition(this.store.ctx, filter, query, new Date()));
+    return countRows(this.store.db, "jobs", jobCondition(this.store.ctx, filter, query, new Date()));
   }
 
   countFlows(filter: unknown, query?: FlowQuery | null): Promise<number> {
-    return this.count(this.store.db, "flows", flowCondition(this.store.ctx, filter, query, new Date()));
+    return countRows(this.store.db, "flows", flowCondition(this.store.ctx, filter, query, new Date()));
   }
 
   /** count_jobs_states / flows per state (scenario 28): every state listed, zero included, one GROUP BY. */
@@ -189,18 +180,6 @@ export class JobflowReads {
     );
     const counts = new Map(rows.map((row) => [row.state, Number(row.n)]));
     return states.map((state) => ({ state, count: counts.get(state) ?? 0 }));
-  }
-
-  private async count(
-    db: Executor,
-    table: string,
-    where: { sql: string; params: Record<string, unknown> },
-  ): Promise<number> {
-    const rows = await db.query<{ n: number | string }>(
-      `SELECT COUNT(*) AS "n" FROM "${table}" t WHERE ${where.sql}`,
-      where.params,
-    );
-    return Number(rows[0]?.n ?? 0);
   }
 }
 

@@ -3,15 +3,7 @@ import { QUEUE_TABLE } from "../../db/entities/queue-entry.entity";
 import { RowCodec } from "../../db/row-codec";
 import { decodeInstant } from "../../db/values";
 import { badInput } from "../../errors";
-import {
-  type Connection,
-  decodeCursor,
-  keysetCondition,
-  orderByClause,
-  pageSize,
-  type SortKey,
-  toConnection,
-} from "../pagination";
+import { type Connection, orderByClause, queryPage, type SortKey } from "../pagination";
 import type { ServiceContext } from "../service-context";
 import {
   parseOrderMode,
@@ -61,31 +53,21 @@ export class QueueService {
    * consumes them), minus ignored job types, in scheduler order.
    */
   async list(args: ListQueueArgs): Promise<Connection<QueueEntryNode>> {
-    const db = this.ctx.requireDb();
     const keys = this.sortKeys(parseOrderMode(args.orderMode));
-    const size = pageSize(args.first, this.ctx.limits);
     const where = this.ctx.where(args.filter, QUEUE_ENTRY_CATALOGUE);
     const ignored = ignoreCondition(args.ignoreJobTypeIds);
-    const after = args.after ? decodeCursor(args.after, keys) : null;
-    const keyset = after ? keysetCondition(keys, after, db.dialect) : { sql: "1=1", params: {} };
-    const fields = this.readFields(
-      args.fields,
-      keys.map((key) => key.property),
-    );
-    const condition = `(${where.sql}) AND (${ignored.sql})`;
-    const params = { ...where.params, ...ignored.params };
-    const rows = await db.query(
-      `SELECT ${this.codec.selectList(fields)} FROM ${TABLE}
-       WHERE ${condition} AND (${keyset.sql}) ORDER BY ${orderByClause(keys, db.dialect)} LIMIT :limit`,
-      { ...params, ...keyset.params, limit: size + 1 },
-    );
-    const nodes = rows.map((row) => this.codec.decode<QueueEntryNode>(row));
-    return toConnection(nodes, size, keys, after !== null, async () => {
-      const counted = await db.query<{ n: number | string }>(
-        `SELECT COUNT(*) AS "n" FROM ${TABLE} WHERE ${condition}`,
-        params,
-      );
-      return Number(counted[0]?.n ?? 0);
+    return queryPage<QueueEntryNode>(this.ctx.requireDb(), {
+      table: QUEUE_TABLE,
+      codec: this.codec,
+      fields: this.readFields(
+        args.fields,
+        keys.map((key) => key.property),
+      ),
+      where: { sql: `(${where.sql}) AND (${ignored.sql})`, params: { ...where.params, ...ignored.params } },
+      keys,
+      first: args.first,
+      after: args.after,
+      limits: this.ctx.limits,
     });
   }
 

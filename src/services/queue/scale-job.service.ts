@@ -1,15 +1,7 @@
 import { SCALE_JOB_TABLE } from "../../db/entities/scale-job.entity";
 import { RowCodec } from "../../db/row-codec";
 import { badInput, invalidState, limitExceeded } from "../../errors";
-import {
-  type Connection,
-  decodeCursor,
-  keysetCondition,
-  orderByClause,
-  pageSize,
-  type SortKey,
-  toConnection,
-} from "../pagination";
+import { type Connection, queryPage } from "../pagination";
 import type { ServiceContext } from "../service-context";
 import type { JobTypeService } from "./job-type.service";
 import { validatePriorityConfiguration } from "./job-type.service";
@@ -85,27 +77,15 @@ export class ScaleJobService {
 
   /** Jobs matching a filter, by id. */
   async list(args: ListScaleJobsArgs): Promise<Connection<ScaleJobRow>> {
-    const db = this.ctx.requireDb();
-    const keys: SortKey[] = [
-      { column: this.codec.column("id"), property: "id", kind: "integer", descending: false, nullable: false },
-    ];
-    const size = pageSize(args.first, this.ctx.limits);
-    const where = this.ctx.where(args.filter, SCALE_JOB_CATALOGUE);
-    const after = args.after ? decodeCursor(args.after, keys) : null;
-    const keyset = after ? keysetCondition(keys, after, db.dialect) : { sql: "1=1", params: {} };
-    const rows = await db.query(
-      `SELECT ${this.codec.selectList()} FROM "${SCALE_JOB_TABLE}" t
-       WHERE (${where.sql}) AND (${keyset.sql}) ORDER BY ${orderByClause(keys, db.dialect)} LIMIT :limit`,
-      { ...where.params, ...keyset.params, limit: size + 1 },
-    );
-    const nodes = rows.map((row) => this.codec.decode<ScaleJobRow>(row));
-    return toConnection(nodes as unknown as Record<string, unknown>[], size, keys, after !== null, async () => {
-      const counted = await db.query<{ n: number | string }>(
-        `SELECT COUNT(*) AS "n" FROM "${SCALE_JOB_TABLE}" t WHERE ${where.sql}`,
-        where.params,
-      );
-      return Number(counted[0]?.n ?? 0);
-    }) as unknown as Connection<ScaleJobRow>;
+    return queryPage<ScaleJobRow>(this.ctx.requireDb(), {
+      table: SCALE_JOB_TABLE,
+      codec: this.codec,
+      where: this.ctx.where(args.filter, SCALE_JOB_CATALOGUE),
+      keys: [{ column: this.codec.column("id"), property: "id", kind: "integer", descending: false, nullable: false }],
+      first: args.first,
+      after: args.after,
+      limits: this.ctx.limits,
+    });
   }
 }
 

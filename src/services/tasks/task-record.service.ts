@@ -1,15 +1,8 @@
 import type { Executor } from "../../db/database";
 import { RowCodec } from "../../db/row-codec";
 import { badInput, HubqlError, limitExceeded, notFound } from "../../errors";
-import {
-  type Connection,
-  decodeCursor,
-  keysetCondition,
-  orderByClause,
-  pageSize,
-  type SortKey,
-  toConnection,
-} from "../pagination";
+import { type Connection, countRows, queryPage, type SortKey } from "../pagination";
+import { TASK_RECORD_TABLE } from "../../db/entities/task-record.entity";
 import type { ServiceContext } from "../service-context";
 import {
   BUFFER_PROPERTIES,
@@ -56,28 +49,25 @@ export class TaskRecordService {
   }
 
   async list(args: ListTaskRecordsArgs): Promise<Connection<TaskRecordNode>> {
-    const db = this.ctx.requireDb();
     const keys = this.sortKeys(args.orderBy);
-    const size = pageSize(args.first, this.ctx.limits);
-    const where = this.ctx.where(args.filter, TASK_RECORD_CATALOGUE);
-    const after = args.after ? decodeCursor(args.after, keys) : null;
-    const keyset = after ? keysetCondition(keys, after, db.dialect) : { sql: "1=1", params: {} };
-    const fields = this.readFields(
-      args.fields,
-      keys.map((key) => key.property as keyof TaskRecordRow),
-    );
-    const rows = await db.query(
-      `SELECT ${this.codec.selectList(fields)} FROM ${TABLE}
-       WHERE (${where.sql}) AND (${keyset.sql}) ORDER BY ${orderByClause(keys, db.dialect)} LIMIT :limit`,
-      { ...where.params, ...keyset.params, limit: size + 1 },
-    );
-    const nodes = rows.map((row) => this.codec.decode<TaskRecordNode>(row));
-    return toConnection(nodes, size, keys, after !== null, () => this.countWhere(db, where));
+    return queryPage<TaskRecordNode>(this.ctx.requireDb(), {
+      table: TASK_RECORD_TABLE,
+      codec: this.codec,
+      fields: this.readFields(
+        args.fields,
+        keys.map((key) => key.property as keyof TaskRecordRow),
+      ),
+      where: this.ctx.where(args.filter, TASK_RECORD_CATALOGUE),
+      keys,
+      first: args.first,
+      after: args.after,
+      limits: this.ctx.limits,
+    });
   }
 
   async count(filter: unknown): Promise<number> {
     const db = this.ctx.requireDb();
-    return this.countWhere(db, this.ctx.where(filter, TASK_RECORD_CATALOGUE));
+    return countRows(db, TASK_RECORD_TABLE, this.ctx.where(filter, TASK_RECORD_CATALOGUE));
   }
 
   async get(msgId: string, fields?: readonly (keyof TaskRecordRow)[]): Promise<TaskRecordNode | null> {
@@ -312,14 +302,6 @@ export class TaskRecordService {
     return [
       ...new Set<keyof TaskRecordRow>(["msgId", ...required, ...fields.filter((field) => this.codec.has(field))]),
     ];
-  }
-
-  private async countWhere(db: Executor, where: { sql: string; params: Record<string, unknown> }): Promise<number> {
-    const rows = await db.query<{ n: number | string }>(
-      `SELECT COUNT(*) AS "n" FROM ${TABLE} WHERE ${where.sql}`,
-      where.params,
-    );
-    return Number(rows[0]?.n ?? 0);
   }
 }
 
