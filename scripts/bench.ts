@@ -33,26 +33,30 @@ const RECORDS = Number(values.records);
 const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
 
-const SHAPES: { name: string; query: string }[] = [
+const SHAPES: { name: string; query: string; variables?: Record<string, unknown> }[] = [
   {
     name: "page of 50, indexed filter",
-    query: `{ taskRecords(filter: {engineUuid: "engine-3", completed: {$ne: null}}, first: 50) { edges { node { msgId submitted completed } } } }`,
+    query: `query($f: Filter) { taskRecords(filter: $f, first: 50) { edges { node { msgId submitted completed } } } }`,
+    variables: { f: { engineUuid: "engine-3", completed: { $ne: null } } },
   },
   {
     name: "page of 50, JSON-path filter",
-    query: `{ taskRecords(filter: {"resultContent.status": "error"}, first: 50) { edges { node { msgId resultContent } } } }`,
+    query: `query($f: Filter) { taskRecords(filter: $f, first: 50) { edges { node { msgId resultContent } } } }`,
+    variables: { f: { "resultContent.status": "error" } },
   },
   {
     name: "page of 50 + totalCount",
-    query: `{ taskRecords(filter: {queue: "task", started: {$gte: "2026-01-01T00:00:00Z"}}, first: 50) { totalCount edges { node { msgId } } } }`,
+    query: `query($f: Filter) { taskRecords(filter: $f, first: 50) { totalCount edges { node { msgId } } } }`,
+    variables: { f: { queue: "task", started: { $gte: "2026-01-01T00:00:00Z" } } },
   },
   {
-    name: "page 50 sorted by started desc",
+    name: "page of 50 by started desc",
     query: `{ taskRecords(orderBy: [{field: STARTED, direction: DESC}], first: 50) { edges { cursor node { msgId started } } } }`,
   },
   {
     name: "dbQuery incomplete, 2 keys",
-    query: `{ dbQuery(query: {completed: null, client_uuid: "client-1"}, keys: ["msg_id", "started"]) }`,
+    query: `query($q: Filter!) { dbQuery(query: $q, keys: ["msg_id", "started"]) }`,
+    variables: { q: { completed: null, client_uuid: "client-1" } },
   },
   { name: "taskRecord by id", query: `{ taskRecord(msgId: "task-000042") { msgId header resultHeader } }` },
 ];
@@ -72,8 +76,8 @@ async function main(): Promise<void> {
     console.log("| query | SQL statements | p50 ms | p95 ms | req/s over HTTP |");
     console.log("|---|---|---|---|---|");
     for (const shape of SHAPES) {
-      const { statements, p50, p95 } = await inProcess(app, shape.query);
-      const rps = await overHttp(app.url, shape.query);
+      const { statements, p50, p95 } = await inProcess(app, shape.query, shape.variables);
+      const rps = await overHttp(app.url, shape.query, shape.variables);
       console.log(`| ${shape.name} | ${statements} | ${p50.toFixed(2)} | ${p95.toFixed(2)} | ${rps.toFixed(0)} |`);
     }
   } finally {
@@ -106,7 +110,7 @@ async function seed(tasks: Awaited<ReturnType<typeof startApp>>["services"]["tas
   }
 }
 
-async function inProcess(app: Awaited<ReturnType<typeof startApp>>, query: string) {
+async function inProcess(app: Awaited<ReturnType<typeof startApp>>, query: string, variables?: Record<string, unknown>) {
   const db = app.services.context.db!;
   let statements = 0;
   const stop = db.onStatement(() => statements++);
@@ -114,7 +118,7 @@ async function inProcess(app: Awaited<ReturnType<typeof startApp>>, query: strin
   for (let i = 0; i < 60; i++) {
     const t = performance.now();
     const response = await app.apollo.executeOperation(
-      { query },
+      { query, ...(variables ? { variables } : {}) },
       { contextValue: createRequestContext(app.services, `bench-${i}`) },
     );
     times.push(performance.now() - t);
@@ -131,10 +135,10 @@ async function inProcess(app: Awaited<ReturnType<typeof startApp>>, query: strin
   };
 }
 
-async function overHttp(url: string, query: string): Promise<number> {
+async function overHttp(url: string, query: string, variables?: Record<string, unknown>): Promise<number> {
   const deadline = performance.now() + SECONDS * 1000;
   let done = 0;
-  const body = JSON.stringify({ query });
+  const body = JSON.stringify({ query, variables });
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < deadline) {

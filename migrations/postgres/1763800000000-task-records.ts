@@ -1,7 +1,5 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
 
-import { TASK_RECORD_INDEXES } from "../sqlite/1763800000000-task-records";
-
 /** The IPython task-record table (ipython-hub.md §2) and the indexes people filter and sort on. */
 export class TaskRecords1763800000000 implements MigrationInterface {
   name = "TaskRecords1763800000000";
@@ -19,7 +17,7 @@ export class TaskRecords1763800000000 implements MigrationInterface {
         "resubmitted_from" text,
         "buffer_bytes" bigint NOT NULL DEFAULT 0
       )`);
-    for (const [name, columns] of TASK_RECORD_INDEXES) {
+    for (const [name, columns] of POSTGRES_TASK_RECORD_INDEXES) {
       await queryRunner.query(`CREATE INDEX "${name}" ON "task_records" (${columns})`);
     }
   }
@@ -28,3 +26,18 @@ export class TaskRecords1763800000000 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "task_records"`);
   }
 }
+
+/**
+ * Lists sort ascending with nulls first and descending with nulls last, and compare text byte-wise (`COLLATE "C"`,
+ * src/services/pagination.ts); indexes built the same way serve those orders directly, forwards and backwards.
+ */
+const POSTGRES_TASK_RECORD_INDEXES: readonly (readonly [string, string])[] = [
+  ["idx_task_records_submitted", `"submitted" NULLS FIRST, "msg_id" COLLATE "C"`],
+  ["idx_task_records_started", `"started" NULLS FIRST, "msg_id" COLLATE "C"`],
+  ["idx_task_records_completed", `"completed" NULLS FIRST, "msg_id" COLLATE "C"`],
+  ["idx_task_records_client_uuid", `"client_uuid"`],
+  ["idx_task_records_engine_uuid", `"engine_uuid"`],
+  ["idx_task_records_queue", `"queue"`],
+  ["idx_task_records_resubmitted", `"resubmitted"`],
+  ["idx_task_records_resubmitted_from", `"resubmitted_from"`],
+];

@@ -27,10 +27,10 @@ export class TaskRecords1763800000000 implements MigrationInterface {
   }
 }
 
-export const TASK_RECORD_INDEXES: readonly (readonly [string, string])[] = [
+const TASK_RECORD_INDEXES: readonly (readonly [string, string])[] = [
   ["idx_task_records_submitted", `"submitted", "msg_id"`],
-  ["idx_task_records_started", `"started"`],
-  ["idx_task_records_completed", `"completed"`],
+  ["idx_task_records_started", `"started", "msg_id"`],
+  ["idx_task_records_completed", `"completed", "msg_id"`],
   ["idx_task_records_client_uuid", `"client_uuid"`],
   ["idx_task_records_engine_uuid", `"engine_uuid"`],
   ["idx_task_records_queue", `"queue"`],

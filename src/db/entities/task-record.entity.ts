@@ -73,8 +73,8 @@ export function taskRecordEntity(dialect: Dialect): EntitySchema<TaskRecordRow> 
     },
     indices: [
       { name: "idx_task_records_submitted", columns: ["submitted", "msgId"] },
-      { name: "idx_task_records_started", columns: ["started"] },
-      { name: "idx_task_records_completed", columns: ["completed"] },
+      { name: "idx_task_records_started", columns: ["started", "msgId"] },
+      { name: "idx_task_records_completed", columns: ["completed", "msgId"] },
       { name: "idx_task_records_client_uuid", columns: ["clientUuid"] },
       { name: "idx_task_records_engine_uuid", columns: ["engineUuid"] },
       { name: "idx_task_records_queue", columns: ["queue"] },
