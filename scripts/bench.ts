@@ -110,7 +110,11 @@ async function seed(tasks: Awaited<ReturnType<typeof startApp>>["services"]["tas
   }
 }
 
-async function inProcess(app: Awaited<ReturnType<typeof startApp>>, query: string, variables?: Record<string, unknown>) {
+async function inProcess(
+  app: Awaited<ReturnType<typeof startApp>>,
+  query: string,
+  variables?: Record<string, unknown>,
+) {
   const db = app.services.context.db!;
   let statements = 0;
   const stop = db.onStatement(() => statements++);

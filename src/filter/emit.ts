@@ -1,19 +1,23 @@
 /**
  * AST → SQL, shared by both dialects. Internal to the filter compiler. This file holds Mongo's matching rules;
- * `sqlite.ts` and `postgres.ts` only say how to spell each primitive (type test, child, element scan, …).
+ * `sqlite.ts` and `postgres.ts` only say how to spell each primitive (path step, type test, element scan, …).
  *
- * The model (MongoDB 8 classic matcher, prior-art.md §4):
+ * The model is MongoDB 8's classic matcher (src/mongo/db/matcher/path.cpp `BSONElementIterator`,
+ * expression_leaf.cpp, expression_array.cpp), the reading of prior-art.md §4 it implies:
  *
- * - A path yields *candidates*. Walking `a.b` from a value: an object yields its `b` member (or *missing*); an
- *   array yields, for each element that is an object, that element's `b` (scalars, nulls and nested arrays are
- *   skipped; a numeric component also yields the element at that position); a scalar, null or missing value yields
- *   *missing*. So `{"a.b": null}` matches `{a: [{c: 1}]}` and `{a: 5}`, but not `{a: [1, 2]}` or `{a: []}`.
+ * - A path yields *candidates*. One step `b` from a value: an object yields its member `b` (or *missing*); an
+ *   array yields the member `b` of each element that is an object (other elements, nested arrays included, yield
+ *   nothing); a numeric step (`a.0`) also yields the array element at that position; a scalar, null or missing
+ *   value yields *missing*. So `{"a.b": null}` matches `{a: [{c: 1}]}` and `{a: 5}` but not `{a: [1, 2]}` or
+ *   `{a: []}`, and `{"a.0.b": null}` matches any `a` holding two documents (the second has no key "0").
+ * - An element taken by position is yielded as is: without implicit array matching when the path ends there
+ *   (`{"a.0": 1}` does not match `{a: [[1]]}`), and ending the walk if it is a scalar and the path goes on.
  * - A leaf operator matches when some candidate satisfies it; for most operators an array candidate also
  *   satisfies it when one of its elements does (implicit array matching, one level deep). `$size`,
  *   `$elemMatch` and `$exists` look at the candidate itself.
  * - Several operators on one field are separate leaves (each finds its own candidate/element); `$ne`, `$nin`,
  *   `$not` and `$exists: false` negate a whole leaf, so they match only when no candidate matches — missing
- *   included.
+ *   included. `$nor` negates whole clauses the same way.
  * - Typed columns hold scalars; SQL NULL is *missing*.
  */
 import {
@@ -38,20 +42,30 @@ export type Scalar = string | number | boolean;
 /** How one dialect spells JSON primitives over a value reference `R` (never user text: keys and values bind). */
 export interface JsonDialect<R> {
   root(column: string): R;
-  /** The member `key` of an object value (missing for anything else). */
-  child(ref: R, key: string): R;
-  /** The element at `position` of an array value (missing for anything else). */
-  index(ref: R, position: number): R;
+  /**
+   * One step of a path walk (path.cpp, BSONElementIterator): `body` runs once over every candidate the step
+   * yields from `ref` — the member `key` of a non-array (missing for anything but an object; nothing when `ref`
+   * is itself a positional candidate that is not an object), the member `key` of every object element of an
+   * array, and, when `position` is set, the array element at that position (a positional candidate). Any one
+   * candidate satisfying `body` is enough (SQL: EXISTS over a UNION ALL of the three).
+   */
+  step(ref: R, key: string, position: number | null, body: (candidate: R) => Frag): Frag;
+  /**
+   * The member `key` of an `$elemMatch` element read as a document: for an object its member, for an array
+   * (a BSON document keyed "0", "1" …) the element at `position`; missing otherwise.
+   */
+  documentChild(ref: R, key: string, position: number | null): R;
+  /** False (SQL) for positional candidates, which Mongo does not expand into their elements. */
+  expandable(ref: R): Frag;
   /** False for array elements, which always exist. */
   mayBeMissing(ref: R): boolean;
-  /** Branches on the JSON type: objects, arrays, and everything else (scalars, null, missing). */
-  typeCase(ref: R, object: Frag, array: Frag, otherwise: Frag): Frag;
   isMissing(ref: R): Frag;
   isType(ref: R, type: JsonType): Frag;
   /** `EXISTS` over the elements of an array value; callers only reach it after an array type test. */
-  someElement(ref: R, body: (element: R, position: string) => Frag): Frag;
-  positionIs(position: string, index: number): Frag;
+  someElement(ref: R, body: (element: R) => Frag): Frag;
   eqScalar(ref: R, value: Scalar): Frag;
+  /** Equal to one of several strings, or of several numbers (one SQL IN list, however long). */
+  eqAny(ref: R, values: readonly string[] | readonly number[]): Frag;
   /** Structural equality with an array or document (each dialect says how faithfully, see there). */
   eqStructured(ref: R, value: readonly JsonValue[] | { readonly [key: string]: JsonValue }, eq: Equality<R>): Frag;
   compare(ref: R, cmp: RangeOp, value: string | number): Frag;
@@ -232,60 +246,35 @@ export class Emitter<R> {
   }
 
   /**
-   * Walks `path` from a field value (arrays on the way are scanned, prior-art.md §4 items 8 and 13). `otherwise`
-   * is what a value that is neither object nor array yields: missing, except after an array position (below).
+   * Walks `path` from a field value (prior-art.md §4 items 8 and 13). Each step enumerates its candidates once,
+   * so the SQL grows linearly with the path, not with the number of ways through it.
    */
-  private walk(ref: R, path: readonly string[], leaf: Leaf<R>, otherwise?: Frag): Frag {
+  private walk(ref: R, path: readonly string[], leaf: Leaf<R>): Frag {
     const [key, ...rest] = path;
     if (key === undefined) return this.atLeaf(ref, leaf);
-    const kit = this.kit;
-    const json = this.json;
-    const position = arrayIndex(key);
-    const viaObject = this.walk(json.child(ref, key), rest, leaf);
-    const viaArray = json.someElement(ref, (element, at) =>
-      kit.or([
-        // Object elements are entered with the same key (non-objects are skipped, nested arrays too) …
-        kit.and([json.isType(element, "object"), this.walk(json.child(element, key), rest, leaf)]),
-        // … and "a.0" also names position 0 (Mongo tries both).
-        position === null ? kit.FALSE : kit.and([json.positionIs(at, position), this.positional(element, rest, leaf)]),
-      ]),
-    );
-    return json.typeCase(ref, viaObject, viaArray, otherwise ?? kit.constant(leaf.onMissing));
-  }
-
-  /**
-   * The element a numeric component picked out. The classic matcher (path.cpp, BSONElementIterator) yields it
-   * as is when the path ends there, without implicit array matching (`{"a.0": 1}` does not match
-   * `{a: [[1]]}`); with more path, objects and arrays are walked on and anything else yields nothing.
-   */
-  private positional(element: R, rest: readonly string[], leaf: Leaf<R>): Frag {
-    if (rest.length === 0) return leaf.body(element);
-    return this.walk(element, rest, leaf, this.kit.FALSE);
+    return this.json.step(ref, key, arrayIndex(key), (candidate) => this.walk(candidate, rest, leaf));
   }
 
   /** Walks `path` from an `$elemMatch` element read as a document (BSON arrays are documents keyed "0", "1" …). */
   private fromDocument(ref: R, path: readonly string[], leaf: Leaf<R>): Frag {
     const [key, ...rest] = path;
     if (key === undefined) return this.atLeaf(ref, leaf);
-    const position = arrayIndex(key);
-    const missing = this.kit.constant(leaf.onMissing);
-    const viaObject = this.walk(this.json.child(ref, key), rest, leaf);
-    const viaArray = position === null ? missing : this.walk(this.json.index(ref, position), rest, leaf);
-    return this.json.typeCase(ref, viaObject, viaArray, missing);
+    return this.walk(this.json.documentChild(ref, key, arrayIndex(key)), rest, leaf);
   }
 
   private atLeaf(ref: R, leaf: Leaf<R>): Frag {
     const kit = this.kit;
+    const json = this.json;
     const parts = [leaf.body(ref)];
     if (leaf.expand) {
-      parts.push(
-        kit.guarded(
-          this.json.isType(ref, "array"),
-          this.json.someElement(ref, (element) => leaf.body(element)),
-        ),
+      // Implicit array matching, one level deep; not for an element picked by position ({"a.0": 1} ≠ [[1]]).
+      const elements = kit.guarded(
+        json.isType(ref, "array"),
+        json.someElement(ref, (element) => leaf.body(element)),
       );
+      parts.push(kit.and([json.expandable(ref), elements]));
     }
-    if (leaf.onMissing && this.json.mayBeMissing(ref)) parts.unshift(this.json.isMissing(ref));
+    if (leaf.onMissing && json.mayBeMissing(ref)) parts.unshift(json.isMissing(ref));
     return kit.or(parts);
   }
 
@@ -302,8 +291,16 @@ export class Emitter<R> {
         return kit.constant(test.value);
       case "eq":
         return this.eq(ref, jsonValue(test.value));
-      case "in":
-        return kit.or(test.values.map((v) => this.eq(ref, jsonValue(v))));
+      case "in": {
+        const values = test.values.map(jsonValue);
+        const strings = values.filter((v): v is string => typeof v === "string");
+        const numbers = values.filter((v): v is number => typeof v === "number");
+        const others = values.filter((v) => typeof v !== "string" && typeof v !== "number");
+        const parts = others.map((v) => this.eq(ref, v));
+        if (strings.length > 0) parts.push(json.eqAny(ref, strings));
+        if (numbers.length > 0) parts.push(json.eqAny(ref, numbers));
+        return kit.or(parts);
+      }
       case "range": {
         const value = test.value;
         if (typeof value === "boolean") {

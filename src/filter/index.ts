@@ -16,7 +16,7 @@ import { type CompileOptions, DEFAULT_FILTER_LIMITS, type FieldCatalogue, type S
 
 export * from "./types";
 export { MAX_PATTERN_LENGTH, SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "./regex";
-export { MAX_LITERAL_DEPTH, MAX_PATH_COMPONENTS } from "./parse";
+export { MAX_JSON_NESTING, MAX_LITERAL_DEPTH, MAX_PATH_COMPONENTS } from "./parse";
 
 /**
  * Compiles a Mongo-style filter into one SQL boolean expression for `options.dialect`.

@@ -11,16 +11,7 @@
  */
 import { parseInstant } from "../db/values";
 import { badFilter, limitExceeded } from "../errors/errors";
-import {
-  arrayIndex,
-  type FilterNode,
-  type JsonValue,
-  type RangeOp,
-  type Test,
-  TYPE_NAMES,
-  type TypeName,
-  type Value,
-} from "./ast";
+import { type FilterNode, type JsonValue, type RangeOp, type Test, TYPE_NAMES, type TypeName, type Value } from "./ast";
 import { PatternError, translateGlob, translateRegex } from "./regex";
 import { didYouMean, suggest } from "./suggest";
 import type { FieldCatalogue, FieldSpec, FilterLimits } from "./types";
@@ -31,6 +22,13 @@ type FilterPath = readonly (string | number)[];
 export const MAX_PATH_COMPONENTS = 16;
 /** Deepest nesting of arrays/objects inside one literal value. */
 export const MAX_LITERAL_DEPTH = 32;
+/**
+ * Most path components plus `$elemMatch` levels along one chain of a filter (each becomes one nested SQL
+ * subquery). SQLite refuses expression trees whose heights, summed over nested subqueries, pass 1000: with the
+ * heaviest leaves and logical nesting the limits allow, 24 levels fail and 20 pass (test/conformance/limits.test.ts).
+ * Real filters use fewer than 8.
+ */
+export const MAX_JSON_NESTING = 20;
 
 const LOGICAL = ["$and", "$or", "$nor"] as const;
 const FIELD_OPERATORS = [
@@ -71,11 +69,8 @@ type Target = { readonly kind: "column"; readonly field: FieldSpec } | { readonl
 
 interface Context {
   readonly depth: number;
-  /**
-   * How many SQL branches one test here turns into: each array-index component of an enclosing path doubles it
-   * (Mongo reads `a.0` both as position 0 and as key "0"). Conditions are counted with this weight.
-   */
-  readonly weight: number;
+  /** Path components and `$elemMatch` levels above this point (see MAX_JSON_NESTING). */
+  readonly nesting: number;
 }
 
 const catalogueIndexes = new WeakMap<FieldCatalogue, Map<string, FieldSpec>>();
@@ -165,7 +160,7 @@ class Parser {
     if (!isPlainObject(filter)) {
       throw badFilter(`a filter must be a JSON object such as {} or {"field": value}, got ${describeJson(filter)}`, []);
     }
-    return this.document(filter, [], { depth: 0, weight: 1 }, "top");
+    return this.document(filter, [], { depth: 0, nesting: 0 }, "top");
   }
 
   // ---------------------------------------------------------------------------------------------- limits
@@ -249,7 +244,7 @@ class Parser {
     const components = key.split(".");
     if (scope === "element") {
       this.checkComponents(key, components, path);
-      const inner = this.weighted(ctx, components);
+      const inner = this.nested(ctx, components.length, path);
       return {
         kind: "json",
         field: null,
@@ -278,7 +273,7 @@ class Parser {
       return { kind: "column", field, test: this.condition(value, { kind: "column", field }, path, ctx) };
     }
     this.checkComponents(key, rest, path);
-    const inner = this.weighted(ctx, rest);
+    const inner = this.nested(ctx, rest.length, path);
     return { kind: "json", field, path: rest, test: this.condition(value, { kind: "json" }, path, inner) };
   }
 
@@ -298,9 +293,16 @@ class Parser {
     }
   }
 
-  private weighted(ctx: Context, components: readonly string[]): Context {
-    const indexes = components.filter((c) => arrayIndex(c) !== null).length;
-    return { ...ctx, weight: ctx.weight * 2 ** indexes };
+  /** One more level of SQL subqueries; the +1 in the check is the leaf's own scan of array elements. */
+  private nested(ctx: Context, levels: number, path: FilterPath): Context {
+    const nesting = ctx.nesting + levels;
+    if (nesting + 1 > MAX_JSON_NESTING) {
+      throw limitExceeded(
+        `paths and $elemMatch nest ${nesting + 1} levels deep here; at most ${MAX_JSON_NESTING} are allowed`,
+        { filterPath: [...path], limit: "jsonNesting", maximum: MAX_JSON_NESTING },
+      );
+    }
+    return { ...ctx, nesting };
   }
 
   // ---------------------------------------------------------------------------------------------- conditions
@@ -372,7 +374,7 @@ class Parser {
       case "$nin":
         return not(this.membership(arg, target, path, ctx, "$nin"));
       case "$exists": {
-        this.charge(ctx.weight, path);
+        this.charge(1, path);
         if (arg === true || arg === 1) return { op: "exists" };
         if (arg === false || arg === 0) return not({ op: "exists" });
         throw badFilter(`$exists takes true or false, got ${describeJson(arg)}`, path);
@@ -402,7 +404,7 @@ class Parser {
         return this.all(arg, target, path, ctx);
       case "$size": {
         this.notOnColumn(target, "$size", path);
-        this.charge(ctx.weight, path);
+        this.charge(1, path);
         if (typeof arg !== "number" || !Number.isInteger(arg) || arg < 0 || arg > 2 ** 31 - 1) {
           throw badFilter(`$size takes a non-negative integer, got ${show(arg)}`, path);
         }
@@ -411,7 +413,7 @@ class Parser {
       case "$elemMatch":
         return this.elemMatch(arg, target, path, ctx);
       case "$type":
-        return this.type(arg, target, path, ctx);
+        return this.type(arg, path, ctx);
       case "$mod":
         return this.mod(arg, target, path, ctx);
       default:
@@ -430,11 +432,11 @@ class Parser {
 
   // ---------------------------------------------------------------------------------------------- operands
 
-  private equality(raw: unknown, target: Target, path: FilterPath, ctx: Context): Test {
+  private equality(raw: unknown, target: Target, path: FilterPath, _ctx: Context): Test {
     if (target.kind === "json") {
-      return { op: "eq", value: this.literal(raw, path, ctx.weight) };
+      return { op: "eq", value: this.literal(raw, path) };
     }
-    this.charge(ctx.weight, path);
+    this.charge(1, path);
     if (raw === null) return { op: "eq", value: null };
     const value = this.columnValue(raw, target.field, path);
     // An integer column never equals 1.5: no match, not an error (the operand has the right type).
@@ -456,10 +458,10 @@ class Parser {
         );
       }
       if (target.kind === "json") {
-        values.push(this.literal(item, itemPath, ctx.weight));
+        values.push(this.literal(item, itemPath));
         return;
       }
-      this.charge(ctx.weight, itemPath);
+      this.charge(1, itemPath);
       if (item === null) {
         values.push(null);
         return;
@@ -468,12 +470,12 @@ class Parser {
       if (target.field.kind === "integer" && typeof value === "number" && !Number.isInteger(value)) return;
       values.push(value);
     });
-    if (raw.length === 0) this.charge(ctx.weight, path);
+    if (raw.length === 0) this.charge(1, path);
     return { op: "in", values };
   }
 
-  private range(cmp: RangeOp, raw: unknown, target: Target, path: FilterPath, ctx: Context): Test {
-    this.charge(ctx.weight, path);
+  private range(cmp: RangeOp, raw: unknown, target: Target, path: FilterPath, _ctx: Context): Test {
+    this.charge(1, path);
     // Mongo: $gte/$lte null behave like {$eq: null} (null or missing); $gt/$lt null match nothing.
     if (raw === null) return cmp === "gte" || cmp === "lte" ? { op: "eq", value: null } : { op: "const", value: false };
     if (target.kind === "json") {
@@ -541,7 +543,7 @@ class Parser {
   }
 
   /** A JSON literal (equality / $in operand), validated and counted node by node. */
-  private literal(raw: unknown, path: FilterPath, weight: number, depth = 0): JsonValue {
+  private literal(raw: unknown, path: FilterPath, depth = 0): JsonValue {
     if (depth > MAX_LITERAL_DEPTH) {
       throw limitExceeded(`a value nests deeper than ${MAX_LITERAL_DEPTH} levels`, {
         filterPath: [...path],
@@ -549,13 +551,13 @@ class Parser {
         maximum: MAX_LITERAL_DEPTH,
       });
     }
-    this.charge(weight, path);
+    this.charge(1, path);
     if (raw === null || typeof raw === "boolean" || typeof raw === "string") return raw;
     if (typeof raw === "number") {
       if (!Number.isFinite(raw)) throw badFilter(`numbers must be finite, got ${raw}`, path);
       return raw;
     }
-    if (Array.isArray(raw)) return raw.map((item: unknown, i) => this.literal(item, [...path, i], weight, depth + 1));
+    if (Array.isArray(raw)) return raw.map((item: unknown, i) => this.literal(item, [...path, i], depth + 1));
     if (isPlainObject(raw)) {
       const out: Record<string, JsonValue> = {};
       for (const [key, value] of Object.entries(raw)) {
@@ -563,7 +565,7 @@ class Parser {
           throw badFilter(`{"$date": …} values are for datetime fields; inside JSON compare ISO-8601 strings`, path);
         }
         if (key.startsWith("$")) throw badFilter(`field names inside values may not start with '$' ('${key}')`, path);
-        out[key] = this.literal(value, [...path, key], weight, depth + 1);
+        out[key] = this.literal(value, [...path, key], depth + 1);
       }
       return out;
     }
@@ -584,8 +586,8 @@ class Parser {
     }
   }
 
-  private regex(arg: unknown, options: unknown, target: Target, path: FilterPath, ctx: Context): Test {
-    this.charge(ctx.weight, path);
+  private regex(arg: unknown, options: unknown, target: Target, path: FilterPath, _ctx: Context): Test {
+    this.charge(1, path);
     if (typeof arg !== "string") throw badFilter(`$regex takes a pattern string, got ${describeJson(arg)}`, path);
     const optionsPath = [...path.slice(0, -1), "$options"];
     if (options !== undefined && typeof options !== "string") {
@@ -608,8 +610,8 @@ class Parser {
     }
   }
 
-  private glob(arg: unknown, target: Target, path: FilterPath, ctx: Context): Test {
-    this.charge(ctx.weight, path);
+  private glob(arg: unknown, target: Target, path: FilterPath, _ctx: Context): Test {
+    this.charge(1, path);
     if (typeof arg !== "string") throw badFilter(`$glob takes a pattern string, got ${describeJson(arg)}`, path);
     this.stringTarget(target, "$glob", path);
     try {
@@ -624,7 +626,7 @@ class Parser {
   private all(arg: unknown, target: Target, path: FilterPath, ctx: Context): Test {
     if (!Array.isArray(arg)) throw badFilter(`$all takes an array of values, got ${describeJson(arg)}`, path);
     if (arg.length === 0) {
-      this.charge(ctx.weight, path);
+      this.charge(1, path);
       return { op: "const", value: false };
     }
     const isElemMatch = (item: unknown): item is { $elemMatch: unknown } =>
@@ -647,9 +649,9 @@ class Parser {
 
   private elemMatch(arg: unknown, target: Target, path: FilterPath, ctx: Context): Test {
     this.notOnColumn(target, "$elemMatch", path);
-    this.charge(ctx.weight, path);
+    this.charge(1, path);
     if (!isPlainObject(arg)) throw badFilter(`$elemMatch takes an object, got ${describeJson(arg)}`, path);
-    const inner = this.deeper(ctx, path);
+    const inner = this.nested(this.deeper(ctx, path), 1, path);
     const keys = Object.keys(arg);
     const isValueOperator = (k: string): boolean => k.startsWith("$") && !(LOGICAL as readonly string[]).includes(k);
     if (keys.length > 0 && keys.every(isValueOperator)) {
@@ -667,8 +669,8 @@ class Parser {
     return { op: "elemMatchDoc", filter: this.document(arg, path, inner, "element") };
   }
 
-  private type(arg: unknown, target: Target, path: FilterPath, ctx: Context): Test {
-    this.charge(ctx.weight, path);
+  private type(arg: unknown, path: FilterPath, _ctx: Context): Test {
+    this.charge(1, path);
     const names: unknown[] = Array.isArray(arg) ? arg : [arg];
     if (names.length === 0) throw badFilter("$type needs at least one type name", path);
     const types = names.map((name, i): TypeName => {
@@ -682,12 +684,11 @@ class Parser {
       const hint = name === "boolean" ? "; did you mean 'bool'?" : didYouMean(name, TYPE_NAMES);
       throw badFilter(`unknown $type '${show(name)}'${hint} (types: ${valid})`, at);
     });
-    void target;
     return { op: "type", types };
   }
 
-  private mod(arg: unknown, target: Target, path: FilterPath, ctx: Context): Test {
-    this.charge(ctx.weight, path);
+  private mod(arg: unknown, target: Target, path: FilterPath, _ctx: Context): Test {
+    this.charge(1, path);
     if (
       !Array.isArray(arg) ||
       arg.length !== 2 ||

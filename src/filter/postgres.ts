@@ -1,15 +1,15 @@
 /**
  * Postgres spelling of the filter primitives (`jsonb`; Postgres ≥ 12). Internal to the filter compiler.
  *
- * A JSON value is a jsonb expression: `t."doc" -> CAST(:f0 AS text)` (SQL NULL when missing, `'null'::jsonb`
- * for JSON null), array elements come from `jsonb_array_elements(…) WITH ORDINALITY`. Every cast, element scan
- * or length call that could fail on the wrong JSON type sits in a CASE branch, because Postgres does not promise
- * to evaluate AND operands left to right. Parameters are always cast (`CAST(:f1 AS jsonb)`, never `::`, which
- * TypeORM's `:name` replacement would trip over).
+ * A JSON value is a jsonb expression: `t."doc" -> CAST(:f0 AS text)` is SQL NULL when missing and
+ * `'null'::jsonb` for JSON null. A path step enumerates its candidates as rows (`EXISTS (SELECT 1 FROM (… UNION
+ * ALL … OFFSET 0) AS c(v, q) WHERE …c.v…)`); array elements come from `jsonb_array_elements`, only ever applied
+ * to arrays (inside CASE: Postgres does not promise to evaluate AND operands left to right). Parameters are
+ * always cast (`CAST(:f1 AS jsonb)`, never `::`, which TypeORM's `:name` replacement would trip over).
  *
- * Deviation from Mongo (documented in filter.md's spirit, tested in the conformance suite): jsonb does not keep
- * object key order, so embedded-document equality ignores it here (`{a:1,b:2}` equals `{b:2,a:1}`); everything
- * else (numbers numerically, arrays in order, exact key sets) matches Mongo.
+ * Deviation from Mongo (tested in test/conformance): jsonb does not keep object key order, so embedded-document
+ * equality ignores it here (`{a:1,b:2}` equals `{b:2,a:1}`); everything else (numbers numerically, arrays in
+ * order, exact key sets) matches Mongo.
  *
  * Strings compare with `COLLATE "C"` (byte order, as Mongo and SQLite); regexes run on `COLLATE "C"` subjects so
  * `\w`/`\y` are ASCII, as in PCRE without UCP.
@@ -25,6 +25,8 @@ export interface PostgresRef {
   /** A jsonb expression. */
   readonly expr: string;
   readonly mayBeMissing: boolean;
+  /** For path-step candidates: the column saying "picked by array position" (1) or not (0). */
+  readonly positional: string | null;
 }
 
 const OPS: Readonly<Record<"eq" | RangeOp, string>> = { eq: "=", gt: ">", gte: ">=", lt: "<", lte: "<=" };
@@ -42,30 +44,66 @@ export class PostgresJson implements JsonDialect<PostgresRef> {
   constructor(private readonly kit: SqlKit) {}
 
   root(column: string): PostgresRef {
-    return { expr: column, mayBeMissing: true };
+    return { expr: column, mayBeMissing: true, positional: null };
   }
 
-  child(ref: PostgresRef, key: string): PostgresRef {
-    return { expr: `(${ref.expr} -> CAST(${this.kit.bind(key, "text")} AS text))`, mayBeMissing: true };
+  private key(key: string): string {
+    return `CAST(${this.kit.bind(key, "text")} AS text)`;
   }
 
-  index(ref: PostgresRef, position: number): PostgresRef {
-    return { expr: `(${ref.expr} -> CAST(${this.kit.bind(position, "integer")} AS integer))`, mayBeMissing: true };
+  step(ref: PostgresRef, key: string, position: number | null, body: (candidate: PostgresRef) => Frag): Frag {
+    const kit = this.kit;
+    const type = `jsonb_typeof(${ref.expr})`;
+    // A positional candidate that is not an object ends the path; otherwise anything but an array yields its
+    // member (`->` gives NULL, i.e. missing, for scalars, null and missing values).
+    const memberWhen =
+      ref.positional === null
+        ? `${type} IS DISTINCT FROM 'array'`
+        : `CASE WHEN ${ref.positional} = 1 THEN ${type} = 'object' ELSE ${type} IS DISTINCT FROM 'array' END`;
+    // jsonb_array_elements fails on non-arrays; over NULL it yields no rows.
+    const array = `CASE WHEN ${type} = 'array' THEN ${ref.expr} END`;
+    const objects = kit.alias();
+    const arms = [
+      `SELECT ${ref.expr} -> ${this.key(key)} AS v, 0 AS q WHERE ${memberWhen}`,
+      `SELECT ${objects}.v -> ${this.key(key)}, 0 FROM jsonb_array_elements(${array}) AS ${objects}(v) ` +
+        `WHERE jsonb_typeof(${objects}.v) = 'object'`,
+    ];
+    if (position !== null) {
+      const at = kit.alias();
+      // ORDINALITY counts from 1.
+      arms.push(
+        `SELECT ${at}.v, 1 FROM jsonb_array_elements(${array}) WITH ORDINALITY AS ${at}(v, i) ` +
+          `WHERE ${at}.i = CAST(${kit.bind(position + 1, "bigint")} AS bigint)`,
+      );
+    }
+    const alias = kit.alias();
+    const candidate: PostgresRef = {
+      expr: `${alias}.v`,
+      mayBeMissing: true,
+      positional: position === null ? null : `${alias}.q`,
+    };
+    const where = body(candidate);
+    if (where.constant === false) return kit.FALSE;
+    const filter = where.constant === true ? "" : ` WHERE ${where.sql}`;
+    // OFFSET 0 fences the candidates: without it the planner pushes the rest of the path into every UNION arm,
+    // doubling the plan at each step (planning time grew 4× per two path components beyond ~18).
+    return kit.frag(`EXISTS (SELECT 1 FROM (${arms.join(" UNION ALL ")} OFFSET 0) AS ${alias}(v, q)${filter})`, false);
+  }
+
+  documentChild(ref: PostgresRef, key: string, position: number | null): PostgresRef {
+    const member = `(${ref.expr} -> ${this.key(key)})`;
+    if (position === null) return { expr: member, mayBeMissing: true, positional: null };
+    const indexed = `(${ref.expr} -> CAST(${this.kit.bind(position, "integer")} AS integer))`;
+    const expr = `(CASE WHEN jsonb_typeof(${ref.expr}) = 'array' THEN ${indexed} ELSE ${member} END)`;
+    return { expr, mayBeMissing: true, positional: null };
+  }
+
+  expandable(ref: PostgresRef): Frag {
+    return ref.positional === null ? this.kit.TRUE : this.kit.frag(`${ref.positional} = 0`, false);
   }
 
   mayBeMissing(ref: PostgresRef): boolean {
     return ref.mayBeMissing;
-  }
-
-  typeCase(ref: PostgresRef, object: Frag, array: Frag, otherwise: Frag): Frag {
-    return this.kit.caseOf(
-      `jsonb_typeof(${ref.expr})`,
-      [
-        ["object", object],
-        ["array", array],
-      ],
-      otherwise,
-    );
   }
 
   isMissing(ref: PostgresRef): Frag {
@@ -76,17 +114,12 @@ export class PostgresJson implements JsonDialect<PostgresRef> {
     return this.kit.frag(`jsonb_typeof(${ref.expr}) = '${TYPE_NAMES[type]}'`, ref.mayBeMissing);
   }
 
-  someElement(ref: PostgresRef, body: (element: PostgresRef, position: string) => Frag): Frag {
+  someElement(ref: PostgresRef, body: (element: PostgresRef) => Frag): Frag {
     const alias = this.kit.alias();
-    const where = body({ expr: `${alias}.v`, mayBeMissing: false }, `${alias}.i`);
+    const where = body({ expr: `${alias}.v`, mayBeMissing: false, positional: null });
     if (where.constant === false) return this.kit.FALSE;
-    const from = `SELECT 1 FROM jsonb_array_elements(${ref.expr}) WITH ORDINALITY AS ${alias}(v, i)`;
+    const from = `SELECT 1 FROM jsonb_array_elements(${ref.expr}) AS ${alias}(v)`;
     return this.kit.frag(`EXISTS (${from}${where.constant === true ? "" : ` WHERE ${where.sql}`})`, false);
-  }
-
-  positionIs(position: string, index: number): Frag {
-    // ORDINALITY counts from 1.
-    return this.kit.frag(`${position} = CAST(${this.kit.bind(index + 1, "bigint")} AS bigint)`, false);
   }
 
   private jsonEquals(ref: PostgresRef, value: JsonValue): Frag {
@@ -101,12 +134,16 @@ export class PostgresJson implements JsonDialect<PostgresRef> {
     return this.jsonEquals(ref, value);
   }
 
+  eqAny(ref: PostgresRef, values: readonly string[] | readonly number[]): Frag {
+    const list = values.map((v) => `CAST(${this.kit.bind(JSON.stringify(v), "jsonb")} AS jsonb)`).join(", ");
+    return this.kit.frag(`${ref.expr} IN (${list})`, ref.mayBeMissing);
+  }
+
   eqStructured(
     ref: PostgresRef,
     value: readonly JsonValue[] | { readonly [key: string]: JsonValue },
-    eq: Equality<PostgresRef>,
+    _eq: Equality<PostgresRef>,
   ): Frag {
-    void eq;
     // Deviation: jsonb ignores object key order (it does not store it).
     return this.jsonEquals(ref, value as JsonValue);
   }

@@ -30,6 +30,8 @@
  * case-sensitive, `*` and `?` match newlines, backslash is an ordinary character, an unclosed `[` is literal.
  */
 
+import { assertNever } from "./ast";
+
 /** The SQL function name the db layer registers on every SQLite connection. */
 export const SQLITE_REGEXP_FUNCTION = "hubql_regexp";
 
@@ -119,10 +121,6 @@ interface Term {
 
 type Sequence = readonly Term[];
 type Alternation = readonly Sequence[];
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected ${JSON.stringify(value)}`);
-}
 
 const DIGITS: readonly CharRange[] = [{ from: 0x30, to: 0x39 }];
 const WORD: readonly CharRange[] = [
@@ -261,13 +259,13 @@ class RegexParser {
   private braces(): { min: number; max: number | null } | null {
     let i = this.pos + 1;
     let min = "";
-    while (isDigit(this.chars[i])) ((min += String.fromCodePoint(this.chars[i] ?? 0)), i++);
+    for (; isDigit(this.chars[i]); i++) min += String.fromCodePoint(this.chars[i] ?? 0);
     if (min === "") return null;
     let max: string | null = min;
     if (this.chars[i] === 0x2c /* , */) {
       i++;
       max = "";
-      while (isDigit(this.chars[i])) ((max += String.fromCodePoint(this.chars[i] ?? 0)), i++);
+      for (; isDigit(this.chars[i]); i++) max += String.fromCodePoint(this.chars[i] ?? 0);
     }
     if (this.chars[i] !== 0x7d /* } */) return null;
     this.pos = i + 1;
@@ -407,11 +405,11 @@ class RegexParser {
     let digits = "";
     if (this.peek() === 0x7b /* { */) {
       this.pos++;
-      while (isHex(this.peek())) ((digits += String.fromCodePoint(this.peek() ?? 0)), this.pos++);
+      for (; isHex(this.peek()); this.pos++) digits += String.fromCodePoint(this.peek() ?? 0);
       if (this.peek() !== 0x7d || digits === "") throw new PatternError("malformed \\x{…} escape");
       this.pos++;
     } else {
-      while (digits.length < 2 && isHex(this.peek())) ((digits += String.fromCodePoint(this.peek() ?? 0)), this.pos++);
+      for (; digits.length < 2 && isHex(this.peek()); this.pos++) digits += String.fromCodePoint(this.peek() ?? 0);
       if (digits === "") throw new PatternError("\\x needs hexadecimal digits");
     }
     const value = Number.parseInt(digits, 16);

@@ -78,7 +78,7 @@ export class SqlKit {
     }
     if (kept.length === 0) return this.TRUE;
     if (kept.length === 1 && kept[0]) return kept[0];
-    return { sql: `(${kept.map((p) => p.sql).join(" AND ")})`, nullable: kept.some((p) => p.nullable) };
+    return { sql: balanced(kept, "AND"), nullable: kept.some((p) => p.nullable) };
   }
 
   or(parts: readonly Frag[]): Frag {
@@ -89,24 +89,13 @@ export class SqlKit {
     }
     if (kept.length === 0) return this.FALSE;
     if (kept.length === 1 && kept[0]) return kept[0];
-    return { sql: `(${kept.map((p) => p.sql).join(" OR ")})`, nullable: kept.some((p) => p.nullable) };
+    return { sql: balanced(kept, "OR"), nullable: kept.some((p) => p.nullable) };
   }
 
   not(part: Frag): Frag {
     if (part.constant !== undefined) return this.constant(!part.constant);
     const inner = part.nullable ? `COALESCE(${part.sql}, ${this.FALSE.sql})` : part.sql;
     return { sql: `(NOT ${inner})`, nullable: false };
-  }
-
-  /** `CASE <subject> WHEN 'a' THEN … ELSE … END`; `whens` keys are SQL string literals we wrote ourselves. */
-  caseOf(subject: string, whens: readonly (readonly [string, Frag])[], otherwise: Frag): Frag {
-    const live = whens.filter(([, frag]) => !sameConstant(frag, otherwise));
-    if (live.length === 0) return otherwise;
-    const body = live.map(([literal, frag]) => `WHEN '${literal}' THEN ${frag.sql}`).join(" ");
-    return {
-      sql: `CASE ${subject} ${body} ELSE ${otherwise.sql} END`,
-      nullable: otherwise.nullable || live.some(([, frag]) => frag.nullable),
-    };
   }
 
   /** `CASE WHEN <guard> THEN <then> ELSE FALSE END`: evaluation order is guaranteed (Postgres reorders AND). */
@@ -117,8 +106,14 @@ export class SqlKit {
   }
 }
 
-function sameConstant(a: Frag, b: Frag): boolean {
-  return a.constant !== undefined && a.constant === b.constant;
+/**
+ * `(a OP b OP …)`, grouped into a balanced tree past a few operands: SQLite parses `a OR b OR c …` into a chain
+ * as deep as it is long and refuses expression trees deeper than 1000 (counted across nested subqueries).
+ */
+function balanced(parts: readonly Frag[], op: "AND" | "OR"): string {
+  if (parts.length <= 4) return `(${parts.map((p) => p.sql).join(` ${op} `)})`;
+  const half = Math.ceil(parts.length / 2);
+  return `(${balanced(parts.slice(0, half), op)} ${op} ${balanced(parts.slice(half), op)})`;
 }
 
 const SIMPLE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,10 +1,11 @@
 /**
- * SQLite spelling of the filter primitives (JSON1 functions; SQLite ≥ 3.44). Internal to the filter compiler.
+ * SQLite spelling of the filter primitives (JSON1 functions; SQLite ≥ 3.45 for escaped path labels and
+ * `json_group_array(… ORDER BY …)`). Internal to the filter compiler.
  *
- * A JSON value is addressed as (document column, JSON path text). Static paths bind as one parameter
- * (`'$."a"."b"'`); below an array element the path is `<json_each alias>.fullkey || '."b"'`, so every reference
- * stays a path into the same column value and `json_type` can tell JSON null ('null') from missing (SQL NULL).
- * Keys are quoted JSON strings (`."key"`, `."a\"b"`).
+ * A JSON value is addressed as (document column, JSON path text), so `json_type` can always tell JSON null
+ * ('null') from missing (SQL NULL). Static paths bind as one parameter (`'$."a"."b"'`); a path step enumerates
+ * its candidates as rows of paths (`EXISTS (SELECT 1 FROM (… UNION ALL …) AS c WHERE …c.p…)`), below which paths
+ * continue as `c.p || '."b"'`. Keys are quoted JSON strings (`."a\"b"`), so any key can be named.
  *
  * Embedded documents and arrays compare structurally (element by element, numbers numerically, object keys in
  * order: `{a:1,b:2}` ≠ `{b:2,a:1}`, as in Mongo). Strings compare with BINARY collation (byte order, as Mongo).
@@ -20,12 +21,14 @@ import type { FieldSpec } from "./types";
 export interface SqliteRef {
   /** The JSON column. */
   readonly doc: string;
-  /** A path expression (a `json_each` row's `fullkey`), or null when the path is all static. */
+  /** A path expression (a `json_each` row's `fullkey`, a candidate's path), or null when the path is static. */
   readonly base: string | null;
   /** Static path text after `base` (starts with `$` when `base` is null). */
   readonly suffix: string;
   /** The alias of the `json_each` row this reference is, when it is one. */
   readonly element: string | null;
+  /** For path-step candidates: the column saying "picked by array position" (1) or not (0). */
+  readonly positional: string | null;
 }
 
 const OPS: Readonly<Record<"eq" | RangeOp, string>> = { eq: "=", gt: ">", gte: ">=", lt: "<", lte: "<=" };
@@ -39,22 +42,68 @@ const TYPE_NAMES: Readonly<Record<JsonType, readonly string[]>> = {
   object: ["object"],
 };
 
+/** A quoted label takes JSON string escapes (SQLite ≥ 3.45), so any key can be named. */
+const label = (key: string): string => `.${JSON.stringify(key)}`;
+
 export class SqliteJson implements JsonDialect<SqliteRef> {
   private readonly paths = new WeakMap<SqliteRef, string>();
 
   constructor(private readonly kit: SqlKit) {}
 
   root(column: string): SqliteRef {
-    return { doc: column, base: null, suffix: "$", element: null };
+    return { doc: column, base: null, suffix: "$", element: null, positional: null };
   }
 
-  child(ref: SqliteRef, key: string): SqliteRef {
-    // A quoted label takes JSON string escapes (SQLite ≥ 3.45), so any key can be named.
-    return { doc: ref.doc, base: ref.base, suffix: `${ref.suffix}.${JSON.stringify(key)}`, element: null };
+  private extended(ref: SqliteRef, suffix: string): SqliteRef {
+    return { doc: ref.doc, base: ref.base, suffix: `${ref.suffix}${suffix}`, element: null, positional: null };
   }
 
-  index(ref: SqliteRef, position: number): SqliteRef {
-    return { doc: ref.doc, base: ref.base, suffix: `${ref.suffix}[${position}]`, element: null };
+  step(ref: SqliteRef, key: string, position: number | null, body: (candidate: SqliteRef) => Frag): Frag {
+    const kit = this.kit;
+    const type = this.type(ref);
+    const path = this.path(ref);
+    const member = this.path(this.extended(ref, label(key)));
+    // A positional candidate that is not an object ends the path; otherwise anything but an array yields its
+    // member (missing for scalars, null and missing values).
+    const memberWhen =
+      ref.positional === null
+        ? `${type} IS NOT 'array'`
+        : `CASE WHEN ${ref.positional} = 1 THEN ${type} = 'object' ELSE ${type} IS NOT 'array' END`;
+    // json_each over NULL yields no rows: only arrays are scanned.
+    const elements = `json_each(CASE WHEN ${type} = 'array' THEN ${ref.doc} END, ${path})`;
+    const objects = kit.alias();
+    const arms = [
+      `SELECT ${member} AS p, 0 AS q WHERE ${memberWhen}`,
+      `SELECT ${objects}.fullkey || ${kit.bind(label(key))}, 0 FROM ${elements} AS ${objects} WHERE ${objects}.type = 'object'`,
+    ];
+    if (position !== null) {
+      const at = kit.alias();
+      arms.push(`SELECT ${at}.fullkey, 1 FROM ${elements} AS ${at} WHERE ${at}.key = ${kit.bind(position)}`);
+    }
+    const alias = kit.alias();
+    const candidate: SqliteRef = {
+      doc: ref.doc,
+      base: `${alias}.p`,
+      suffix: "",
+      element: null,
+      positional: position === null ? null : `${alias}.q`,
+    };
+    const where = body(candidate);
+    if (where.constant === false) return kit.FALSE;
+    const filter = where.constant === true ? "" : ` WHERE ${where.sql}`;
+    return kit.frag(`EXISTS (SELECT 1 FROM (${arms.join(" UNION ALL ")}) AS ${alias}${filter})`, false);
+  }
+
+  documentChild(ref: SqliteRef, key: string, position: number | null): SqliteRef {
+    const member = this.extended(ref, label(key));
+    if (position === null) return member;
+    const indexed = this.path(this.extended(ref, `[${position}]`));
+    const base = `CASE WHEN ${this.type(ref)} = 'array' THEN ${indexed} ELSE ${this.path(member)} END`;
+    return { doc: ref.doc, base, suffix: "", element: null, positional: null };
+  }
+
+  expandable(ref: SqliteRef): Frag {
+    return ref.positional === null ? this.kit.TRUE : this.kit.frag(`${ref.positional} = 0`, false);
   }
 
   mayBeMissing(ref: SqliteRef): boolean {
@@ -80,17 +129,6 @@ export class SqliteJson implements JsonDialect<SqliteRef> {
     return ref.element !== null ? `${ref.element}.value` : `json_extract(${ref.doc}, ${this.path(ref)})`;
   }
 
-  typeCase(ref: SqliteRef, object: Frag, array: Frag, otherwise: Frag): Frag {
-    return this.kit.caseOf(
-      this.type(ref),
-      [
-        ["object", object],
-        ["array", array],
-      ],
-      otherwise,
-    );
-  }
-
   isMissing(ref: SqliteRef): Frag {
     return ref.element !== null ? this.kit.FALSE : this.kit.frag(`${this.type(ref)} IS NULL`, false);
   }
@@ -104,17 +142,13 @@ export class SqliteJson implements JsonDialect<SqliteRef> {
     return this.kit.frag(sql, this.mayBeMissing(ref));
   }
 
-  someElement(ref: SqliteRef, body: (element: SqliteRef, position: string) => Frag): Frag {
+  someElement(ref: SqliteRef, body: (element: SqliteRef) => Frag): Frag {
     const alias = this.kit.alias();
-    const element: SqliteRef = { doc: ref.doc, base: `${alias}.fullkey`, suffix: "", element: alias };
-    const where = body(element, `${alias}.key`);
+    const element: SqliteRef = { doc: ref.doc, base: `${alias}.fullkey`, suffix: "", element: alias, positional: null };
+    const where = body(element);
     if (where.constant === false) return this.kit.FALSE;
     const from = `SELECT 1 FROM json_each(${ref.doc}, ${this.path(ref)}) AS ${alias}`;
     return this.kit.frag(`EXISTS (${from}${where.constant === true ? "" : ` WHERE ${where.sql}`})`, false);
-  }
-
-  positionIs(position: string, index: number): Frag {
-    return this.kit.frag(`${position} = ${this.kit.bind(index)}`, false);
   }
 
   eqScalar(ref: SqliteRef, value: Scalar): Frag {
@@ -123,33 +157,51 @@ export class SqliteJson implements JsonDialect<SqliteRef> {
     return this.kit.and([this.isType(ref, type), this.kit.frag(`${this.value(ref)} = ${this.kit.bind(value)}`, true)]);
   }
 
+  eqAny(ref: SqliteRef, values: readonly string[] | readonly number[]): Frag {
+    const [only] = values;
+    if (values.length === 1 && only !== undefined) return this.eqScalar(ref, only);
+    const type = typeof only === "string" ? "string" : "number";
+    const list = values.map((v) => this.kit.bind(v)).join(", ");
+    return this.kit.and([this.isType(ref, type), this.kit.frag(`${this.value(ref)} IN (${list})`, true)]);
+  }
+
   private typeIs(ref: SqliteRef, name: string): Frag {
     return this.kit.frag(`${this.type(ref)} = '${name}'`, this.mayBeMissing(ref));
   }
 
+  /**
+   * Structural equality as one flat conjunction over static sub-paths (type, length, key list, leaf values):
+   * a nested one would grow the expression tree with the literal, and SQLite caps its height.
+   */
   eqStructured(
     ref: SqliteRef,
     value: readonly JsonValue[] | { readonly [key: string]: JsonValue },
     eq: Equality<SqliteRef>,
   ): Frag {
     const kit = this.kit;
-    if (Array.isArray(value)) {
-      const items: readonly JsonValue[] = value;
-      return kit.and([
-        this.isType(ref, "array"),
-        kit.frag(`json_array_length(${ref.doc}, ${this.path(ref)}) = ${kit.bind(items.length)}`, true),
-        ...items.map((item, i) => eq(this.index(ref, i), item)),
-      ]);
-    }
-    const entries = Object.entries(value as { readonly [key: string]: JsonValue });
-    const alias = kit.alias();
-    // Mongo compares embedded documents field by field, in order: the key list must match exactly.
-    const keys = `(SELECT json_group_array(${alias}.key ORDER BY ${alias}.id) FROM json_each(${ref.doc}, ${this.path(ref)}) AS ${alias})`;
-    return kit.and([
-      this.isType(ref, "object"),
-      kit.frag(`${keys} = ${kit.bind(JSON.stringify(entries.map(([key]) => key)))}`, true),
-      ...entries.map(([key, item]) => eq(this.child(ref, key), item)),
-    ]);
+    const terms: Frag[] = [];
+    const collect = (at: SqliteRef, expected: JsonValue): void => {
+      if (expected === null || typeof expected !== "object") {
+        terms.push(eq(at, expected));
+      } else if (Array.isArray(expected)) {
+        const items: readonly JsonValue[] = expected;
+        terms.push(this.isType(at, "array"));
+        terms.push(kit.frag(`json_array_length(${at.doc}, ${this.path(at)}) = ${kit.bind(items.length)}`, true));
+        items.forEach((item, i) => collect(this.extended(at, `[${i}]`), item));
+      } else {
+        const entries = Object.entries(expected as { readonly [key: string]: JsonValue });
+        const alias = kit.alias();
+        // Mongo compares embedded documents field by field, in order: the key list must match exactly.
+        const keys =
+          `(SELECT json_group_array(${alias}.key ORDER BY ${alias}.id) ` +
+          `FROM json_each(${at.doc}, ${this.path(at)}) AS ${alias})`;
+        terms.push(this.isType(at, "object"));
+        terms.push(kit.frag(`${keys} = ${kit.bind(JSON.stringify(entries.map(([key]) => key)))}`, true));
+        for (const [key, item] of entries) collect(this.extended(at, label(key)), item);
+      }
+    };
+    collect(ref, value as JsonValue);
+    return kit.and(terms);
   }
 
   compare(ref: SqliteRef, cmp: RangeOp, value: string | number): Frag {
@@ -208,13 +260,11 @@ export class SqliteColumns implements ColumnDialect {
     return this.kit.bind(value);
   }
 
-  compare(column: string, field: FieldSpec, cmp: "eq" | RangeOp, value: Scalar | Date): Frag {
-    void field;
+  compare(column: string, _field: FieldSpec, cmp: "eq" | RangeOp, value: Scalar | Date): Frag {
     return this.kit.frag(`${column} ${OPS[cmp]} ${this.operand(value)}`, true);
   }
 
-  in(column: string, field: FieldSpec, values: readonly (Scalar | Date)[]): Frag {
-    void field;
+  in(column: string, _field: FieldSpec, values: readonly (Scalar | Date)[]): Frag {
     return this.kit.frag(`${column} IN (${values.map((v) => this.operand(v)).join(", ")})`, true);
   }
 
@@ -227,8 +277,7 @@ export class SqliteColumns implements ColumnDialect {
     return this.kit.frag(`${column} GLOB ${this.kit.bind(pattern.sqliteGlob)}`, true);
   }
 
-  mod(column: string, field: FieldSpec, divisor: number, remainder: number): Frag {
-    void field;
+  mod(column: string, _field: FieldSpec, divisor: number, remainder: number): Frag {
     return modTest(this.kit, column, divisor, remainder);
   }
 }

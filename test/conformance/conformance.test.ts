@@ -171,6 +171,8 @@ const CASES: Record<string, readonly Case[]> = {
   "ranges and type bracketing": [
     { name: "numbers only compare with numbers", filter: { "doc.a": { $gt: 2 } }, ids: [2, 16, 18, 28, 34] },
     { name: "strings only with strings, byte order", filter: { "doc.a": { $gt: "a" } }, ids: [17, 25, 29, 30] },
+    { name: "'10' is not greater than 9 (SQLite orders text above numbers)", filter: { tags: { $gt: 9 } }, ids: [9] },
+    { name: "strings above '1'", filter: { tags: { $gt: "1" } }, ids: [1, 2, 5, 9, 11, 13, 16, 17, 37] },
     { name: "booleans: false < true", filter: { "doc.a": { $gt: false } }, ids: [12] },
     { name: "booleans: $lte true", filter: { "doc.a": { $lte: true } }, ids: [12, 13] },
     {

@@ -373,13 +373,6 @@ const CASES: Record<string, readonly ErrorCase[]> = {
       message: "more than 4 conditions",
       code: "LIMIT_EXCEEDED",
     },
-    {
-      // Each array-position component doubles the SQL (Mongo reads "0" as a position and as a key).
-      filter: { "header.0.0.0": 1 },
-      path: ["header.0.0.0"],
-      message: "more than 4 conditions",
-      code: "LIMIT_EXCEEDED",
-    },
   ],
 };
 

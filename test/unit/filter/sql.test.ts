@@ -44,6 +44,13 @@ describe("shape", () => {
     expect(sql.match(/:f\d+/g)?.length).toBeGreaterThan(Object.keys(params).length);
   });
 
+  it("keeps both conditions when one field is named twice (two spellings)", () => {
+    expect(compile({ msg_id: "a", msgId: "b" })).toEqual({
+      sql: `(t."msg_id" = :f0 AND t."msg_id" = :f1)`,
+      params: { f0: "a", f1: "b" },
+    });
+  });
+
   it("is deterministic", () => {
     const filter = { $or: [{ "header.date": { $gt: "2026" } }, { metadata: { $elemMatch: { a: 1 } } }] };
     for (const dialect of DIALECTS) {
