@@ -1,3 +1,4 @@
+import { isTransientConflict } from "../../db/driver-errors";
 import type { Database, Executor } from "../../db/database";
 import { RowCodec } from "../../db/row-codec";
 import { encodeInstant } from "../../db/values";
@@ -190,11 +191,4 @@ export function resetDict(now: Date): Partial<JobRow> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(1, ms)));
-}
-
-function isTransientConflict(error: unknown): boolean {
-  const code =
-    (error as { driverError?: { code?: string }; code?: string }).driverError?.code ??
-    (error as { code?: string }).code;
-  return code === "40P01" || code === "40001";
 }

@@ -1,8 +1,9 @@
+import { isUniqueViolation } from "../../db/driver-errors";
 import { randomUUID } from "node:crypto";
 
 import type { Executor } from "../../db/database";
 import type { RowCodec } from "../../db/row-codec";
-import { badInput, HubqlError, limitExceeded } from "../../errors";
+import { badInput, limitExceeded } from "../../errors";
 import {
   type FlowInput,
   type FlowQuery,
@@ -282,14 +283,4 @@ export function validateJobs(
     }
   }
   if (done !== uuids.size) throw badInput("the jobs' parents form a cycle", argument);
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  if (error instanceof HubqlError) return false;
-  const inner = (error as { driverError?: { code?: string } }).driverError;
-  return (
-    inner?.code === "23505" ||
-    inner?.code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
-    inner?.code === "SQLITE_CONSTRAINT_UNIQUE"
-  );
 }

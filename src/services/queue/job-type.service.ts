@@ -1,10 +1,11 @@
+import { isUniqueViolation } from "../../db/driver-errors";
 import { JOB_TYPE_TABLE } from "../../db/entities/job-type.entity";
 import { RowCodec } from "../../db/row-codec";
 import { badInput, notFound } from "../../errors";
 import type { ServiceContext } from "../service-context";
 import { configuredPriority } from "./job-rules";
 import { DEFAULT_MAX_TRIES, JOB_TYPE_CATALOGUE, type JobTypeRow } from "./queue.model";
-import { assertStorable, insertRows, isUniqueViolation, returningList, rowsById } from "./sql";
+import { assertStorable, insertRows, returningList, rowsById } from "./sql";
 
 export type JobTypeInput = Partial<Omit<JobTypeRow, "id" | "created" | "lastModified">> & {
   name: string;

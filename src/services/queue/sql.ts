@@ -59,11 +59,6 @@ export async function rowsById<T extends { id: number }>(
   return ids.map((id) => byId.get(id) ?? null);
 }
 
-export function isUniqueViolation(error: unknown): boolean {
-  const inner = (error as { driverError?: { code?: string } }).driverError;
-  return inner?.code === "23505" || inner?.code === "SQLITE_CONSTRAINT_UNIQUE";
-}
-
 /** Postgres keeps no NUL character (U+0000) in text or jsonb; refuse it up front instead of failing in the driver. */
 export function assertStorable(value: unknown, argument: string): void {
   const holdsNul = (item: unknown): boolean =>

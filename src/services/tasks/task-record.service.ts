@@ -1,6 +1,7 @@
 import type { Executor } from "../../db/database";
+import { isUniqueViolation } from "../../db/driver-errors";
 import { RowCodec } from "../../db/row-codec";
-import { badInput, HubqlError, limitExceeded, notFound } from "../../errors";
+import { badInput, limitExceeded, notFound } from "../../errors";
 import { type Connection, countRows, queryPage, type SortKey } from "../pagination";
 import { TASK_RECORD_TABLE } from "../../db/entities/task-record.entity";
 import type { ServiceContext } from "../service-context";
@@ -336,14 +337,4 @@ function validateBuffers(record: TaskRecordPatch, where: string, argument: strin
       if (!BASE64.test(item)) throw badInput(`${where}.${property}[${i}] is not base64`, argument);
     });
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  if (error instanceof HubqlError) return false;
-  const inner = (error as { driverError?: { code?: string } }).driverError;
-  return (
-    inner?.code === "23505" ||
-    inner?.code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
-    inner?.code === "SQLITE_CONSTRAINT_UNIQUE"
-  );
 }
