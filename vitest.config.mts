@@ -15,6 +15,9 @@ export default defineConfig({
     globalSetup: ["test/support/postgres-global-setup.mts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results/vitest.json" },
     // Two cores: more workers only fight over them.
     maxWorkers: 2,
   },
