@@ -1,4 +1,5 @@
 import { type Connection, countRows, queryPage } from "../pagination";
+import { rowsByKey } from "../rows-by-key";
 import {
   FLOW_CORE_FIELDS,
   FLOW_FIELDS,
@@ -96,15 +97,12 @@ export class JobflowReads {
   }
 
   async flowsByUuid(uuids: readonly string[]): Promise<(FlowNode | null)[]> {
-    if (uuids.length === 0) return [];
-    const rows = await this.store.db.query(
-      `SELECT ${this.store.flows.selectList()} FROM "flows" t WHERE t."uuid" IN (:...ids)`,
-      {
-        ids: [...new Set(uuids)],
-      },
-    );
-    const byId = new Map(rows.map((row) => [row["uuid"] as string, this.store.flows.decode<FlowNode>(row)]));
-    return uuids.map((uuid) => byId.get(uuid) ?? null);
+    return rowsByKey<FlowNode, string>(this.store.db, {
+      table: "flows",
+      codec: this.store.flows,
+      property: "uuid",
+      keys: uuids,
+    });
   }
 
   /** Every job row of each flow (all indexes), by db id; one statement for any number of flows. */

@@ -1,3 +1,4 @@
+import { rowsByKey } from "../rows-by-key";
 import type { Executor } from "../../db/database";
 import type { RowCodec } from "../../db/row-codec";
 import { badInput } from "../../errors";
@@ -43,22 +44,6 @@ export async function insertRows<T>(
   return stored;
 }
 
-/** Reads rows by integer id in one statement, answering in the order asked (null where unknown). */
-export async function rowsById<T extends { id: number }>(
-  db: Executor,
-  table: string,
-  codec: RowCodec,
-  ids: readonly number[],
-  names?: readonly string[],
-): Promise<(T | null)[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.query(`SELECT ${codec.selectList(names)} FROM "${table}" t WHERE t."id" IN (:...ids)`, {
-    ids: [...new Set(ids)],
-  });
-  const byId = new Map(rows.map((row) => [Number(row["id"]), codec.decode<T>(row)]));
-  return ids.map((id) => byId.get(id) ?? null);
-}
-
 /** Postgres keeps no NUL character (U+0000) in text or jsonb; refuse it up front instead of failing in the driver. */
 export function assertStorable(value: unknown, argument: string): void {
   const holdsNul = (item: unknown): boolean =>
@@ -68,4 +53,14 @@ export function assertStorable(value: unknown, argument: string): void {
         ? Object.entries(item).some(([key, inner]) => key.includes("\u0000") || holdsNul(inner))
         : false;
   if (holdsNul(value)) throw badInput(`${argument} must not contain the NUL character (U+0000)`, argument);
+}
+
+/** Rows by integer id in the order asked (null where unknown), in one statement. */
+export function rowsById<T extends { id: number }>(
+  db: Executor,
+  table: string,
+  codec: RowCodec,
+  ids: readonly number[],
+): Promise<(T | null)[]> {
+  return rowsByKey<T, number>(db, { table, codec, property: "id", keys: ids });
 }

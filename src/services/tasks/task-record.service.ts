@@ -3,6 +3,7 @@ import { isUniqueViolation } from "../../db/driver-errors";
 import { RowCodec } from "../../db/row-codec";
 import { badInput, limitExceeded, notFound } from "../../errors";
 import { type Connection, countRows, queryPage, type SortKey } from "../pagination";
+import { rowsByKey } from "../rows-by-key";
 import { TASK_RECORD_TABLE } from "../../db/entities/task-record.entity";
 import type { ServiceContext } from "../service-context";
 import {
@@ -81,13 +82,13 @@ export class TaskRecordService {
     fields?: readonly (keyof TaskRecordRow)[],
   ): Promise<(TaskRecordNode | null)[]> {
     const db = this.ctx.requireDb();
-    if (msgIds.length === 0) return [];
-    const rows = await db.query(
-      `SELECT ${this.codec.selectList(this.readFields(fields, []))} FROM ${TABLE} WHERE t."msg_id" IN (:...ids)`,
-      { ids: [...new Set(msgIds)] },
-    );
-    const byId = new Map(rows.map((row) => [row["msgId"] as string, this.codec.decode<TaskRecordNode>(row)]));
-    return msgIds.map((id) => byId.get(id) ?? null);
+    return rowsByKey<TaskRecordNode, string>(db, {
+      table: TASK_RECORD_TABLE,
+      codec: this.codec,
+      property: "msgId",
+      keys: msgIds,
+      fields: this.readFields(fields, []),
+    });
   }
 
   /**
