@@ -30,6 +30,8 @@ export type FlowState =
 /** A job of a new flow (or of a dynamic response). */
 export type JobInput = {
   execConfig?: unknown;
+  /** Uuids of the sub-flows enclosing the job, innermost first; the flow's own uuid is added last. */
+  hosts?: Array<string> | null | undefined;
   metadata?: Record<string, unknown> | null | undefined;
   name: string;
   /** 'error' (default), 'none' or 'pass'. */

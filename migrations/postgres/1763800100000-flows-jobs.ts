@@ -23,6 +23,7 @@ export class FlowsJobs1763800100000 implements MigrationInterface {
         "flow_uuid" text NOT NULL REFERENCES "flows" ("uuid") ON DELETE CASCADE,
         "name" text NOT NULL, "state" text NOT NULL, "worker" text, "priority" integer NOT NULL DEFAULT 0,
         "metadata" jsonb NOT NULL, "on_missing_references" text NOT NULL DEFAULT 'error', "parents" jsonb NOT NULL,
+        "hosts" jsonb NOT NULL DEFAULT '[]',
         "previous_state" text, "error" text,
         "remote_step_attempts" integer NOT NULL DEFAULT 0, "remote_queue_state" text, "remote_process_id" text,
         "remote_retry_time_limit" timestamptz, "remote_error" text,

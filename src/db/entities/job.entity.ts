@@ -22,6 +22,8 @@ export interface JobRow {
   metadata: Record<string, unknown>;
   onMissingReferences: string;
   parents: string[];
+  /** Uuids of the enclosing flows, innermost first; the last is `flowUuid` (jobflow's `job.hosts`). */
+  hosts: string[];
   previousState: string | null;
   error: string | null;
   stepAttempts: number;
@@ -64,6 +66,7 @@ export function jobEntity(dialect: Dialect): EntitySchema<JobRow> {
       metadata: { type: t.json },
       onMissingReferences: { name: "on_missing_references", type: t.text, default: "error" },
       parents: { type: t.json },
+      hosts: { type: t.json },
       previousState: { name: "previous_state", type: t.text, nullable: true },
       error: { type: t.text, nullable: true },
       stepAttempts: { name: "remote_step_attempts", type: t.integer, default: 0 },

@@ -61,6 +61,11 @@ export class Job {
   @Field(() => [String], { description: "Parent job uuids (every index of a parent uuid is a parent)." })
   parentUuids!: string[];
 
+  @Field(() => [String], {
+    description: "Uuids of the flows enclosing the job, innermost sub-flow first, the stored flow last (job.hosts).",
+  })
+  hosts!: string[];
+
   @Field(() => JobState, { nullable: true, description: "The state whose runner step failed, in REMOTE_ERROR." })
   previousState!: string | null;
 
@@ -355,6 +360,12 @@ export class JobInput {
 
   @Field(() => [String], { nullable: true, description: "Parent job uuids within the flow." })
   parents?: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: "Uuids of the sub-flows enclosing the job, innermost first; the flow's own uuid is added last.",
+  })
+  hosts?: string[] | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true })
   metadata?: Record<string, unknown> | null;

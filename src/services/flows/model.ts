@@ -152,6 +152,8 @@ export interface JobInput {
   readonly uuid?: string | null;
   readonly name: string;
   readonly parents?: readonly string[] | null;
+  /** Uuids of the sub-flows enclosing the job, innermost first (the flow's own uuid is appended). */
+  readonly hosts?: readonly string[] | null;
   readonly metadata?: Record<string, unknown> | null;
   readonly onMissingReferences?: string | null;
   readonly worker?: string | null;

@@ -50,6 +50,25 @@ class ConditionBuilder {
   }
 }
 
+/**
+ * §5 flow_ids: a job matches when any of its hosts — its flow or an enclosing sub-flow — is named. The stored flow
+ * is tested on its indexed column; sub-flows through the `hosts` JSON list.
+ */
+function flowIdsCondition(
+  b: ConditionBuilder,
+  ctx: ServiceContext,
+  flowIds: readonly string[] | null | undefined,
+): void {
+  if (flowIds === null || flowIds === undefined) return;
+  if (flowIds.length === 0) return b.add("1=0");
+  const ids = b.param([...new Set(flowIds)]);
+  const hosts =
+    ctx.dialect === "postgres"
+      ? `SELECT 1 FROM jsonb_array_elements_text(t."hosts") h(v) WHERE h.v IN (:...${ids})`
+      : `SELECT 1 FROM json_each(t."hosts") h WHERE h.value IN (:...${ids})`;
+  b.add(`(t."flow_uuid" IN (:...${ids}) OR EXISTS (${hosts}))`);
+}
+
 /** "Leased by someone": a lease is active while unexpired (§4 with expiry). */
 export function activeLease(alias: string, nowParam: string): string {
   return `(${alias}."lock_id" IS NOT NULL AND ${alias}."lock_expires" > :${nowParam})`;
@@ -79,7 +98,7 @@ export function jobCondition(
       b.add(`(${pairs.join(" OR ")})`);
     }
   }
-  b.in(`t."flow_uuid"`, query.flowIds);
+  flowIdsCondition(b, ctx, query.flowIds);
   b.in(`t."state"`, query.states);
   dateRange(b, ctx, query);
   b.in(`t."worker"`, query.workers);

@@ -203,6 +203,8 @@ export function newJobRow(
     metadata: job.metadata ?? {},
     onMissingReferences: job.onMissingReferences ?? "error",
     parents,
+    // jobflow's job.hosts: enclosing sub-flows innermost first, the outermost (stored) flow last.
+    hosts: [...new Set([...(job.hosts ?? []).filter((host) => host !== flowUuid), flowUuid])],
     previousState: null,
     error: null,
     stepAttempts: 0,

@@ -53,6 +53,8 @@ export interface FlowView {
 export interface JobSpec {
   readonly name: string;
   readonly parents?: readonly string[];
+  /** Enclosing sub-flow uuids, innermost first. */
+  readonly hosts?: readonly string[];
   readonly metadata?: Record<string, unknown>;
   readonly onMissingReferences?: string;
   readonly worker?: string;
