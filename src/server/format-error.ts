@@ -1,6 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
 
+import { driverErrorCode } from "../db/driver-errors";
 import { badInput, ErrorCode, GRAPHQL_PROTOCOL_CODES, HubqlError, limitExceeded } from "../errors";
 import type { Logger } from "../logger";
 
@@ -72,15 +73,11 @@ function knownRefusal(formatted: GraphQLFormattedError, original: unknown): Hubq
       },
     );
   }
-  const driverError =
-    original instanceof Error && "driverError" in original
-      ? (original as { driverError?: { code?: unknown } }).driverError
-      : undefined;
-  // Postgres text and jsonb cannot hold NUL characters (SQLSTATE 22021, 22P05): the caller's input is at fault.
-  if (driverError?.code === "22021" || driverError?.code === "22P05") {
+  const code = original instanceof Error && isDriverError(original) ? driverErrorCode(original) : undefined;
+  if (code === "22021" || code === "22P05") {
     return badInput("Text values may not contain NUL (\\u0000) characters on this store");
   }
-  if (driverError?.code === "57014") {
+  if (code === "57014") {
     return limitExceeded(
       "A database statement ran longer than HUBQL_STATEMENT_TIMEOUT_MS and was cancelled; narrow the filter or page",
       {
