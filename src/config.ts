@@ -42,6 +42,13 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly limits: Limits;
   readonly auth: AuthConfig;
+  /**
+   * Whether the schema answers introspection (HUBQL_INTROSPECTION, default on). Decided here, never by NODE_ENV:
+   * the playground, `graphql-codegen` against a running server and gateways that introspect subgraphs need it.
+   */
+  readonly introspection: boolean;
+  /** Whether a browser's GET /graphql gets the playground page (HUBQL_PLAYGROUND, default on). */
+  readonly playground: boolean;
 }
 
 /** Bearer-token authentication (docs/security.md). No tokens: authentication is off and the server stays on loopback. */
@@ -95,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         cullFraction: fraction(env, "HUBQL_RETENTION_CULL_FRACTION", DEFAULT_LIMITS.retention.cullFraction),
       },
     },
+    introspection: flag(env, "HUBQL_INTROSPECTION", true),
+    playground: flag(env, "HUBQL_PLAYGROUND", true),
     auth: {
       tokens: env["HUBQL_TOKENS"] || null,
       tokensFile: env["HUBQL_TOKENS_FILE"] || null,
@@ -111,6 +120,15 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new Error(`${name} must be an integer ≥ ${min}, got '${raw}'`);
   }
   return value;
+}
+
+/** `1`/`true` or `0`/`false`; anything else is a start-up error rather than a silent default. */
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  throw new Error(`${name} must be 1 or 0, got '${raw}'`);
 }
 
 function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -58,6 +58,8 @@ export async function createGateway(
       error: (message: string) => logger.error(message),
     },
     includeStacktraceInErrorResponses: false,
+    // Explicit, so NODE_ENV=production (which Apollo would read to turn it off) changes nothing here.
+    introspection: config.introspection,
     csrfPrevention: true,
     // main.ts owns SIGINT/SIGTERM: Apollo would otherwise stop itself and re-raise the signal mid-shutdown.
     stopOnTerminationSignals: false,

@@ -65,7 +65,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse,
       return metrics(deps, req, res);
     case "/graphql":
     case "/":
-      if (req.method === "GET" && wantsHtml(req) && !url.searchParams.has("query")) {
+      if (deps.config.playground && req.method === "GET" && wantsHtml(req) && !url.searchParams.has("query")) {
         res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" });
         res.end(playgroundHtml());
         return;

@@ -1,9 +1,6 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { type BuiltServer, ensureBuilt, startBuiltServer } from "../support/built-server";
 import { DIALECTS, freshDatabaseUrl } from "../support/databases";
 
 /**
@@ -11,49 +8,9 @@ import { DIALECTS, freshDatabaseUrl } from "../support/databases";
  * SIGKILL in the middle of a bulk ingest, then restarted on the same store. Each batch must be wholly present or
  * wholly absent, and every batch the server acknowledged must be present.
  */
-const ROOT = join(__dirname, "../..");
-const MAIN = join(ROOT, "dist/src/server/main.js");
 const BATCHES = 40;
 const BATCH_SIZE = 250;
 const ADD = `mutation Add($records: [TaskRecordInput!]!) { addTaskRecords(records: $records) { msgId } }`;
-
-interface Server {
-  readonly process: ChildProcess;
-  readonly url: string;
-}
-
-/** Starts `node dist/src/server/main.js` on a free port and waits for its "hubql listening" log line. */
-async function startServer(databaseUrl: string): Promise<Server> {
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-      HUBQL_TOKENS: "",
-      HUBQL_TOKENS_FILE: "",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"graphql":"(http:\/\/[^"]+)\/graphql"/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-  return { process: child, url };
-}
 
 function batch(n: number) {
   return Array.from({ length: BATCH_SIZE }, (_, i) => ({
@@ -64,30 +21,17 @@ function batch(n: number) {
   }));
 }
 
-beforeAll(() => {
-  // `npm test` builds first; a bare `vitest run` of this file builds here (type errors elsewhere do not block emit).
-  if (!existsSync(MAIN)) {
-    try {
-      execFileSync(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-        cwd: ROOT,
-        stdio: "ignore",
-      });
-    } catch {
-      // emitted anyway; checked next
-    }
-  }
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} missing: run npm run build`);
-}, 180_000);
+beforeAll(ensureBuilt, 180_000);
 
 describe.each(DIALECTS)("SIGKILL during bulk ingest on %s", (dialect) => {
-  let server: Server | undefined;
+  let server: BuiltServer | undefined;
   afterAll(() => {
     server?.process.kill("SIGKILL");
   });
 
   it("restarts with every batch all-or-nothing and every acknowledged batch present", async () => {
     const databaseUrl = await freshDatabaseUrl(dialect);
-    server = await startServer(databaseUrl);
+    server = await startBuiltServer({ DATABASE_URL: databaseUrl });
     const { url } = server;
     const acknowledged = new Set<number>();
     const sent = new Set<number>();
@@ -119,7 +63,7 @@ describe.each(DIALECTS)("SIGKILL during bulk ingest on %s", (dialect) => {
     expect(acknowledged.size).toBeLessThan(BATCHES); // the kill really landed mid-ingest
     expect(sent.size).toBeGreaterThan(acknowledged.size); // with batches in flight
 
-    server = await startServer(databaseUrl);
+    server = await startBuiltServer({ DATABASE_URL: databaseUrl });
     const response = await fetch(`${server.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json" },

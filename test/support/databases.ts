@@ -13,24 +13,32 @@ import type { Dialect } from "../../src/filter/types";
 
 export const DIALECTS: readonly Dialect[] = ["sqlite", "postgres"];
 
-export function postgresServerUrl(): string {
-  const url = process.env["HUBQL_TEST_PG_URL"];
-  if (!url) throw new Error("HUBQL_TEST_PG_URL is not set: run tests through vitest (global setup starts Postgres)");
-  return url;
+/** The run's Postgres server (HUBQL_TEST_DATABASE_URL, set by the global setup when not given). */
+export function postgresServerUrl(): URL {
+  const url = process.env["HUBQL_TEST_DATABASE_URL"];
+  if (!url)
+    throw new Error("HUBQL_TEST_DATABASE_URL is not set: run tests through vitest (global setup starts Postgres)");
+  return new URL(url);
+}
+
+/** The URL of database `name` on the run's server (the maintenance database `postgres` unless the URL names one). */
+export function postgresDatabaseUrl(name?: string, server: URL = postgresServerUrl()): string {
+  const url = new URL(server);
+  url.pathname = `/${name ?? (server.pathname.replace(/^\//, "") || "postgres")}`;
+  return url.toString();
 }
 
 /** Creates an empty Postgres database and returns its URL. */
 export async function createPostgresDatabase(prefix = "t"): Promise<string> {
-  const server = postgresServerUrl();
   const name = `${prefix}_${randomBytes(6).toString("hex")}`;
-  const client = new Client({ connectionString: `${server}/postgres` });
+  const client = new Client({ connectionString: postgresDatabaseUrl() });
   await client.connect();
   try {
     await client.query(`CREATE DATABASE "${name}"`);
   } finally {
     await client.end();
   }
-  return `${server}/${name}`;
+  return postgresDatabaseUrl(name);
 }
 
 export function temporarySqliteFile(): string {
