@@ -50,6 +50,7 @@ export interface EmbeddedPostgresOptions {
 /** The system user root hands Postgres to, as Debian's own packages do. */
 const POSTGRES_OS_USER = "postgres";
 const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const user = options.user ?? "hubql";
@@ -138,8 +139,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
           resolveStop();
         };
         if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once("exit", done);
-        child.kill("SIGINT"); // fast shutdown
+        // Fast shutdown; a throwaway server that takes longer than this is killed outright.
+        const kill = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+        child.once("exit", () => {
+          clearTimeout(kill);
+          done();
+        });
+        child.kill("SIGINT");
       })),
   };
 }

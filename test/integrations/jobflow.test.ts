@@ -20,10 +20,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { App } from "../../src/server/app";
 import { startTestHttp } from "../support/gateway";
-import { driver, jobflowVenv, startWorker, type WorkerProcess } from "../support/jobflow-env";
-import { findPython, type Venv } from "../support/python-env";
+import { driver, jobflowPython, jobflowVenv, startWorker, type WorkerProcess } from "../support/jobflow-env";
+import type { Venv } from "../support/python-env";
 
-const found = findPython([3, 11]);
+const found = jobflowPython();
 const skip = "skip" in found ? found.skip : null;
 if (skip) console.warn(`jobflow integration test skipped: ${skip}`);
 

@@ -6,7 +6,17 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 
-import { command, ensureVenv, type Interpreter, PIP_ENV, REPO_ROOT, sharedWheels, type Venv } from "./python-env";
+import {
+  command,
+  ensureVenv,
+  findPython,
+  indexSkipReason,
+  type Interpreter,
+  PIP_ENV,
+  REPO_ROOT,
+  sharedWheels,
+  type Venv,
+} from "./python-env";
 
 export const INTEGRATION = path.join(REPO_ROOT, "integrations", "jobflow");
 /** driver.py and the test flows (workers import them: PYTHONPATH). */
@@ -27,6 +37,17 @@ const WHEEL_PREFIXES = [
   "sentinels-",
   "flufl_lock-",
 ];
+
+/**
+ * The Python for the test, or why it cannot run: no Python ≥ 3.11 with venv, or no wheels folder and a package
+ * index without the pinned jobflow.
+ */
+export function jobflowPython(): { readonly python: Interpreter } | { readonly skip: string } {
+  const found = findPython([3, 11]);
+  if ("skip" in found || sharedWheels()) return found;
+  const skip = indexSkipReason(found.python, "jobflow==0.3.1");
+  return skip ? { skip } : found;
+}
 
 /** setuptools builds integrations/jobflow without build isolation (nothing fetched per install). */
 const BUILD_TOOLS = ["setuptools>=70.1", "wheel"];

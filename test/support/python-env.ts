@@ -16,6 +16,7 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -33,17 +34,39 @@ const run = promisify(execFile);
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 /**
- * The upstream wheels folder, when this machine has one (its pip cannot reach PyPI): HUBQL_TEST_WHEELS, else
- * ../shared/wheels beside the repository (CI's clone, the main checkout), else ../../shared/wheels (a git worktree
- * one level deeper). null: install from the package index.
+ * The upstream wheels folder, when this machine has one (its pip cannot reach PyPI): HUBQL_TEST_WHEELS, else the
+ * nearest `shared/wheels` beside the repository or beside one of its parent folders (`../shared/wheels` for a clone
+ * next to `shared/`, deeper for a git worktree or a CI clone in a subfolder). null: install from the package index.
  */
 export function sharedWheels(): string | null {
-  const candidates = [
-    process.env["HUBQL_TEST_WHEELS"],
-    path.resolve(REPO_ROOT, "..", "shared", "wheels"),
-    path.resolve(REPO_ROOT, "..", "..", "shared", "wheels"),
-  ];
-  return candidates.find((candidate) => candidate && existsSync(candidate)) ?? null;
+  const explicit = process.env["HUBQL_TEST_WHEELS"];
+  if (explicit) return existsSync(explicit) ? explicit : null;
+  for (let dir = path.dirname(REPO_ROOT); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "shared", "wheels");
+    if (existsSync(candidate)) return candidate;
+    if (dir === path.dirname(dir)) return null;
+  }
+}
+
+/**
+ * Without a wheels folder the packages come from the package index. Whether it has them is asked once, at
+ * collection time, with `pip download` of one pinned requirement: null when it does, else the reason to skip (an
+ * offline machine without the wheels cannot run the test, and says so instead of failing).
+ */
+export function indexSkipReason(python: Interpreter, requirement: string): string | null {
+  const dest = mkdtempSync(path.join(tmpdir(), "hubql-pip-probe-"));
+  try {
+    const result = spawnSync(
+      python.executable,
+      ["-m", "pip", "download", "--no-deps", "--quiet", "--dest", dest, requirement],
+      { encoding: "utf8", timeout: 120_000, env: { ...process.env, ...PIP_ENV } },
+    );
+    if (result.status === 0) return null;
+    const why = (result.stderr || result.error?.message || "").trim().split("\n").slice(-1)[0] ?? "";
+    return `no shared/wheels folder (HUBQL_TEST_WHEELS) and pip cannot get ${requirement}: ${why}`;
+  } finally {
+    rmSync(dest, { recursive: true, force: true });
+  }
 }
 
 export interface Interpreter {
