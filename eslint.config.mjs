@@ -3,6 +3,8 @@ import js from "@eslint/js";
 import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
+import hubql from "./eslint/layers.mjs";
+
 /** The layer rules of ARCHITECTURE.md, enforced: each entry says what a folder may not import. */
 const layerRules = [
   {
@@ -59,6 +61,16 @@ export default tseslint.config(
     files,
     rules: { "no-restricted-imports": ["error", { patterns: [{ group: patterns, message }] }] },
   })),
+  {
+    files: ["eslint/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly" } },
+  },
+  {
+    // The layer map (ARCHITECTURE.md): imports only point down, and no file or folder imports itself back.
+    files: ["src/**/*.ts"],
+    plugins: { hubql },
+    rules: { "hubql/layers": "error", "hubql/no-cycles": "error" },
+  },
   {
     files: ["test/**/*.ts", "test/**/*.mts", "scripts/**/*.ts", "client/**/*.ts"],
     rules: { "no-console": "off", "@typescript-eslint/no-non-null-assertion": "off" },

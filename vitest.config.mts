@@ -11,7 +11,7 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
   },
   test: {
-    include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+    include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/postgres-global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

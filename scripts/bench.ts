@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { Client } from "pg";
 
 import { DEFAULT_LIMITS, loadConfig, type Config } from "../src/config";
-import { createRequestContext } from "../src/graphql/context";
+import { createRequestContext } from "../src/graphql/shared/context";
 import { silentLogger } from "../src/logger";
 import { startApp } from "../src/server/app";
 import { startEmbeddedPostgres } from "./embedded-postgres";

@@ -1,6 +1,7 @@
 /**
- * Configuration, read once from the environment. Every knob has a default that works on a laptop; the README's
- * "Configuration" table lists them and must stay in step with this file.
+ * Configuration, read once from the environment: the only file of hubql that reads `process.env`. Every knob has a
+ * default that works on a laptop; the README's "Configuration" table lists exactly the variables read here
+ * (test/unit/config.test.ts keeps the two in step). The entry points pass the result down explicitly.
  */
 export interface Limits {
   /** Page size when `first` is not given. */
@@ -49,6 +50,29 @@ export interface Config {
   readonly introspection: boolean;
   /** Whether a browser's GET /graphql gets the playground page (HUBQL_PLAYGROUND, default on). */
   readonly playground: boolean;
+  readonly jobflow: JobflowConfig;
+  /** Seconds between periodic Scale job-load snapshots (HUBQL_JOB_LOAD_INTERVAL_SECONDS); null: none. */
+  readonly jobLoadIntervalSeconds: number | null;
+}
+
+/**
+ * The jobflow-remote "project" settings hubql needs (jobflow-remote.md §6.11, §8, §4). There is no project file:
+ * workers and exec configs are names listed here; unset lists accept any name (a gateway without a project
+ * configured does not reject workers it cannot know about).
+ */
+export interface JobflowConfig {
+  /** HUBQL_JOBFLOW_WORKERS, comma-separated; null = any worker name. */
+  readonly workers: readonly string[] | null;
+  /** HUBQL_JOBFLOW_EXEC_CONFIGS, comma-separated names; null = any name. */
+  readonly execConfigs: readonly string[] | null;
+  /** HUBQL_JOBFLOW_DB_ID_PREFIX (`db_id_prefix`), default "". */
+  readonly dbIdPrefix: string;
+  /** HUBQL_JOBFLOW_LOCK_TTL_SECONDS: default lease length, 300. */
+  readonly lockTtlSeconds: number;
+  /** HUBQL_JOBFLOW_MAX_STEP_ATTEMPTS (RunnerOptions.max_step_attempts), 3. */
+  readonly maxStepAttempts: number;
+  /** HUBQL_JOBFLOW_DELTA_RETRY (RunnerOptions.delta_retry) in seconds, "30,300,1200". */
+  readonly deltaRetrySeconds: readonly number[];
 }
 
 /** Bearer-token authentication (docs/security.md). No tokens: authentication is off and the server stays on loopback. */
@@ -77,6 +101,15 @@ export const DEFAULT_LIMITS: Limits = {
   maxQueryCost: 100_000,
   statementTimeoutMs: 30_000,
   retention: { recordLimit: null, sizeLimit: null, cullFraction: 0.1 },
+};
+
+export const DEFAULT_JOBFLOW: JobflowConfig = {
+  workers: null,
+  execConfigs: null,
+  dbIdPrefix: "",
+  lockTtlSeconds: 300,
+  maxStepAttempts: 3,
+  deltaRetrySeconds: [30, 300, 1200],
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -109,7 +142,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tokensFile: env["HUBQL_TOKENS_FILE"] || null,
       allowUnauthenticatedNetwork: env["HUBQL_ALLOW_UNAUTHENTICATED_NETWORK"] === "1",
     },
+    jobflow: {
+      workers: names(env["HUBQL_JOBFLOW_WORKERS"]),
+      execConfigs: names(env["HUBQL_JOBFLOW_EXEC_CONFIGS"]),
+      dbIdPrefix: env["HUBQL_JOBFLOW_DB_ID_PREFIX"] ?? DEFAULT_JOBFLOW.dbIdPrefix,
+      lockTtlSeconds: positive(env, "HUBQL_JOBFLOW_LOCK_TTL_SECONDS", DEFAULT_JOBFLOW.lockTtlSeconds),
+      maxStepAttempts: positive(env, "HUBQL_JOBFLOW_MAX_STEP_ATTEMPTS", DEFAULT_JOBFLOW.maxStepAttempts),
+      deltaRetrySeconds: seconds(env, "HUBQL_JOBFLOW_DELTA_RETRY", DEFAULT_JOBFLOW.deltaRetrySeconds),
+    },
+    jobLoadIntervalSeconds: jobLoadInterval(env),
   };
+}
+
+function names(raw: string | undefined): string[] | null {
+  if (raw === undefined || raw.trim() === "") return null;
+  return raw
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got '${raw}'`);
+  return value;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: readonly number[]): readonly number[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  return raw.split(",").map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must list seconds, got '${part}'`);
+    return value;
+  });
+}
+
+/** `HUBQL_JOB_LOAD_INTERVAL_SECONDS`: a whole number of seconds ≥ 1, or unset / "0" for none. */
+function jobLoadInterval(env: NodeJS.ProcessEnv): number | null {
+  const raw = env["HUBQL_JOB_LOAD_INTERVAL_SECONDS"];
+  if (raw === undefined || raw === "" || raw === "0") return null;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`HUBQL_JOB_LOAD_INTERVAL_SECONDS must be a whole number of seconds ≥ 1, got '${raw}'`);
+  }
+  return value;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {

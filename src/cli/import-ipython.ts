@@ -6,8 +6,8 @@
 import "reflect-metadata";
 
 import { loadConfig } from "../config";
-import { Database } from "../db/database";
-import { parseDatabaseUrl, redact } from "../db/database-url";
+import { redact } from "../db/database-url";
+import { openStore } from "../db/open-store";
 import { createLogger } from "../logger";
 import { ServiceContext } from "../services";
 import {
@@ -16,7 +16,7 @@ import {
   importIpythonTasks,
   type ImportSummary,
 } from "../services/tasks/ipython-import";
-import { TaskRecordService } from "../services/tasks/task-record.service";
+import { TasksService } from "../services/tasks/tasks.service";
 
 export const USAGE = `usage: import-ipython [ipython] <tasks.db> [--table <name>]
   Loads an ipyparallel SQLite task database into the store named by DATABASE_URL.
@@ -69,15 +69,14 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const location = parseDatabaseUrl(config.databaseUrl);
-  if (location.kind === "none") {
+  const db = await openStore(config);
+  if (!db) {
     process.stderr.write("DATABASE_URL is 'none' (NoDB): it keeps nothing, so there is nowhere to import to.\n");
     return 2;
   }
   const logger = createLogger(config.logLevel);
-  const db = await Database.open(location);
   try {
-    const tasks = new TaskRecordService(new ServiceContext(db, config.limits, logger));
+    const tasks = new TasksService(new ServiceContext(db, config, logger));
     process.stderr.write(`importing ${args.file} into ${redact(config.databaseUrl)}\n`);
     const summary = await importIpythonTasks(tasks, args.file, { table: args.table, onProgress: progress() });
     process.stdout.write(`${formatSummary(args.file, summary)}\n`);

@@ -1,6 +1,6 @@
 import type { EntitySchema } from "typeorm";
 
-import type { FieldCatalogue, FieldKind, FieldSpec } from "../filter/types";
+import type { FieldCatalogue, FieldKind, FieldSpec } from "../dialect";
 
 export interface CatalogueOptions {
   /** The name people see in messages ("TaskRecord"); the entity's name by default. */
@@ -13,14 +13,20 @@ export interface CatalogueOptions {
   readonly aliases?: Readonly<Record<string, readonly string[]>>;
 }
 
+interface ColumnOptions {
+  readonly name?: string;
+  readonly type?: unknown;
+  readonly nullable?: boolean;
+}
+
 /**
- * The filter's field catalogue, derived from the entity definition (the same EntitySchema TypeORM maps): the single
- * list of what may be filtered. Adding a column to an entity makes it filterable; nothing keeps a second list.
- * It needs no open connection, so the `none` store validates filters too.
+ * The field catalogue, derived from the entity definition (the same EntitySchema TypeORM maps): the single list of
+ * what may be filtered, read and sorted. Adding a column to an entity makes it filterable; nothing keeps a second
+ * list. It needs no open connection, so the `none` store validates filters too.
  */
 export function catalogueFor<T>(entity: EntitySchema<T>, options: CatalogueOptions = {}): FieldCatalogue {
   const fields: FieldSpec[] = [];
-  const columns = entity.options.columns as Record<string, { name?: string; type?: unknown } | undefined>;
+  const columns = entity.options.columns as Record<string, ColumnOptions | undefined>;
   for (const [name, column] of Object.entries(columns)) {
     if (!column || options.exclude?.includes(name)) continue;
     const enumValues = options.enums?.[name];
@@ -32,6 +38,7 @@ export function catalogueFor<T>(entity: EntitySchema<T>, options: CatalogueOptio
       aliases: [...aliases],
       column: columnName,
       kind: enumValues ? "enum" : kindOf(typeof column.type === "string" ? column.type : ""),
+      nullable: column.nullable === true,
       ...(enumValues ? { enumValues } : {}),
     });
   }

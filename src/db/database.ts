@@ -6,10 +6,10 @@ import { DataSource, type EntityManager, type QueryRunner } from "typeorm";
 
 import { postgresMigrations } from "../../migrations/postgres";
 import { sqliteMigrations } from "../../migrations/sqlite";
-import { SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../filter/regex";
-import type { Dialect } from "../filter/types";
+import { type Dialect, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect";
 import type { StoreLocation } from "./database-url";
 import { entitySchemas } from "./entities";
+import { poolStats, type PoolStats } from "./pool-stats";
 
 export interface QueryResult<T> {
   readonly rows: T[];
@@ -19,13 +19,21 @@ export interface QueryResult<T> {
 
 /**
  * What services talk to: SQL with TypeORM-style named parameters (`:name`, `:...list`), in or out of a
- * transaction. Services never see the DataSource, so a transaction is just another Executor.
+ * transaction. Services never see the DataSource, so a transaction is just another Executor. Every statement of
+ * the process runs through `Database.execute` (one place for timings, and for deadlines or pool shares later).
  */
 export interface Executor {
   readonly dialect: Dialect;
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   run<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<QueryResult<T>>;
 }
+
+/**
+ * Most bound parameters one statement may carry, per driver: SQLite's SQLITE_MAX_VARIABLE_NUMBER in the build
+ * better-sqlite3 bundles (32766; one more fails with "too many SQL variables"), and Postgres' wire protocol, whose
+ * parameter count is 16 bits (65535). Bulk inserts size their chunks from it.
+ */
+export const MAX_BOUND_PARAMETERS: Readonly<Record<Dialect, number>> = { sqlite: 32_766, postgres: 65_535 };
 
 /** Observes every statement (the statement-count tests and the /metrics timings use it). */
 export type StatementListener = (sql: string, milliseconds: number) => void;
@@ -91,6 +99,11 @@ export class Database implements Executor {
     const database = new Database(dataSource, dialect);
     await dataSource.runMigrations({ transaction: "each" });
     return database;
+  }
+
+  /** The Postgres pool's connections (for /metrics); null on SQLite. */
+  poolStats(): PoolStats | null {
+    return poolStats(this.dataSource);
   }
 
   onStatement(listener: StatementListener): () => void {

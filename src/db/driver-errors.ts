@@ -9,6 +9,11 @@ export function driverErrorCode(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** An error the database driver raised (as opposed to hubql's own or GraphQL's). */
+export function isDriverError(error: unknown): boolean {
+  return error instanceof Error && (error.name === "QueryFailedError" || "driverError" in error);
+}
+
 /** A unique or primary-key constraint refused the write (another writer got there first). */
 export function isUniqueViolation(error: unknown): boolean {
   const code = driverErrorCode(error);
@@ -19,4 +24,18 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isTransientConflict(error: unknown): boolean {
   const code = driverErrorCode(error);
   return code === "40P01" || code === "40001";
+}
+
+/**
+ * Driver refusals that are the caller's doing, not a fault: text Postgres cannot store (a NUL character, SQLSTATE
+ * 22021 / 22P05) and a statement cancelled by `statement_timeout` (57014). null for anything else.
+ */
+export type CallerRefusal = "unstorable-text" | "statement-timeout";
+
+export function callerRefusal(error: unknown): CallerRefusal | null {
+  if (!isDriverError(error)) return null;
+  const code = driverErrorCode(error);
+  if (code === "22021" || code === "22P05") return "unstorable-text";
+  if (code === "57014") return "statement-timeout";
+  return null;
 }

@@ -34,3 +34,5 @@ export const GRAPHQL_PROTOCOL_CODES = [
   "PERSISTED_QUERY_NOT_SUPPORTED",
   "OPERATION_RESOLUTION_FAILURE",
 ] as const;
+
+export type GraphqlProtocolCode = (typeof GRAPHQL_PROTOCOL_CODES)[number];

@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 
-import { ErrorCode } from "./codes";
+import { formatInstant } from "../dialect";
+import { ErrorCode, type GraphqlProtocolCode } from "./codes";
 
 /**
  * Every error hubql raises on purpose. Services throw these (they know nothing of GraphQL transport, but a
@@ -8,7 +9,7 @@ import { ErrorCode } from "./codes";
  * everything else as INTERNAL_SERVER_ERROR.
  */
 export class HubqlError extends GraphQLError {
-  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+  constructor(code: ErrorCode | GraphqlProtocolCode, message: string, extensions: Record<string, unknown> = {}) {
     super(message, { extensions: { ...extensions, code } });
     this.name = "HubqlError";
   }
@@ -39,7 +40,7 @@ export function invalidState(message: string, extra: Record<string, unknown> = {
 export function locked(message: string, lockedBy: string | null, lockedSince: Date | null): HubqlError {
   return new HubqlError(ErrorCode.LOCKED, message, {
     lockedBy,
-    lockedSince: lockedSince ? lockedSince.toISOString() : null,
+    lockedSince: lockedSince ? formatInstant(lockedSince) : null,
   });
 }
 
@@ -59,4 +60,14 @@ export function unauthenticated(message = "A valid bearer token is required."): 
 
 export function forbidden(message: string): HubqlError {
   return new HubqlError(ErrorCode.FORBIDDEN, message);
+}
+
+/** A request HTTP cannot even route (a malformed URL): GraphQL-over-HTTP's BAD_REQUEST. */
+export function badRequest(message: string): HubqlError {
+  return new HubqlError("BAD_REQUEST", message);
+}
+
+/** The masked answer to anything unexpected; the server log has the details under the same correlation id. */
+export function internalError(correlationId: string, message = "Internal server error"): HubqlError {
+  return new HubqlError(ErrorCode.INTERNAL_SERVER_ERROR, message, { correlationId });
 }

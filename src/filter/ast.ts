@@ -3,8 +3,8 @@
  * the filter compiler. Every node already means exactly one MongoDB 8 `find()` rule; aliases and sugar (`$ge`,
  * `$ne`, `$nin`, `$exists: false`, `$all`, `$gte: null` …) are gone.
  */
-import type { TranslatedGlob, TranslatedPattern } from "./regex";
-import type { FieldSpec } from "./types";
+import type { FieldSpec } from "../dialect";
+import type { TranslatedGlob, TranslatedPattern } from "./pattern";
 
 /** A JSON value from the filter (object key order as given). */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };

@@ -30,7 +30,7 @@ import {
   type TypeName,
   type Value,
 } from "./ast";
-import type { TranslatedGlob, TranslatedPattern } from "./regex";
+import type { TranslatedGlob, TranslatedPattern } from "./pattern";
 import { columnReference, type Frag, type SqlKit } from "./sql";
 import type { FieldSpec } from "./types";
 

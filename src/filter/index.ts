@@ -1,53 +1,107 @@
 /**
- * The filter language compiler (filter.md). Public API of `src/filter`: `compileFilter`, the types, the limits
- * and what the db layer needs to register on SQLite (`SQLITE_REGEXP_FUNCTION`, `sqliteRegexpImplementation`).
+ * The filter language compiler (filter.md). Public API of `src/filter`: `prepareFilter`, `compileFilter`, the types
+ * and the limits.
  *
  * Pipeline: `parse.ts` (JSON → AST, every validation; errors carry `filterPath`) → `emit.ts` (Mongo's matching
  * rules) over `sqlite.ts` / `postgres.ts` (how each database spells the primitives) → one boolean SQL expression
  * with TypeORM-style `:name` parameters. Pure: no database access, no ORM import, no user text in SQL.
  */
-import { assertNever } from "./ast";
+import { type Dialect, SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect";
+import { assertNever, type FilterNode } from "./ast";
 import { Emitter } from "./emit";
 import { parseFilter } from "./parse";
 import { PostgresColumns, PostgresJson } from "./postgres";
-import { checkParamPrefix, Params, SqlKit, type Frag } from "./sql";
+import { checkParamPrefix, type Frag, Params, SqlKit } from "./sql";
 import { SqliteColumns, SqliteJson } from "./sqlite";
-import { type CompileOptions, DEFAULT_FILTER_LIMITS, type FieldCatalogue, type SqlCondition } from "./types";
+import {
+  type Bind,
+  type CompileOptions,
+  DEFAULT_FILTER_LIMITS,
+  type FieldCatalogue,
+  type PreparedFilter,
+  type PrepareOptions,
+  type SqlCondition,
+} from "./types";
 
 export * from "./types";
-export { MAX_PATTERN_LENGTH, SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "./regex";
+export { MAX_PATTERN_LENGTH } from "./pattern";
 export { MAX_JSON_NESTING, MAX_LITERAL_DEPTH, MAX_PATH_COMPONENTS } from "./parse";
+/** The SQLite function `$regex` compiles to; the db layer registers it (src/dialect/sqlite-regexp.ts). */
+export { SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation };
 
 /**
- * Compiles a Mongo-style filter into one SQL boolean expression for `options.dialect`.
+ * Parses and validates a Mongo-style filter for `options.dialect` (filter.md), once; `toSql` then spells it into
+ * each statement that needs it, binding its values through that statement's parameter collector.
  *
  * - Matches what MongoDB 8 `find()` would return over the same records (see `emit.ts` for the model and the
  *   dialect files for the few documented deviations).
- * - Column references are `"<column>"`, qualified with `options.tableAlias`; parameters are
- *   `:<paramPrefix><n>` (default prefix `f`) with their values in `params`. Run it through TypeORM's
- *   `driver.escapeQueryWithParameters` (or a query builder's `where(sql, params)`).
- * - `{}` compiles to `1=1`; a filter that can match nothing may compile to `1=0`.
+ * - Column references are `"<column>"`, qualified with the table alias given to `toSql`.
+ * - `{}` (and every filter that normalises to no condition) is `1=1` and `matchesEverything`; a filter that can
+ *   match nothing may be `1=0`.
  * - Throws BAD_USER_INPUT (`extensions.filterPath`) for a bad filter and LIMIT_EXCEEDED for one deeper or larger
  *   than `options.limits` (default `DEFAULT_FILTER_LIMITS`), before building any SQL.
  * - On SQLite the connection must have `SQLITE_REGEXP_FUNCTION` registered (used by `$regex`, rarely `$glob`).
  */
-export function compileFilter(filter: unknown, catalogue: FieldCatalogue, options: CompileOptions): SqlCondition {
+export function prepareFilter(filter: unknown, catalogue: FieldCatalogue, options: PrepareOptions): PreparedFilter {
+  const ast = parseFilter(filter, catalogue, options.limits ?? DEFAULT_FILTER_LIMITS);
+  const constant = emit(ast, options.dialect, () => ":_", undefined).constant;
+  return {
+    matchesEverything: constant === true,
+    matchesNothing: constant === false,
+    toSql: (bind, tableAlias) => {
+      const condition = emit(ast, options.dialect, bind, tableAlias);
+      return condition.constant === true ? "1=1" : condition.constant === false ? "1=0" : condition.sql;
+    },
+  };
+}
+
+/**
+ * A filter compiled on its own: the SQL with its own parameters (`:<paramPrefix><n>`, prefix `f` by default).
+ * Run it through TypeORM's `driver.escapeQueryWithParameters` (or a query builder's `where(sql, params)`).
+ */
+export function compileFilter(filter: unknown, catalogue: FieldCatalogue, options: CompileOptions): CompiledFilter {
   const prefix = options.paramPrefix ?? "f";
   checkParamPrefix(prefix);
-  const ast = parseFilter(filter, catalogue, options.limits ?? DEFAULT_FILTER_LIMITS);
-  const params = new Params(prefix);
-  const kit = new SqlKit(options.dialect, params);
-  let condition: Frag;
-  switch (options.dialect) {
-    case "sqlite":
-      condition = new Emitter(kit, new SqliteJson(kit), new SqliteColumns(kit), options.tableAlias).node(ast, null);
-      break;
-    case "postgres":
-      condition = new Emitter(kit, new PostgresJson(kit), new PostgresColumns(kit), options.tableAlias).node(ast, null);
-      break;
-    default:
-      return assertNever(options.dialect);
+  const prepared = prepareFilter(filter, catalogue, options);
+  const params: Record<string, unknown> = {};
+  let next = 0;
+  const sql = prepared.toSql((value) => {
+    const name = `${prefix}${next++}`;
+    params[name] = value;
+    return `:${name}`;
+  }, options.tableAlias);
+  return new CompiledFilter(sql, params, prepared);
+}
+
+/** `{sql, params}`, and whether the filter normalises to no condition (see `PreparedFilter`). */
+export class CompiledFilter implements SqlCondition {
+  readonly #prepared: PreparedFilter;
+
+  constructor(
+    readonly sql: string,
+    readonly params: Record<string, unknown>,
+    prepared: PreparedFilter,
+  ) {
+    this.#prepared = prepared;
   }
-  const sql = condition.constant === true ? "1=1" : condition.constant === false ? "1=0" : condition.sql;
-  return { sql, params: params.values };
+
+  get matchesEverything(): boolean {
+    return this.#prepared.matchesEverything;
+  }
+
+  get matchesNothing(): boolean {
+    return this.#prepared.matchesNothing;
+  }
+}
+
+function emit(ast: FilterNode, dialect: Dialect, bind: Bind, tableAlias: string | undefined): Frag {
+  const kit = new SqlKit(dialect, new Params(bind));
+  switch (dialect) {
+    case "sqlite":
+      return new Emitter(kit, new SqliteJson(kit), new SqliteColumns(kit), tableAlias).node(ast, null);
+    case "postgres":
+      return new Emitter(kit, new PostgresJson(kit), new PostgresColumns(kit), tableAlias).node(ast, null);
+    default:
+      return assertNever(dialect);
+  }
 }

@@ -9,10 +9,10 @@
  * 'queue' holds strings, got a number"), not a silent non-match. `null` is always accepted (it means missing).
  * Mongo would simply match nothing; an error is kinder to a person and can never change a correct filter's result.
  */
-import { parseInstant } from "../db/values";
+import { parseInstant } from "../dialect";
 import { badFilter, limitExceeded } from "../errors/errors";
 import { type FilterNode, type JsonValue, type RangeOp, type Test, TYPE_NAMES, type TypeName, type Value } from "./ast";
-import { PatternError, translateGlob, translateRegex } from "./regex";
+import { PatternError, translateGlob, translateRegex } from "./pattern";
 import { didYouMean, suggest } from "./suggest";
 import type { FieldCatalogue, FieldSpec, FilterLimits } from "./types";
 

@@ -14,10 +14,10 @@
  * Strings compare with `COLLATE "C"` (byte order, as Mongo and SQLite); regexes run on `COLLATE "C"` subjects so
  * `\w`/`\y` are ASCII, as in PCRE without UCP.
  */
-import { encodeInstant } from "../db/values";
+import { encodeInstant } from "../dialect";
 import type { JsonValue, RangeOp } from "./ast";
 import type { ColumnDialect, Equality, JsonDialect, JsonType, Scalar } from "./emit";
-import type { TranslatedGlob, TranslatedPattern } from "./regex";
+import type { TranslatedGlob, TranslatedPattern } from "./pattern";
 import type { Frag, SqlKit } from "./sql";
 import type { FieldSpec } from "./types";
 

@@ -6,7 +6,7 @@
  * match" from turning into "NOT NULL means no match" (the `$ne`-drops-nulls trap, prior-art.md §4 item 2).
  * AND/OR/CASE/EXISTS treat NULL like FALSE already, so only negation needs the guard.
  */
-import type { Dialect } from "./types";
+import type { Bind, Dialect } from "./types";
 
 export interface Frag {
   readonly sql: string;
@@ -21,19 +21,17 @@ export interface Frag {
  * `use` keeps apart parameters Postgres must type differently (it infers a parameter's type from its first cast).
  */
 export class Params {
-  readonly values: Record<string, unknown> = {};
-  private next = 0;
   private readonly seen = new Map<string, string>();
 
-  constructor(private readonly prefix: string) {}
+  /** `bind` names each new value in the statement's parameter collector. */
+  constructor(private readonly name: Bind) {}
 
   bind(value: unknown, use = ""): string {
     const scalar = typeof value === "string" || typeof value === "number" || typeof value === "boolean";
     const key = scalar ? `${use}|${typeof value}|${String(value)}` : undefined;
     const known = key === undefined ? undefined : this.seen.get(key);
     if (known !== undefined) return known;
-    const name = `:${this.prefix}${this.next++}`;
-    this.values[name.slice(1)] = value;
+    const name = this.name(value);
     if (key !== undefined) this.seen.set(key, name);
     return name;
   }
@@ -71,25 +69,23 @@ export class SqlKit {
   }
 
   and(parts: readonly Frag[]): Frag {
-    const kept: Frag[] = [];
-    for (const part of parts) {
-      if (part.constant === false) return this.FALSE;
-      if (part.constant !== true) kept.push(part);
-    }
-    if (kept.length === 0) return this.TRUE;
-    if (kept.length === 1 && kept[0]) return kept[0];
-    return { sql: balanced(kept, "AND"), nullable: kept.some((p) => p.nullable) };
+    return this.combine(parts, "AND", false);
   }
 
   or(parts: readonly Frag[]): Frag {
+    return this.combine(parts, "OR", true);
+  }
+
+  /** AND/OR with constant folding: `absorbing` decides the whole (FALSE for AND, TRUE for OR); the other drops out. */
+  private combine(parts: readonly Frag[], op: "AND" | "OR", absorbing: boolean): Frag {
     const kept: Frag[] = [];
     for (const part of parts) {
-      if (part.constant === true) return this.TRUE;
-      if (part.constant !== false) kept.push(part);
+      if (part.constant === absorbing) return this.constant(absorbing);
+      if (part.constant !== !absorbing) kept.push(part);
     }
-    if (kept.length === 0) return this.FALSE;
+    if (kept.length === 0) return this.constant(!absorbing);
     if (kept.length === 1 && kept[0]) return kept[0];
-    return { sql: balanced(kept, "OR"), nullable: kept.some((p) => p.nullable) };
+    return { sql: balanced(kept, op), nullable: kept.some((p) => p.nullable) };
   }
 
   not(part: Frag): Frag {

@@ -11,10 +11,10 @@
  * order: `{a:1,b:2}` ≠ `{b:2,a:1}`, as in Mongo). Strings compare with BINARY collation (byte order, as Mongo).
  * Datetime columns hold ISO-8601 UTC text with milliseconds (`encodeInstant`), whose text order is instant order.
  */
-import { encodeInstant } from "../db/values";
+import { encodeInstant, SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION } from "../dialect";
 import type { JsonValue, RangeOp } from "./ast";
 import type { ColumnDialect, Equality, JsonDialect, JsonType, Scalar } from "./emit";
-import { SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, type TranslatedGlob, type TranslatedPattern } from "./regex";
+import type { TranslatedGlob, TranslatedPattern } from "./pattern";
 import type { Frag, SqlKit } from "./sql";
 import type { FieldSpec } from "./types";
 

@@ -1,9 +1,9 @@
 import type { NonEmptyArray } from "type-graphql";
 
-import { connectionResolvers } from "./connection";
+import { connectionResolvers } from "./shared/connection";
 
 import { JOBFLOW_RESOLVERS } from "./flows";
-import { QUEUE_RESOLVERS } from "./queue/queue.resolver";
+import { QUEUE_RESOLVERS } from "./queue";
 import { TaskOperationsResolver } from "./tasks/task-operations.resolver";
 import { TaskRecordResolver } from "./tasks/task-record.resolver";
 

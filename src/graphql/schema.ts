@@ -6,7 +6,7 @@ import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { type GraphQLSchema, lexicographicSortSchema, parse } from "graphql";
 import { buildSchema, createResolversMap } from "type-graphql";
 
-import type { RequestContext } from "./context";
+import type { RequestContext } from "./shared/context";
 import { resolvers } from "./resolvers";
 import { DateTimeScalar } from "./scalars";
 

@@ -9,13 +9,12 @@ import {
 } from "@apollo/server/plugin/disabled";
 
 import type { Config } from "../config";
-import { Database } from "../db/database";
 import { parseDatabaseUrl, redact } from "../db/database-url";
-import type { RequestContext } from "../graphql/context";
+import { openStore } from "../db/open-store";
+import type { RequestContext } from "../graphql/shared/context";
 import { buildHubqlSchema } from "../graphql/schema";
 import type { Logger } from "../logger";
 import { createServices, ServiceContext, type Services } from "../services";
-import { jobLoadIntervalFromEnv } from "../services/queue";
 import { checkExposure } from "./auth/exposure";
 import { TokenStore } from "./auth/tokens";
 import { createErrorFormatter } from "./format-error";
@@ -33,20 +32,20 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Everything up to (not including) the HTTP listener: store, migrations, services, schema, Apollo. */
+/**
+ * The composition root: everything up to (not including) the HTTP listener — store and migrations, services,
+ * schema, Apollo — built from one Config and passed down explicitly.
+ */
 export async function createGateway(
   config: Config,
   logger: Logger,
 ): Promise<{ apollo: ApolloServer<RequestContext>; services: Services; metrics: Metrics }> {
-  const location = parseDatabaseUrl(config.databaseUrl);
-  const db =
-    location.kind === "none"
-      ? null
-      : await Database.open(location, { statementTimeoutMs: config.limits.statementTimeoutMs });
+  const db = await openStore(config);
   const metrics = new Metrics();
   metrics.observeDatabase(db);
-  logger.info("store ready", { store: location.kind, url: redact(config.databaseUrl), migrations: "applied" });
-  const services = createServices(new ServiceContext(db, config.limits, logger));
+  const store = parseDatabaseUrl(config.databaseUrl).kind;
+  logger.info("store ready", { store, url: redact(config.databaseUrl), migrations: "applied" });
+  const services = createServices(new ServiceContext(db, config, logger));
   const apollo = new ApolloServer<RequestContext>({
     schema: await buildHubqlSchema(),
     formatError: createErrorFormatter(logger),
@@ -83,8 +82,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   checkExposure(config, tokens, logger);
   const { apollo, services, metrics } = await createGateway(config, logger);
   // Periodic job-load snapshots (Scale's hourly clock rule), off unless HUBQL_JOB_LOAD_INTERVAL_SECONDS is set.
-  const jobLoadEvery = jobLoadIntervalFromEnv();
-  if (jobLoadEvery && services.context.db) services.queue.jobLoad.start(jobLoadEvery);
+  if (config.jobLoadIntervalSeconds && services.context.db) services.queue.jobLoad.start(config.jobLoadIntervalSeconds);
   const server = createHttpServer({ config, apollo, services, logger, tokens, metrics });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

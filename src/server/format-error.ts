@@ -1,16 +1,19 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
 
-import { driverErrorCode } from "../db/driver-errors";
+import { callerRefusal, isDriverError } from "../db/driver-errors";
 import { badInput, ErrorCode, GRAPHQL_PROTOCOL_CODES, HubqlError, limitExceeded } from "../errors";
 import type { Logger } from "../logger";
 
 const PASS_THROUGH = new Set<string>([...Object.values(ErrorCode), ...GRAPHQL_PROTOCOL_CODES]);
 
 /**
- * The one place errors leave the server. Errors hubql raises on purpose keep their code and extensions; GraphQL's
- * own (parse, validation, variable coercion) pass through; everything else becomes INTERNAL_SERVER_ERROR with a
- * correlation id that also appears, with the real error, in the server log. No SQL text or stack trace leaves.
+ * The one place errors leave the server, over GraphQL (`createErrorFormatter`, Apollo's formatError) and over plain
+ * HTTP (`errorBody`, the bodies of 400/401/404/413/500 answers before or outside GraphQL), in one shape:
+ * `{"errors": [{"message", "extensions": {"code", …}}]}`. Errors hubql raises on purpose keep their code and
+ * extensions; GraphQL's own (parse, validation, variable coercion) pass through; everything else becomes
+ * INTERNAL_SERVER_ERROR with a correlation id that also appears, with the real error, in the server log. No SQL text
+ * or stack trace leaves.
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -31,7 +34,7 @@ export function createErrorFormatter(logger: Logger) {
       typeof code === "string" &&
       PASS_THROUGH.has(code) &&
       code !== ErrorCode.INTERNAL_SERVER_ERROR &&
-      !(original instanceof Error && isDriverError(original));
+      !isDriverError(original);
     if (isOurs || isProtocol) {
       // Keep message, locations, path and our extensions; drop any stacktrace Apollo might have attached.
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
@@ -73,11 +76,11 @@ function knownRefusal(formatted: GraphQLFormattedError, original: unknown): Hubq
       },
     );
   }
-  const code = original instanceof Error && isDriverError(original) ? driverErrorCode(original) : undefined;
-  if (code === "22021" || code === "22P05") {
+  const refusal = callerRefusal(original);
+  if (refusal === "unstorable-text") {
     return badInput("Text values may not contain NUL (\\u0000) characters on this store");
   }
-  if (code === "57014") {
+  if (refusal === "statement-timeout") {
     return limitExceeded(
       "A database statement ran longer than HUBQL_STATEMENT_TIMEOUT_MS and was cancelled; narrow the filter or page",
       {
@@ -88,6 +91,7 @@ function knownRefusal(formatted: GraphQLFormattedError, original: unknown): Hubq
   return null;
 }
 
-function isDriverError(error: Error): boolean {
-  return error.name === "QueryFailedError" || "driverError" in error;
+/** A GraphQL-shaped body for an answer given outside GraphQL (HTTP-level refusals, unknown routes, crashes). */
+export function errorBody(error: HubqlError): { errors: GraphQLFormattedError[] } {
+  return { errors: [{ message: error.message, extensions: { ...error.extensions } }] };
 }

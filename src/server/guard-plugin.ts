@@ -2,10 +2,10 @@ import type { ApolloServerPlugin } from "@apollo/server";
 
 import type { Limits } from "../config";
 import { HubqlError } from "../errors";
-import type { RequestContext } from "../graphql/context";
+import type { RequestContext } from "../graphql/shared/context";
 import { authorizeOperation } from "./auth/authorize";
 import { enforceOperationLimits } from "./limits/operation-limits";
-import { fragmentsOf, rootFields } from "./operation";
+import { fragmentsOf, rootFields } from "./document/operation";
 
 /**
  * The checks every operation passes once parsed and validated, before it runs: first who may (so an anonymous

@@ -4,13 +4,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type ApolloServer, HeaderMap } from "@apollo/server";
 
 import type { Config } from "../config";
-import { ErrorCode } from "../errors";
-import { createRequestContext, type RequestContext } from "../graphql/context";
+import { badInput, badRequest, ErrorCode, internalError, limitExceeded, notFound, unauthenticated } from "../errors";
+import { createRequestContext, type RequestContext } from "../graphql/shared/context";
 import type { Logger } from "../logger";
 import type { Services } from "../services";
-import { LOCAL_PRINCIPAL, ANONYMOUS, type Principal } from "./auth/principal";
+import { LOCAL_PRINCIPAL, ANONYMOUS, type Principal } from "../principal";
 import type { TokenStore } from "./auth/tokens";
 import type { Metrics } from "./metrics";
+import { errorBody } from "./format-error";
 import { playgroundHtml } from "./playground";
 
 export interface HttpDeps {
@@ -38,15 +39,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     );
     handle(deps, req, res, requestId).catch((error: unknown) => {
       deps.logger.error("request failed", { requestId, error: error instanceof Error ? error.stack : String(error) });
-      if (!res.headersSent)
-        sendJson(res, 500, {
-          errors: [
-            {
-              message: "Internal server error",
-              extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, correlationId: requestId },
-            },
-          ],
-        });
+      if (!res.headersSent) sendJson(res, 500, errorBody(internalError(requestId)));
       else res.end();
     });
   });
@@ -54,7 +47,7 @@ export function createHttpServer(deps: HttpDeps): Server {
 
 async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
   if (!URL.canParse(req.url ?? "/", "http://localhost")) {
-    sendJson(res, 400, { errors: [{ message: "Malformed request URL", extensions: { code: "BAD_REQUEST" } }] });
+    sendJson(res, 400, errorBody(badRequest("Malformed request URL")));
     return;
   }
   const url = new URL(req.url ?? "/", "http://localhost");
@@ -72,7 +65,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse,
       }
       return graphql(deps, req, res, url, requestId);
     default:
-      sendJson(res, 404, { error: `no route ${url.pathname}; GraphQL is at /graphql` });
+      sendJson(res, 404, errorBody(notFound(`no route ${url.pathname}; GraphQL is at /graphql`)));
   }
 }
 
@@ -93,14 +86,8 @@ async function graphql(
   } catch (error) {
     if (error instanceof BodyTooLarge) {
       deps.metrics.errors.inc({ code: ErrorCode.LIMIT_EXCEEDED });
-      sendJson(res, 413, {
-        errors: [
-          {
-            message: `Request body exceeds ${deps.config.limits.maxBodyBytes} bytes (HUBQL_MAX_BODY_BYTES)`,
-            extensions: { code: ErrorCode.LIMIT_EXCEEDED },
-          },
-        ],
-      });
+      const limit = deps.config.limits.maxBodyBytes;
+      sendJson(res, 413, errorBody(limitExceeded(`Request body exceeds ${limit} bytes (HUBQL_MAX_BODY_BYTES)`)));
       return;
     }
     throw error;
@@ -115,9 +102,7 @@ async function graphql(
       body = JSON.parse(raw);
     } catch {
       deps.metrics.errors.inc({ code: ErrorCode.BAD_USER_INPUT });
-      sendJson(res, 400, {
-        errors: [{ message: "The request body is not valid JSON", extensions: { code: ErrorCode.BAD_USER_INPUT } }],
-      });
+      sendJson(res, 400, errorBody(badInput("The request body is not valid JSON")));
       return;
     }
   }
@@ -152,9 +137,7 @@ function authenticate(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   req.resume();
   deps.metrics.errors.inc({ code: ErrorCode.UNAUTHENTICATED });
   res.setHeader("www-authenticate", 'Bearer realm="hubql", error="invalid_token"');
-  sendJson(res, 401, {
-    errors: [{ message: "The bearer token is not valid.", extensions: { code: ErrorCode.UNAUTHENTICATED } }],
-  });
+  sendJson(res, 401, errorBody(unauthenticated("The bearer token is not valid.")));
   return null;
 }
 
@@ -164,9 +147,7 @@ function metrics(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): voi
   if (!principal) return;
   if (principal.role === null) {
     res.setHeader("www-authenticate", 'Bearer realm="hubql"');
-    sendJson(res, 401, {
-      errors: [{ message: "A valid bearer token is required.", extensions: { code: ErrorCode.UNAUTHENTICATED } }],
-    });
+    sendJson(res, 401, errorBody(unauthenticated()));
     return;
   }
   res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });

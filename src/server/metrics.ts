@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 
 import type { Database } from "../db/database";
-import type { RequestContext } from "../graphql/context";
+import type { RequestContext } from "../graphql/shared/context";
 
 /**
  * `/metrics` in the Prometheus text exposition format (version 0.0.4), written here rather than pulling in
@@ -121,20 +121,17 @@ export class Metrics {
     return `${lines.join("\n")}\n`;
   }
 
-  /** Postgres pool state (pg.Pool behind TypeORM's driver); SQLite has one connection and no pool. */
+  /** Postgres pool state (src/db/pool-stats.ts); SQLite has one connection and no pool. */
   private poolGauges(): string[] {
-    const pool = (
-      this.database?.dataSource.driver as
-        { master?: { totalCount?: number; idleCount?: number; waitingCount?: number } } | undefined
-    )?.master;
-    if (this.database?.dialect !== "postgres" || !pool) return [];
+    const pool = this.database?.poolStats();
+    if (!pool) return [];
     const name = "hubql_db_pool_connections";
     return [
       `# HELP ${name} Postgres pool connections: total, idle, and clients waiting for one.`,
       `# TYPE ${name} gauge`,
-      `${name}{state="total"} ${pool.totalCount ?? 0}`,
-      `${name}{state="idle"} ${pool.idleCount ?? 0}`,
-      `${name}{state="waiting"} ${pool.waitingCount ?? 0}`,
+      `${name}{state="total"} ${pool.total}`,
+      `${name}{state="idle"} ${pool.idle}`,
+      `${name}{state="waiting"} ${pool.waiting}`,
     ];
   }
 }

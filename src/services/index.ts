@@ -1,17 +1,17 @@
-import { JobflowService } from "./flows/jobflow.service";
-import { QueueServices } from "./queue";
-import type { ServiceContext } from "./service-context";
-import { TaskRecordService } from "./tasks/task-record.service";
-import { TaskPurgeService } from "./tasks/purge";
-import { TaskResubmitService } from "./tasks/resubmit";
+import type { ServiceContext } from "./shared/service-context";
+import { FlowsService } from "./flows/flows.service";
+import { QueueService } from "./queue/queue.service";
+import { TaskPurgeService } from "./tasks/task-purge.service";
+import { TaskResubmitService } from "./tasks/task-resubmit.service";
 import { TaskResultsService } from "./tasks/task-results.service";
+import { TasksService } from "./tasks/tasks.service";
 
-/** Every domain service, built once per process around one ServiceContext. */
+/** Every domain service, built once per process around one ServiceContext; each class is named after its property. */
 export interface Services {
   readonly context: ServiceContext;
-  readonly flows: JobflowService;
-  readonly queue: QueueServices;
-  readonly tasks: TaskRecordService;
+  readonly flows: FlowsService;
+  readonly queue: QueueService;
+  readonly tasks: TasksService;
   readonly taskResults: TaskResultsService;
   readonly taskResubmit: TaskResubmitService;
   readonly taskPurge: TaskPurgeService;
@@ -20,13 +20,13 @@ export interface Services {
 export function createServices(context: ServiceContext): Services {
   return {
     context,
-    flows: new JobflowService(context),
-    queue: new QueueServices(context),
-    tasks: new TaskRecordService(context),
+    flows: new FlowsService(context),
+    queue: new QueueService(context),
+    tasks: new TasksService(context),
     taskResults: new TaskResultsService(context),
     taskResubmit: new TaskResubmitService(context),
     taskPurge: new TaskPurgeService(context),
   };
 }
 
-export { ServiceContext } from "./service-context";
+export { ServiceContext } from "./shared/service-context";

@@ -8,7 +8,7 @@ import { Client } from "pg";
 import { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
 import { AbstractSqliteDriver } from "typeorm/driver/sqlite-abstract/AbstractSqliteDriver";
 
-import { encodeInstant } from "../../src/db/values";
+import { encodeInstant } from "../../src/dialect";
 import {
   compileFilter,
   type CompileOptions,

@@ -6,7 +6,7 @@
  */
 import { Query } from "mingo";
 
-import { parseInstant } from "../../src/db/values";
+import { parseInstant } from "../../src/dialect";
 import { THINGS, type Thing } from "./harness";
 import { referenceMatches } from "./mongo-reference";
 

@@ -10,7 +10,7 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { SQLITE_REGEXP_FLAGS, sqliteRegexpImplementation } from "../../src/filter";
-import { PatternError, translateGlob, translateRegex } from "../../src/filter/regex";
+import { PatternError, translateGlob, translateRegex } from "../../src/filter/pattern";
 import { createPostgresDatabase } from "../support/databases";
 import { fnmatch } from "./mongo-reference";
 

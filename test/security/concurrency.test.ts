@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { createRequestContext } from "../../src/graphql/context";
+import { createRequestContext } from "../../src/graphql/shared/context";
 import { createLogger, silentLogger } from "../../src/logger";
 import { createGateway } from "../../src/server/app";
-import type { Dialect } from "../../src/filter/types";
+import type { Dialect } from "../../src/dialect";
 import { freshDatabaseUrl } from "../support/databases";
 import { type GqlResult, testConfig } from "../support/gateway";
 

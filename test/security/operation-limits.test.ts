@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../../src/config";
 import { ErrorCode, HubqlError } from "../../src/errors";
 import { enforceOperationLimits, jsonSize, UNPAGED_LIST_ESTIMATE } from "../../src/server/limits/operation-limits";
-import { fragmentsOf, rootFields } from "../../src/server/operation";
+import { fragmentsOf, rootFields } from "../../src/server/document/operation";
 
 /** A schema shaped like hubql's (connections with pageInfo, a Filter scalar, unpaged lists, bulk mutations). */
 const schema = buildSchema(`

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { buildHubqlSchema } from "../../src/graphql/schema";
 import { MUTATION_POLICY, requiredRole } from "../../src/server/auth/policy";
-import { mayActAs, ROLES, type Role } from "../../src/server/auth/principal";
+import { mayActAs, ROLES, type Role } from "../../src/principal";
 import type { App } from "../../src/server/app";
 import { startTestHttp } from "../support/gateway";
 

@@ -9,7 +9,7 @@ import { loadConfig } from "../../src/config";
 import { createLogger, silentLogger } from "../../src/logger";
 import { checkExposure, isLoopback } from "../../src/server/auth/exposure";
 import { requiredRole } from "../../src/server/auth/policy";
-import { mayActAs } from "../../src/server/auth/principal";
+import { mayActAs } from "../../src/principal";
 import { TokenStore } from "../../src/server/auth/tokens";
 import { startApp } from "../../src/server/app";
 

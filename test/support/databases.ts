@@ -9,7 +9,7 @@ import { join } from "node:path";
 
 import { Client } from "pg";
 
-import type { Dialect } from "../../src/filter/types";
+import type { Dialect } from "../../src/dialect";
 
 export const DIALECTS: readonly Dialect[] = ["sqlite", "postgres"];
 

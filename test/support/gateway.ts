@@ -7,8 +7,8 @@ import "reflect-metadata";
 import type { ApolloServer } from "@apollo/server";
 
 import { DEFAULT_LIMITS, loadConfig, type Config, type Limits } from "../../src/config";
-import type { Dialect } from "../../src/filter/types";
-import { createRequestContext, type RequestContext } from "../../src/graphql/context";
+import type { Dialect } from "../../src/dialect";
+import { createRequestContext, type RequestContext } from "../../src/graphql/shared/context";
 import { createLogger, silentLogger } from "../../src/logger";
 import { createGateway, startApp, type App } from "../../src/server/app";
 import type { Services } from "../../src/services";
@@ -35,14 +35,23 @@ export function testLogger() {
   return level ? createLogger(level as "debug") : silentLogger;
 }
 
-export function testConfig(databaseUrl: string, limits: Partial<Limits> = {}): Config {
+/** A configuration built for a test (never from the environment): defaults, a fresh store, and what the test sets. */
+export function testConfig(
+  databaseUrl: string,
+  limits: Partial<Limits> = {},
+  overrides: Partial<Omit<Config, "limits">> = {},
+): Config {
   const base = loadConfig({});
-  return { ...base, port: 0, databaseUrl, logLevel: "silent", limits: { ...DEFAULT_LIMITS, ...limits } };
+  return { ...base, port: 0, databaseUrl, logLevel: "silent", limits: { ...DEFAULT_LIMITS, ...limits }, ...overrides };
 }
 
-export async function startTestGateway(dialect: Dialect | "none", limits: Partial<Limits> = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  dialect: Dialect | "none",
+  limits: Partial<Limits> = {},
+  overrides: Partial<Omit<Config, "limits">> = {},
+): Promise<TestGateway> {
   const databaseUrl = dialect === "none" ? "none" : await freshDatabaseUrl(dialect);
-  const { apollo, services } = await createGateway(testConfig(databaseUrl, limits), testLogger());
+  const { apollo, services } = await createGateway(testConfig(databaseUrl, limits, overrides), testLogger());
   let n = 0;
   const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> => {
     const response = await apollo.executeOperation<T>(

@@ -1,7 +1,8 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../filter/types";
-import { columnTypes } from "../column-types";
+import type { Dialect } from "../../dialect";
+import { TABLES } from "./tables";
+import { columnTypes } from "./column-types";
 
 /**
  * A jobflow-remote FlowDoc (jobflow-remote.md §3.2). `jobs`, `ids` and `parents` of the FlowDoc are not stored here:
@@ -21,13 +22,11 @@ export interface FlowRow {
   updatedOn: Date;
 }
 
-export const FLOW_TABLE = "flows";
-
 export function flowEntity(dialect: Dialect): EntitySchema<FlowRow> {
   const t = columnTypes(dialect);
   return new EntitySchema<FlowRow>({
     name: "Flow",
-    tableName: FLOW_TABLE,
+    tableName: TABLES.flows,
     columns: {
       uuid: { type: t.text, primary: true },
       name: { type: t.text },
@@ -40,5 +39,12 @@ export function flowEntity(dialect: Dialect): EntitySchema<FlowRow> {
       createdOn: { name: "created_on", type: t.instant },
       updatedOn: { name: "updated_on", type: t.instant },
     },
+    indices: [
+      { name: "idx_flows_state", columns: ["state"] },
+      { name: "idx_flows_updated_on", columns: ["updatedOn"] },
+      { name: "idx_flows_created_on", columns: ["createdOn"] },
+      { name: "idx_flows_name", columns: ["name"] },
+      { name: "idx_flows_lock_id", columns: ["lockId"] },
+    ],
   });
 }

@@ -1,12 +1,13 @@
 import type { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../filter/types";
+import type { Dialect } from "../../dialect";
 import { flowEntity } from "./flow.entity";
 import { batchProcessEntity, jobEntity, jobflowCounterEntity, jobParentEntity } from "./job.entity";
 import { jobLoadEntity } from "./job-load.entity";
 import { jobTypeEntity } from "./job-type.entity";
 import { queueEntryEntity } from "./queue-entry.entity";
 import { scaleJobEntity } from "./scale-job.entity";
+import { taskCulledIdEntity } from "./task-culled-id.entity";
 import { taskRecordEntity } from "./task-record.entity";
 
 /**
@@ -15,6 +16,7 @@ import { taskRecordEntity } from "./task-record.entity";
 export function entitySchemas(dialect: Dialect): EntitySchema[] {
   return [
     taskRecordEntity(dialect),
+    taskCulledIdEntity(dialect),
     flowEntity(dialect),
     jobEntity(dialect),
     jobParentEntity(dialect),

@@ -1,7 +1,8 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../filter/types";
-import { columnTypes } from "../column-types";
+import type { Dialect } from "../../dialect";
+import { TABLES } from "./tables";
+import { columnTypes } from "./column-types";
 
 /**
  * One job-load snapshot row (scale-queue.md §1.2): counts of one job type's PENDING/QUEUED/RUNNING jobs at
@@ -17,13 +18,11 @@ export interface JobLoadRow {
   totalCount: number;
 }
 
-export const JOB_LOAD_TABLE = "scale_job_load";
-
 export function jobLoadEntity(dialect: Dialect): EntitySchema<JobLoadRow> {
   const t = columnTypes(dialect);
   return new EntitySchema<JobLoadRow>({
     name: "JobLoad",
-    tableName: JOB_LOAD_TABLE,
+    tableName: TABLES.jobLoad,
     columns: {
       id: { type: t.integer, primary: true, generated: "increment" },
       jobTypeId: { name: "job_type_id", type: t.integer, nullable: true },

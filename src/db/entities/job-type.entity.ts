@@ -1,7 +1,8 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../filter/types";
-import { columnTypes } from "../column-types";
+import type { Dialect } from "../../dialect";
+import { TABLES } from "./tables";
+import { columnTypes } from "./column-types";
 
 /**
  * A Scale job type (scale-queue.md §2, §4.2): what a queued job runs. hubql keeps no revisions: the type's current
@@ -35,13 +36,11 @@ export interface JobTypeRow {
   lastModified: Date;
 }
 
-export const JOB_TYPE_TABLE = "scale_job_types";
-
 export function jobTypeEntity(dialect: Dialect): EntitySchema<JobTypeRow> {
   const t = columnTypes(dialect);
   return new EntitySchema<JobTypeRow>({
     name: "JobType",
-    tableName: JOB_TYPE_TABLE,
+    tableName: TABLES.jobTypes,
     columns: {
       id: { type: t.integer, primary: true, generated: "increment" },
       name: { type: t.text },

@@ -1,7 +1,8 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../filter/types";
-import { columnTypes } from "../column-types";
+import type { Dialect } from "../../dialect";
+import { TABLES } from "./tables";
+import { columnTypes } from "./column-types";
 
 /**
  * A jobflow-remote JobDoc (jobflow-remote.md §3.1), flattened: the serialized job's `name`, `metadata` and
@@ -46,13 +47,11 @@ export interface JobRow {
   updatedOn: Date;
 }
 
-export const JOB_TABLE = "jobs";
-
 export function jobEntity(dialect: Dialect): EntitySchema<JobRow> {
   const t = columnTypes(dialect);
   return new EntitySchema<JobRow>({
     name: "Job",
-    tableName: JOB_TABLE,
+    tableName: TABLES.jobs,
     columns: {
       dbId: { name: "db_id", type: t.text, primary: true },
       dbSeq: { name: "db_seq", type: t.bigint, unique: true },
@@ -89,6 +88,18 @@ export function jobEntity(dialect: Dialect): EntitySchema<JobRow> {
       updatedOn: { name: "updated_on", type: t.instant },
     },
     uniques: [{ name: "uq_jobs_uuid_index", columns: ["uuid", "index"] }],
+    indices: [
+      { name: "idx_jobs_flow_uuid", columns: ["flowUuid"] },
+      { name: "idx_jobs_state", columns: ["state"] },
+      { name: "idx_jobs_updated_on", columns: ["updatedOn"] },
+      { name: "idx_jobs_created_on", columns: ["createdOn"] },
+      { name: "idx_jobs_worker", columns: ["worker"] },
+      { name: "idx_jobs_name", columns: ["name"] },
+      // checkout and runner steps: READY jobs by priority DESC, created_on ASC (§6.1, §8; DESC in the migration).
+      { name: "idx_jobs_checkout", columns: ["state", "priority", "createdOn", "dbSeq"] },
+      { name: "idx_jobs_state_retry", columns: ["state", "retryTimeLimit"] },
+      { name: "idx_jobs_lock_id", columns: ["lockId"] },
+    ],
   });
 }
 
@@ -102,11 +113,12 @@ export function jobParentEntity(dialect: Dialect): EntitySchema<JobParentRow> {
   const t = columnTypes(dialect);
   return new EntitySchema<JobParentRow>({
     name: "JobParent",
-    tableName: "job_parents",
+    tableName: TABLES.jobParents,
     columns: {
       childDbId: { name: "child_db_id", type: t.text, primary: true },
       parentUuid: { name: "parent_uuid", type: t.text, primary: true },
     },
+    indices: [{ name: "idx_job_parents_parent", columns: ["parentUuid"] }],
   });
 }
 
@@ -120,7 +132,7 @@ export function jobflowCounterEntity(dialect: Dialect): EntitySchema<JobflowCoun
   const t = columnTypes(dialect);
   return new EntitySchema<JobflowCounterRow>({
     name: "JobflowCounter",
-    tableName: "jobflow_counters",
+    tableName: TABLES.jobflowCounters,
     columns: {
       name: { type: t.text, primary: true },
       next: { type: t.bigint },
@@ -139,7 +151,7 @@ export function batchProcessEntity(dialect: Dialect): EntitySchema<BatchProcessR
   const t = columnTypes(dialect);
   return new EntitySchema<BatchProcessRow>({
     name: "BatchProcess",
-    tableName: "batch_processes",
+    tableName: TABLES.batchProcesses,
     columns: {
       worker: { type: t.text, primary: true },
       processId: { name: "process_id", type: t.text, primary: true },

@@ -1,7 +1,8 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../filter/types";
-import { columnTypes } from "../column-types";
+import type { Dialect } from "../../dialect";
+import { TABLES } from "./tables";
+import { columnTypes } from "./column-types";
 
 /**
  * One row of Scale's `queue` table (scale-queue.md §1.1): one queued job *execution*. A job may have one live row
@@ -26,13 +27,11 @@ export interface QueueEntryRow {
   dockerImage: string;
 }
 
-export const QUEUE_TABLE = "scale_queue";
-
 export function queueEntryEntity(dialect: Dialect): EntitySchema<QueueEntryRow> {
   const t = columnTypes(dialect);
   return new EntitySchema<QueueEntryRow>({
     name: "QueueEntry",
-    tableName: QUEUE_TABLE,
+    tableName: TABLES.queue,
     columns: {
       id: { type: t.integer, primary: true, generated: "increment" },
       jobTypeId: { name: "job_type_id", type: t.integer },

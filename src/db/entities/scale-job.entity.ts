@@ -1,7 +1,8 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../filter/types";
-import { columnTypes } from "../column-types";
+import type { Dialect } from "../../dialect";
+import { TABLES } from "./tables";
+import { columnTypes } from "./column-types";
 
 /** Scale's job statuses (scale-queue.md §2); FAILED, COMPLETED and CANCELED are final. */
 export const SCALE_JOB_STATUSES = [
@@ -47,13 +48,11 @@ export interface ScaleJobRow {
   lastModified: Date;
 }
 
-export const SCALE_JOB_TABLE = "scale_jobs";
-
 export function scaleJobEntity(dialect: Dialect): EntitySchema<ScaleJobRow> {
   const t = columnTypes(dialect);
   return new EntitySchema<ScaleJobRow>({
     name: "ScaleJob",
-    tableName: SCALE_JOB_TABLE,
+    tableName: TABLES.scaleJobs,
     columns: {
       id: { type: t.integer, primary: true, generated: "increment" },
       jobTypeId: { name: "job_type_id", type: t.integer },

@@ -1,7 +1,8 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../filter/types";
-import { columnTypes } from "../column-types";
+import type { Dialect } from "../../dialect";
+import { TABLES } from "./tables";
+import { columnTypes } from "./column-types";
 
 /**
  * One IPython Hub task record (ipython-hub.md §2): the 23 TaskRecord keys as columns named exactly as the Hub names
@@ -37,13 +38,11 @@ export interface TaskRecordRow {
   bufferBytes: number;
 }
 
-export const TASK_RECORD_TABLE = "task_records";
-
 export function taskRecordEntity(dialect: Dialect): EntitySchema<TaskRecordRow> {
   const t = columnTypes(dialect);
   return new EntitySchema<TaskRecordRow>({
     name: "TaskRecord",
-    tableName: TASK_RECORD_TABLE,
+    tableName: TABLES.taskRecords,
     columns: {
       msgId: { name: "msg_id", type: t.text, primary: true },
       header: { type: t.json, nullable: true },

@@ -3,11 +3,15 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
 
 import type { FlowNode, FlowRow } from "../../services/flows/model";
-import { SortDirection } from "../common.types";
-import type { RequestContext } from "../context";
+import { SortDirection } from "../shared/sort-direction.enum";
+import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";
-import { selectedFields } from "../selection";
-import { BatchProcess, Flow, FlowConnection, FlowOrder, FlowQueryInput, Job, JobId, StateCount } from "./flow.types";
+import { selectedFields } from "../shared/selected-fields";
+import { Flow, FlowConnection } from "./flow.type";
+import { FlowOrder } from "./order.input";
+import { FlowQueryInput } from "./job-query.input";
+import { Job, JobId } from "./job.type";
+import { BatchProcess, StateCount } from "./jobflow-results.type";
 import { isLeased } from "./job.resolver";
 
 /** Flow reads and the FlowDoc views derived from its job rows (jobs, ids, parents), batched per request. */

@@ -3,13 +3,18 @@ import { Arg, Args, Ctx, FieldResolver, Float, Info, Int, Query, Resolver, Root 
 
 import { badInput } from "../../errors";
 import type { JobNode, JobRow } from "../../services/flows/model";
-import { SortDirection } from "../common.types";
-import type { RequestContext } from "../context";
+import { SortDirection } from "../shared/sort-direction.enum";
+import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";
-import { selectedFields } from "../selection";
-import { Flow, Job, JobConnection, JobKeyArgs, JobOrder, JobQueryInput, StateCount } from "./flow.types";
+import { selectedFields } from "../shared/selected-fields";
+import { Flow } from "./flow.type";
+import { JobKeyArgs } from "./job.args";
+import { JobQueryInput } from "./job-query.input";
+import { Job, JobConnection } from "./job.type";
+import { StateCount } from "./jobflow-results.type";
+import { JobOrder } from "./order.input";
 
-/** Job reads and relation fields. Thin: arguments → JobflowService; relations through the per-request loaders. */
+/** Job reads and relation fields. Thin: arguments → FlowsService; relations through the per-request loaders. */
 @Resolver(() => Job)
 export class JobResolver {
   @Query(() => JobConnection, {

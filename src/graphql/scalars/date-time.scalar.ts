@@ -1,7 +1,7 @@
 import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
 
+import { formatInstant, parseInstant } from "../../dialect";
 import { ErrorCode } from "../../errors";
-import { parseInstant } from "../../db/values";
 
 /**
  * An instant as ISO-8601 text. Output is always UTC with milliseconds (`2026-11-22T10:00:00.000Z`); input takes any
@@ -14,7 +14,7 @@ export const DateTimeScalar = new GraphQLScalarType({
   serialize(value) {
     const date = value instanceof Date ? value : parseInstant(value);
     if (!date) throw new GraphQLError(`DateTime cannot represent ${String(value)}`);
-    return date.toISOString();
+    return formatInstant(date);
   },
   parseValue(value) {
     return parseOrThrow(value);

@@ -3,19 +3,15 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Arg, Ctx, ID, Info, Int, Mutation, Query, Resolver } from "type-graphql";
 
 import type { TaskRecordRow } from "../../services/tasks/task-record.model";
-import type { RequestContext } from "../context";
-import { SortDirection } from "../common.types";
+import type { RequestContext } from "../shared/context";
+import { SortDirection } from "../shared/sort-direction.enum";
 import { FilterScalar } from "../scalars";
-import { selectedFields } from "../selection";
-import {
-  TaskRecord,
-  TaskRecordConnection,
-  TaskRecordInput,
-  TaskRecordOrder,
-  TaskRecordPatch,
-} from "./task-record.type";
+import { selectedFields } from "../shared/selected-fields";
+import { TaskRecordInput, TaskRecordPatch } from "./task-record.input";
+import { TaskRecordOrder } from "./task-record-order.input";
+import { TaskRecord, TaskRecordConnection } from "./task-record.type";
 
-/** Thin: arguments → TaskRecordService → result. */
+/** Thin: arguments → TasksService → result. */
 @Resolver(() => TaskRecord)
 export class TaskRecordResolver {
   @Query(() => TaskRecordConnection, { description: "Task records matching a filter, one page in keyset order." })

@@ -2,9 +2,9 @@ import { HeaderMap } from "@apollo/server";
 import type { FieldNode, OperationDefinitionNode } from "graphql";
 
 import { ErrorCode, HubqlError } from "../../errors";
-import { argumentValues } from "../operation";
+import { argumentValues } from "../document/operation";
 import { requiredRole } from "./policy";
-import { mayActAs, type Principal } from "./principal";
+import { mayActAs, type Principal } from "../../principal";
 
 /**
  * Checks every root field the operation could run against the caller's role (the policy table), before anything

@@ -1,4 +1,4 @@
-import { ROLES, type Role } from "./principal";
+import { ROLES, type Role } from "../../principal";
 
 /**
  * Who may call which root field: THE one table (issue #7). Queries need `reader` unless listed in QUERY_POLICY.

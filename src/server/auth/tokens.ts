@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 import type { AuthConfig } from "../../config";
-import { isRole, type Principal, type Role } from "./principal";
+import { isRole, type Principal, type Role } from "../../principal";
 
 interface StoredToken {
   readonly role: Role;

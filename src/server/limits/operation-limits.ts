@@ -19,7 +19,7 @@ import {
 
 import type { Limits } from "../../config";
 import { limitExceeded } from "../../errors";
-import { argumentValues } from "../operation";
+import { argumentValues } from "../document/operation";
 
 /** Items assumed for a list of objects that takes no `first` (e.g. a flow's jobs): an estimate, documented. */
 export const UNPAGED_LIST_ESTIMATE = 10;

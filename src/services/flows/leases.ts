@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
 
 import type { Executor } from "../../db/database";
-import { badInput, limitExceeded, locked, notFound } from "../../errors";
+import { addSeconds, type Instant, instantNow } from "../../dialect";
+import { badInput, locked, notFound } from "../../errors";
+import { checkMatched, resolveSelection } from "../shared/selection";
+import { aliased, type Condition, inList, query, run, sqlCondition, TABLES, TRUE } from "../sql";
 import type { FlowQuery, JobQuery, Lease } from "./model";
-import { flowCondition, jobCondition, selectsNothingExplicitly } from "./query";
+import { flowCondition, jobCondition, namesAnything, prepareFlowFilter, prepareJobFilter } from "./query";
 import type { JobflowStore } from "./store";
 
 /** A single job: by db id, or by uuid and index (no index = the highest, §5). Exactly one of the two. */
@@ -38,26 +41,26 @@ export class JobflowLeases {
 
   lockJob(key: JobKey, request: LeaseRequest): Promise<Lease> {
     const where = jobKeyCondition(key, "t");
-    return this.acquire("jobs", where.sql, where.params, request, (row) => `Job with db_id ${String(row["key"])}`);
+    const named = key.dbId ?? key.uuid;
+    const target =
+      key.index !== null && key.index !== undefined && !key.dbId ? { key: named, keyIndex: key.index } : { key: named };
+    return this.acquire("jobs", where, target, request, (row) => `Job with db_id ${String(row["key"])}`);
   }
 
   lockFlow(flowUuid: string, request: LeaseRequest): Promise<Lease> {
-    return this.acquire("flows", `t."uuid" = :key`, { key: flowUuid }, request, () => `Flow with uuid ${flowUuid}`);
+    const where = sqlCondition((q) => `t."uuid" = ${q.bind(flowUuid)}`);
+    return this.acquire("flows", where, { key: flowUuid }, request, () => `Flow with uuid ${flowUuid}`);
   }
 
   /** Extends a lease that is still held (not released, expired or broken); NOT_FOUND otherwise. */
   async renewLock(lockId: string, ttlSeconds?: number | null): Promise<Lease> {
     const ttl = this.ttl(ttlSeconds);
     return this.store.write(async (tx, now) => {
-      const params = {
-        id: lockId,
-        now: this.store.instant(now),
-        expires: this.store.instant(new Date(now.getTime() + ttl * 1000)),
-      };
       for (const table of ["jobs", "flows"] as const) {
-        const rows = await tx.query(
-          `UPDATE "${table}" SET "lock_expires" = :expires WHERE "lock_id" = :id AND "lock_expires" > :now RETURNING ${leaseColumns(table)}`,
-          params,
+        const rows = await query(
+          tx,
+          (q) =>
+            `UPDATE "${TABLES[table]}" SET "lock_expires" = ${q.bind(this.store.instant(addSeconds(now, ttl)))} WHERE "lock_id" = ${q.bind(lockId)} AND "lock_expires" > ${q.bind(this.store.instant(now))} RETURNING ${leaseColumns(table)}`,
         );
         if (rows[0]) return this.lease(table, rows[0]);
       }
@@ -73,7 +76,10 @@ export class JobflowLeases {
       let affected = 0;
       for (const table of ["jobs", "flows"] as const) {
         affected += (
-          await tx.run(`UPDATE "${table}" SET ${this.store.clearLeaseSql()} WHERE "lock_id" = :id`, { id: lockId })
+          await run(
+            tx,
+            (q) => `UPDATE "${TABLES[table]}" SET ${this.store.clearLeaseSql()} WHERE "lock_id" = ${q.bind(lockId)}`,
+          )
         ).affected;
       }
       return affected > 0;
@@ -84,81 +90,90 @@ export class JobflowLeases {
 
   /** unlock_jobs (§6.15): clears every lease (active or expired) on the selected jobs; returns how many. */
   unlockJobs(selection: UnlockSelection): Promise<{ count: number; dryRun: boolean }> {
-    return this.unlock("jobs", selection, (now) =>
-      jobCondition(this.store.ctx, selection.filter, selection.query as JobQuery, now),
+    const ctx = this.store.ctx;
+    const filter = prepareJobFilter(ctx, selection.filter);
+    const named = selection.query as JobQuery | null | undefined;
+    return this.unlock("jobs", selection, filter !== null || namesAnything(named), (now) =>
+      jobCondition(ctx, filter, named, now),
     );
   }
 
   unlockFlows(selection: UnlockSelection): Promise<{ count: number; dryRun: boolean }> {
-    return this.unlock("flows", selection, (now) =>
-      flowCondition(this.store.ctx, selection.filter, selection.query as FlowQuery, now),
+    const ctx = this.store.ctx;
+    const filter = prepareFlowFilter(ctx, selection.filter);
+    const named = selection.query as FlowQuery | null | undefined;
+    return this.unlock("flows", selection, filter !== null || namesAnything(named), (now) =>
+      flowCondition(ctx, filter, named, now),
     );
   }
 
   private async unlock(
     table: "jobs" | "flows",
-    selection: UnlockSelection,
-    condition: (now: Date) => { sql: string; params: Record<string, unknown> },
+    args: UnlockSelection,
+    filterGiven: boolean,
+    condition: (now: Instant) => Condition,
   ): Promise<{ count: number; dryRun: boolean }> {
-    if (!selection.all && selectsNothingExplicitly(selection.filter, selection.query)) {
-      throw badInput(`unlocking ${table} needs a filter or named ${table}; pass all: true to unlock every one`, "all");
-    }
+    const selection = resolveSelection<never>(args, {
+      filterArguments: "filter or query",
+      verb: "unlock",
+      noun: table,
+      maxIds: this.store.ctx.limits.maxBatchSize,
+      filter: { given: filterGiven, condition: condition(instantNow()) },
+    });
     return this.store.write(async (tx, now) => {
-      const where = condition(now);
+      const where = selection.target.kind === "all" ? TRUE : condition(now);
       const key = table === "jobs" ? "db_id" : "uuid";
-      const matched = await tx.query<{ key: string }>(
-        `SELECT t."${key}" AS "key" FROM "${table}" t WHERE (${where.sql}) AND t."lock_id" IS NOT NULL${this.store.forUpdate()}`,
-        where.params,
+      const matched = await query<{ key: string }>(
+        tx,
+        (q) =>
+          `SELECT t."${key}" AS "key" FROM ${aliased(TABLES[table])} WHERE (${where.toSql(q)}) AND t."lock_id" IS NOT NULL${this.forUpdate()}`,
       );
-      const maxLimit = selection.maxLimit ?? 0;
-      if (maxLimit !== 0 && matched.length > maxLimit) {
-        throw limitExceeded(
-          `Cannot unlock ${matched.length} ${table} as they exceed the specified maximum limit (${maxLimit}); nothing was unlocked`,
-          {
-            matched: matched.length,
-            maxLimit,
-          },
+      checkMatched(selection, matched.length);
+      if (!selection.dryRun && matched.length > 0) {
+        await run(
+          tx,
+          (q) =>
+            `UPDATE "${TABLES[table]}" SET ${this.store.clearLeaseSql()} WHERE ${inList(
+              `"${key}"`,
+              matched.map((row) => row.key),
+            ).toSql(q)}`,
         );
       }
-      if (!selection.dryRun && matched.length > 0) {
-        await tx.run(`UPDATE "${table}" SET ${this.store.clearLeaseSql()} WHERE "${key}" IN (:...keys)`, {
-          keys: matched.map((row) => row.key),
-        });
-      }
-      return { count: matched.length, dryRun: Boolean(selection.dryRun) };
+      return { count: matched.length, dryRun: selection.dryRun };
     });
+  }
+
+  private forUpdate(): string {
+    return this.store.ctx.dialect === "postgres" ? " FOR UPDATE" : "";
   }
 
   private async acquire(
     table: "jobs" | "flows",
-    where: string,
-    params: Record<string, unknown>,
+    where: Condition,
+    target: object,
     request: LeaseRequest,
     describe: (row: Record<string, unknown>) => string,
   ): Promise<Lease> {
     if (!request.holder) throw badInput("a lease needs a holder (who takes it)", "holder");
     const ttl = this.ttl(request.ttlSeconds);
     return this.store.write(async (tx: Executor, now) => {
-      const values = {
-        ...params,
-        lockId: randomUUID(),
-        holder: request.holder,
-        now: this.store.instant(now),
-        expires: this.store.instant(new Date(now.getTime() + ttl * 1000)),
-      };
-      const free = request.breakLock ? "1=1" : `(t."lock_id" IS NULL OR t."lock_expires" <= :now)`;
       // One conditional UPDATE: of several concurrent callers exactly one sees the lease free (§4, DESIGN "Storage").
       // The freedom test sits on the updated row itself, so Postgres re-checks it after a concurrent winner commits.
-      const rows = await tx.query(
-        `UPDATE "${table}" AS t SET "lock_id" = :lockId, "lock_holder" = :holder, "lock_time" = :now, "lock_expires" = :expires
-          WHERE ${where} AND ${free} RETURNING ${leaseColumns(table)}`,
-        values,
-      );
+      const rows = await query(tx, (q) => {
+        const at = q.bind(this.store.instant(now));
+        const free = request.breakLock ? "1=1" : `(t."lock_id" IS NULL OR t."lock_expires" <= ${at})`;
+        return `UPDATE "${TABLES[table]}" AS t SET "lock_id" = ${q.bind(randomUUID())}, "lock_holder" = ${q.bind(request.holder)}, "lock_time" = ${at}, "lock_expires" = ${q.bind(this.store.instant(addSeconds(now, ttl)))}
+          WHERE ${where.toSql(q)} AND ${free} RETURNING ${leaseColumns(table)}`;
+      });
       if (rows[0]) return this.lease(table, rows[0]);
-      const current = await tx.query(`SELECT ${leaseColumns(table, "t.")} FROM "${table}" t WHERE ${where}`, values);
+      const current = await query(
+        tx,
+        (q) => `SELECT ${leaseColumns(table, "t.")} FROM ${aliased(TABLES[table])} WHERE ${where.toSql(q)}`,
+      );
       const row = current[0];
-      if (!row)
-        throw notFound(`No ${table === "jobs" ? "Job" : "Flow"} matching ${JSON.stringify(params)}`, { ...params });
+      if (!row) {
+        throw notFound(`No ${table === "jobs" ? "Job" : "Flow"} matching ${JSON.stringify(target)}`, { ...target });
+      }
       const codec = table === "jobs" ? this.store.jobs : this.store.flows;
       const lease = codec.decode<{
         lockId: string;
@@ -205,20 +220,17 @@ function leaseColumns(table: "jobs" | "flows", prefix = ""): string {
 }
 
 /** The SQL condition selecting one job by key (§6: exactly one of db id and uuid). */
-export function jobKeyCondition(key: JobKey, alias: string): { sql: string; params: Record<string, unknown> } {
+export function jobKeyCondition(key: JobKey, alias: string): Condition {
   const hasDbId = key.dbId !== null && key.dbId !== undefined;
   const hasUuid = key.uuid !== null && key.uuid !== undefined;
   if (hasDbId === hasUuid)
     throw badInput("One and only one among (uuid, index) and dbId should be given", hasDbId ? "uuid" : "dbId");
-  if (hasDbId) return { sql: `${alias}."db_id" = :key`, params: { key: key.dbId } };
+  if (hasDbId) return sqlCondition((q) => `${alias}."db_id" = ${q.bind(key.dbId)}`);
   if (key.index !== null && key.index !== undefined) {
-    return {
-      sql: `${alias}."uuid" = :key AND ${alias}."index" = :keyIndex`,
-      params: { key: key.uuid, keyIndex: key.index },
-    };
+    return sqlCondition((q) => `${alias}."uuid" = ${q.bind(key.uuid)} AND ${alias}."index" = ${q.bind(key.index)}`);
   }
-  return {
-    sql: `${alias}."uuid" = :key AND ${alias}."index" = (SELECT MAX(h."index") FROM "jobs" h WHERE h."uuid" = ${alias}."uuid")`,
-    params: { key: key.uuid },
-  };
+  return sqlCondition(
+    (q) =>
+      `${alias}."uuid" = ${q.bind(key.uuid)} AND ${alias}."index" = (SELECT MAX(h."index") FROM "${TABLES.jobs}" h WHERE h."uuid" = ${alias}."uuid")`,
+  );
 }

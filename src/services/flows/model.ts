@@ -1,6 +1,8 @@
 import { catalogueFor } from "../../db/catalogue";
 import { flowEntity, type FlowRow } from "../../db/entities/flow.entity";
-import { jobEntity, type JobRow } from "../../db/entities/job.entity";
+import { jobEntity, jobParentEntity, type JobRow } from "../../db/entities/job.entity";
+import type { Instant } from "../../dialect";
+import type { SelectionArgs } from "../shared/selection";
 import { FLOW_STATES, JOB_STATES, type JobState } from "./states";
 
 export type { FlowRow, JobRow };
@@ -12,6 +14,9 @@ export const JOB_CATALOGUE = catalogueFor(jobEntity("sqlite"), {
 });
 
 export const FLOW_CATALOGUE = catalogueFor(flowEntity("sqlite"), { label: "Flow", enums: { state: FLOW_STATES } });
+
+/** `job_parents` rows (child db id, parent uuid): written, never filtered. */
+export const JOB_PARENT_CATALOGUE = catalogueFor(jobParentEntity("sqlite"));
 
 export const JOB_FIELDS = JOB_CATALOGUE.fields.map((field) => field.name) as (keyof JobRow)[];
 export const FLOW_FIELDS = FLOW_CATALOGUE.fields.map((field) => field.name) as (keyof FlowRow)[];
@@ -59,8 +64,8 @@ export interface JobQuery {
   readonly flowIds?: readonly string[] | null;
   readonly states?: readonly JobState[] | null;
   /** updated_on ≥ startDate and ≤ endDate (both inclusive). */
-  readonly startDate?: Date | null;
-  readonly endDate?: Date | null;
+  readonly startDate?: Instant | null;
+  readonly endDate?: Instant | null;
   /** fnmatch glob on the job name, anchored and case-sensitive. */
   readonly name?: string | null;
   /** For each key (dotted keys walk nested objects): metadata.key equals the value. */
@@ -76,8 +81,8 @@ export interface FlowQuery {
   readonly dbIds?: readonly string[] | null;
   readonly flowIds?: readonly string[] | null;
   readonly states?: readonly string[] | null;
-  readonly startDate?: Date | null;
-  readonly endDate?: Date | null;
+  readonly startDate?: Instant | null;
+  readonly endDate?: Instant | null;
   readonly name?: string | null;
   readonly locked?: boolean | null;
 }
@@ -111,13 +116,8 @@ export interface Order<F extends string> {
 }
 
 /** Which jobs a bulk operation acts on. Nothing named and no `all: true` is an error, never "everything". */
-export interface JobSelection {
-  readonly filter?: unknown;
+export interface JobSelection extends SelectionArgs<never> {
   readonly query?: JobQuery | null;
-  readonly all?: boolean | null;
-  readonly dryRun?: boolean | null;
-  /** Refuse (changing nothing) when more jobs match; 0 = no limit. */
-  readonly maxLimit?: number | null;
 }
 
 /** How an operation treats leases held by others (§4). */

@@ -1,8 +1,11 @@
 import type { Executor } from "../../db/database";
-import { badInput, invalidState, limitExceeded } from "../../errors";
+import { badInput, invalidState } from "../../errors";
+import { checkMatched, resolveSelection } from "../shared/selection";
+import { type Instant, instantNow } from "../../dialect";
+import { aliased, inList, query, run, TABLES, TRUE } from "../sql";
 import type { BulkResult, JobRow, JobSelection, LockOptions } from "./model";
 import { checkExecConfig, checkWorker } from "./project";
-import { jobCondition, selectsNothingExplicitly } from "./query";
+import { jobCondition, namesAnything, prepareJobFilter } from "./query";
 import {
   DELETABLE_STATES,
   isJobState,
@@ -20,7 +23,7 @@ export const DELETE_JOBS_DEFAULT_MAX_LIMIT = 10;
 /** What a single-job step sees: the transaction, the clock, the caller's lock options. */
 interface Step {
   readonly tx: Executor;
-  readonly now: Date;
+  readonly now: Instant;
   readonly lock: LockOptions;
 }
 
@@ -60,13 +63,7 @@ export class JobOperations {
 
   /** §6.4 (upstream pause has no break_lock; hubql accepts it like every other operation). */
   pause(selection: JobSelection, lock: LockOptions): Promise<BulkResult> {
-    return this.bulk("pause", selection, lock, 0, async (step, job) => {
-      this.accept(job, PAUSABLE_STATES);
-      await this.lockFlow(step, job);
-      await this.store.updateJob(step.tx, job.dbId, { state: "PAUSED" });
-      await this.store.recomputeFlows(step.tx, [job.flowUuid], step.now);
-      return [job.dbId];
-    });
+    return this.bulk("pause", selection, lock, 0, (step, job) => this.transition(step, job, PAUSABLE_STATES, "PAUSED"));
   }
 
   play(selection: JobSelection, lock: LockOptions): Promise<BulkResult> {
@@ -74,9 +71,7 @@ export class JobOperations {
       this.accept(job, ["PAUSED"]);
       await this.lockFlow(step, job);
       const parents =
-        job.parents.length === 0
-          ? []
-          : await this.store.loadJobs(step.tx, `t."uuid" IN (:...uuids)`, { uuids: job.parents }, false);
+        job.parents.length === 0 ? [] : await this.store.loadJobs(step.tx, inList(`t."uuid"`, job.parents), false);
       // §6.5: every row (any index) of every parent must be COMPLETED, or FAILED when the job tolerates missing inputs.
       const blocked = parents.some(
         (p) => p.state !== "COMPLETED" && !(p.state === "FAILED" && job.onMissingReferences !== "error"),
@@ -89,13 +84,18 @@ export class JobOperations {
 
   /** §6.6; there is no queue to cancel a SUBMITTED/RUNNING job in, so stopping only records USER_STOPPED. */
   stop(selection: JobSelection, lock: LockOptions): Promise<BulkResult> {
-    return this.bulk("stop", selection, lock, 0, async (step, job) => {
-      this.accept(job, STOPPABLE_STATES);
-      await this.lockFlow(step, job);
-      await this.store.updateJob(step.tx, job.dbId, { state: "USER_STOPPED" });
-      await this.store.recomputeFlows(step.tx, [job.flowUuid], step.now);
-      return [job.dbId];
-    });
+    return this.bulk("stop", selection, lock, 0, (step, job) =>
+      this.transition(step, job, STOPPABLE_STATES, "USER_STOPPED"),
+    );
+  }
+
+  /** A job in one of `from` goes to `to` under its flow's lease; the flow state follows (pause, stop). */
+  private async transition(step: Step, job: JobRow, from: readonly JobState[], to: JobState): Promise<string[]> {
+    this.accept(job, from);
+    await this.lockFlow(step, job);
+    await this.store.updateJob(step.tx, job.dbId, { state: to });
+    await this.store.recomputeFlows(step.tx, [job.flowUuid], step.now);
+    return [job.dbId];
   }
 
   /**
@@ -106,28 +106,30 @@ export class JobOperations {
     return this.bulk("delete", selection, lock, DELETE_JOBS_DEFAULT_MAX_LIMIT, async (step, job) => {
       this.accept(job, DELETABLE_STATES);
       await this.lockFlow(step, job);
-      const flowJobs = await this.store.loadJobs(step.tx, `t."flow_uuid" = :flow`, { flow: job.flowUuid });
+      const flowJobs = await this.store.loadJobs(step.tx, this.store.jobsWhere("flow_uuid", job.flowUuid));
       if (flowJobs.length <= 1)
         throw invalidState("It is not possible to delete the only Job of the Flow. Delete the entire Flow.", {
           dbId: job.dbId,
         });
-      await step.tx.run(`DELETE FROM "jobs" WHERE "db_id" = :id`, { id: job.dbId });
+      await run(step.tx, (q) => `DELETE FROM "${TABLES.jobs}" WHERE "db_id" = ${q.bind(job.dbId)}`);
       if (!flowJobs.some((other) => other.uuid === job.uuid && other.dbId !== job.dbId)) {
         for (const child of flowJobs.filter((other) => other.parents.includes(job.uuid))) {
           await this.store.updateJob(step.tx, child.dbId, {
             parents: child.parents.filter((uuid) => uuid !== job.uuid),
           });
-          await step.tx.run(`DELETE FROM "job_parents" WHERE "child_db_id" = :child AND "parent_uuid" = :parent`, {
-            child: child.dbId,
-            parent: job.uuid,
-          });
+          await run(
+            step.tx,
+            (q) =>
+              `DELETE FROM "${TABLES.jobParents}" WHERE "child_db_id" = ${q.bind(child.dbId)} AND "parent_uuid" = ${q.bind(job.uuid)}`,
+          );
         }
       }
       await this.store.recomputeFlows(step.tx, [job.flowUuid], step.now);
-      await step.tx.run(`UPDATE "flows" SET "updated_on" = :now WHERE "uuid" = :flow`, {
-        now: this.store.instant(step.now),
-        flow: job.flowUuid,
-      });
+      await run(
+        step.tx,
+        (q) =>
+          `UPDATE "${TABLES.flows}" SET "updated_on" = ${q.bind(this.store.instant(step.now))} WHERE "uuid" = ${q.bind(job.flowUuid)}`,
+      );
       return [job.dbId];
     });
   }
@@ -179,13 +181,7 @@ export class JobOperations {
 
   /** stop_children (§6.7): WAITING direct children of the uuid → STOPPED; no leases, flow state not recomputed (as upstream). */
   stopChildren(jobUuid: string): Promise<number> {
-    return this.store.write(async (tx) => {
-      const result = await tx.run(
-        `UPDATE "jobs" SET "state" = 'STOPPED' WHERE "state" = 'WAITING' AND "db_id" IN (SELECT "child_db_id" FROM "job_parents" WHERE "parent_uuid" = :uuid)`,
-        { uuid: jobUuid },
-      );
-      return result.affected;
-    });
+    return this.store.write((tx) => this.store.stopChildren(tx, jobUuid));
   }
 
   /** stop_jobflow (§6.7): every WAITING job of the flow → STOPPED (READY ones untouched); 0 for an unknown flow. */
@@ -197,17 +193,13 @@ export class JobOperations {
         "flowUuid",
       );
     }
-    return this.store.write(async (tx) => {
-      const flow = hasJob ? `(SELECT MAX(j."flow_uuid") FROM "jobs" j WHERE j."uuid" = :job)` : ":flow";
-      const result = await tx.run(
-        `UPDATE "jobs" SET "state" = 'STOPPED' WHERE "state" = 'WAITING' AND "flow_uuid" = ${flow}`,
-        {
-          job: target.jobUuid ?? "",
-          flow: target.flowUuid ?? "",
-        },
-      );
-      return result.affected;
-    });
+    return this.store.write((tx) =>
+      this.store.stopWaiting(tx, (q) =>
+        hasJob
+          ? `"flow_uuid" = (SELECT MAX(j."flow_uuid") FROM "${TABLES.jobs}" j WHERE j."uuid" = ${q.bind(target.jobUuid)})`
+          : `"flow_uuid" = ${q.bind(target.flowUuid)}`,
+      ),
+    );
   }
 
   /** §6.2. */
@@ -226,7 +218,7 @@ export class JobOperations {
       });
     }
     await this.lockFlow(step, job);
-    const flowJobs = await this.store.loadJobs(step.tx, `t."flow_uuid" = :flow`, { flow: job.flowUuid });
+    const flowJobs = await this.store.loadJobs(step.tx, this.store.jobsWhere("flow_uuid", job.flowUuid));
     const highest = new Map<string, number>();
     for (const row of flowJobs) highest.set(row.uuid, Math.max(highest.get(row.uuid) ?? 0, row.index));
     if ((highest.get(job.uuid) ?? 0) > job.index) {
@@ -315,52 +307,41 @@ export class JobOperations {
 
   private async bulk(
     action: string,
-    selection: JobSelection,
+    args: JobSelection,
     lock: LockOptions,
     defaultMaxLimit: number,
     one: (step: Step, job: JobRow) => Promise<string[]>,
   ): Promise<BulkResult> {
-    if (!selection.all && selectsNothingExplicitly(selection.filter, selection.query)) {
-      throw badInput(`${action} needs a filter or named jobs; pass all: true to act on every job`, "all");
-    }
-    const maxLimit = selection.maxLimit ?? defaultMaxLimit;
-    if (!Number.isInteger(maxLimit) || maxLimit < 0)
-      throw badInput("maxLimit must be a non-negative integer (0 = no limit)", "maxLimit");
+    const ctx = this.store.ctx;
+    const filter = prepareJobFilter(ctx, args.filter);
+    const selection = resolveSelection<never>(args, {
+      filterArguments: "filter or query",
+      verb: `perform ${action} on`,
+      noun: "Jobs",
+      maxIds: ctx.limits.maxBatchSize,
+      ...(defaultMaxLimit > 0 ? { defaultMaxLimit } : {}),
+      filter: {
+        given: filter !== null || namesAnything(args.query),
+        condition: jobCondition(ctx, filter, args.query, instantNow()),
+      },
+    });
     try {
       return await this.store.write(async (tx, now) => {
-        const where = jobCondition(this.store.ctx, selection.filter, selection.query, now);
-        const matched = await tx.query<{ dbId: string }>(
-          `SELECT t."db_id" AS "dbId" FROM "jobs" t WHERE ${where.sql} ORDER BY t."db_seq"`,
-          where.params,
+        const where = selection.target.kind === "all" ? TRUE : jobCondition(ctx, filter, args.query, now);
+        const matched = await query<{ dbId: string }>(
+          tx,
+          (q) => `SELECT t."db_id" AS "dbId" FROM ${aliased(TABLES.jobs)} WHERE ${where.toSql(q)} ORDER BY t."db_seq"`,
         );
-        if (maxLimit !== 0 && matched.length > maxLimit) {
-          throw limitExceeded(
-            `Cannot perform ${action} on ${matched.length} Jobs as they exceed the specified maximum limit (${maxLimit}); nothing was changed`,
-            {
-              matched: matched.length,
-              maxLimit,
-            },
-          );
-        }
-        if (matched.length > this.store.ctx.limits.maxBatchSize) {
-          throw limitExceeded(
-            `${action} may touch at most ${this.store.ctx.limits.maxBatchSize} jobs per call (HUBQL_MAX_BATCH_SIZE)`,
-            { matched: matched.length },
-          );
-        }
+        checkMatched(selection, matched.length, ctx.limits.maxBatchSize);
         const changed = new Set<string>();
         for (const { dbId } of matched) {
-          const [job] = await this.store.loadJobs(tx, `t."db_id" = :id`, { id: dbId });
+          const [job] = await this.store.loadJobs(tx, this.store.jobsWhere("db_id", dbId));
           if (!job) continue; // deleted by an earlier job of the same call
           this.store.checkLease(job, now, lock, `Job with db_id ${job.dbId}`);
           await this.store.clearBrokenLeases(tx, "jobs", [job.dbId], now, lock);
           for (const id of await one({ tx, now, lock }, job)) changed.add(id);
         }
-        const result: BulkResult = {
-          dbIds: sortDbIds(changed),
-          matched: matched.length,
-          dryRun: Boolean(selection.dryRun),
-        };
+        const result: BulkResult = { dbIds: sortDbIds(changed), matched: matched.length, dryRun: selection.dryRun };
         if (selection.dryRun) throw new DryRun(result);
         return result;
       }, lock.wait);

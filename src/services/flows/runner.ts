@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 
 import type { Executor } from "../../db/database";
+import { addSeconds, formatInstant, type Instant } from "../../dialect";
 import { badInput, invalidState, notFound } from "../../errors";
+import { inList, query, run, TABLES } from "../sql";
 import type { JobInput, JobNode, JobQuery, JobRow, LockOptions } from "./model";
-import { activeLease, jobCondition } from "./query";
+import { activeLease, jobCondition, prepareJobFilter } from "./query";
 import { jobKeyCondition, type JobKey } from "./leases";
-import { insertParents, insertRows, newJobRow, validateJobs } from "./submission";
+import { insertJobs, insertParents, newJobRow, nextDbIds, validateJobs } from "./submission";
 import { BATCH_STATES, isJobState, type JobState, RUNNING_STATES } from "./states";
 import type { JobflowStore } from "./store";
 
@@ -63,8 +65,8 @@ export interface Completion {
   readonly success: boolean;
   readonly error?: string | null;
   readonly response?: JobResponse | null;
-  readonly startTime?: Date | null;
-  readonly endTime?: Date | null;
+  readonly startTime?: Instant | null;
+  readonly endTime?: Instant | null;
 }
 
 /**
@@ -80,44 +82,36 @@ export class JobRunner {
    * different job; on SQLite the single UPDATE is atomic. Jobs under an active lease are left alone.
    */
   async checkout(request: CheckoutRequest): Promise<JobNode | null> {
-    const postgres = this.store.ctx.dialect === "postgres";
+    const ctx = this.store.ctx;
+    const postgres = ctx.dialect === "postgres";
+    const filter = prepareJobFilter(ctx, request.filter);
     return this.store.write(async (tx, now) => {
-      const where = jobCondition(this.store.ctx, request.filter, request.query, now);
+      const where = jobCondition(ctx, filter, request.query, now);
       const ttl = request.ttlSeconds ?? this.store.project.lockTtlSeconds;
       if (request.ttlSeconds !== null && request.ttlSeconds !== undefined && !(request.ttlSeconds > 0))
         throw badInput("ttlSeconds must be positive", "ttlSeconds");
-      const params = {
-        ...where.params,
-        now: this.store.instant(now),
-        flow: request.flowUuid ?? "",
-        lockId: request.holder ? randomUUID() : null,
-        holder: request.holder ?? null,
-        lockTime: request.holder ? this.store.instant(now) : null,
-        expires: request.holder ? this.store.instant(new Date(now.getTime() + ttl * 1000)) : null,
-      };
-      const lease = request.holder
-        ? `, "lock_id" = :lockId, "lock_holder" = :holder, "lock_time" = :lockTime, "lock_expires" = :expires`
-        : "";
-      const rows = await tx.query<{ dbId: string; flowUuid: string }>(
-        `UPDATE "jobs" SET "state" = 'CHECKED_OUT', "updated_on" = :now${lease}
+      const rows = await query<{ dbId: string; flowUuid: string }>(tx, (q) => {
+        const at = q.bind(this.store.instant(now));
+        const lease = request.holder
+          ? `, "lock_id" = ${q.bind(randomUUID())}, "lock_holder" = ${q.bind(request.holder)}, "lock_time" = ${at}, "lock_expires" = ${q.bind(this.store.instant(addSeconds(now, ttl)))}`
+          : "";
+        const flow = request.flowUuid ? ` AND t."flow_uuid" = ${q.bind(request.flowUuid)}` : "";
+        return `UPDATE "${TABLES.jobs}" SET "state" = 'CHECKED_OUT', "updated_on" = ${at}${lease}
           WHERE "state" = 'READY' AND "db_id" = (
-            SELECT t."db_id" FROM "jobs" t
-             WHERE t."state" = 'READY' AND NOT ${activeLease("t", "now")} AND (:flow = '' OR t."flow_uuid" = :flow) AND (${where.sql})
+            SELECT t."db_id" FROM "${TABLES.jobs}" t
+             WHERE t."state" = 'READY' AND NOT ${activeLease("t", now, ctx.dialect).toSql(q)}${flow} AND (${where.toSql(q)})
              ORDER BY t."priority" DESC, t."created_on" ASC, t."db_seq" ASC LIMIT 1${postgres ? " FOR UPDATE SKIP LOCKED" : ""})
-          RETURNING "db_id" AS "dbId", "flow_uuid" AS "flowUuid"`,
-        params,
-      );
+          RETURNING "db_id" AS "dbId", "flow_uuid" AS "flowUuid"`;
+      });
       const picked = rows[0];
       if (!picked) return null;
       // §6.1: the flow goes READY → RUNNING; any other flow state is left as it is.
-      await tx.run(
-        `UPDATE "flows" SET "state" = 'RUNNING', "updated_on" = :now WHERE "uuid" = :flow AND "state" = 'READY'`,
-        {
-          now: this.store.instant(now),
-          flow: picked.flowUuid,
-        },
+      await run(
+        tx,
+        (q) =>
+          `UPDATE "${TABLES.flows}" SET "state" = 'RUNNING', "updated_on" = ${q.bind(this.store.instant(now))} WHERE "uuid" = ${q.bind(picked.flowUuid)} AND "state" = 'READY'`,
       );
-      const [job] = await this.store.loadJobs(tx, `t."db_id" = :id`, { id: picked.dbId }, false);
+      const [job] = await this.store.loadJobs(tx, this.store.jobsWhere("db_id", picked.dbId), false);
       return job ?? null;
     });
   }
@@ -141,9 +135,9 @@ export class JobRunner {
           state: job.state,
         });
       if (job.retryTimeLimit && job.retryTimeLimit > now) {
-        throw invalidState(`Job ${job.dbId} may not be retried before ${job.retryTimeLimit.toISOString()}`, {
+        throw invalidState(`Job ${job.dbId} may not be retried before ${formatInstant(job.retryTimeLimit)}`, {
           dbId: job.dbId,
-          retryTimeLimit: job.retryTimeLimit.toISOString(),
+          retryTimeLimit: formatInstant(job.retryTimeLimit),
         });
       }
       let values: Partial<JobRow>;
@@ -171,7 +165,7 @@ export class JobRunner {
         const seconds = delta[Math.min(attempts, delta.length) - 1] ?? 0;
         values = {
           stepAttempts: attempts,
-          retryTimeLimit: new Date(now.getTime() + seconds * 1000),
+          retryTimeLimit: addSeconds(now, seconds),
           remoteError: report.error ?? "unknown error",
           updatedOn: now,
         };
@@ -220,8 +214,8 @@ export class JobRunner {
   }
 
   /** Dynamic responses (§3.2): replace, addition, detour; then stop_children / stop_jobflow (§6.7). */
-  private async applyResponse(tx: Executor, job: JobRow, response: JobResponse, now: Date): Promise<void> {
-    const flowJobs = await this.store.loadJobs(tx, `t."flow_uuid" = :flow`, { flow: job.flowUuid });
+  private async applyResponse(tx: Executor, job: JobRow, response: JobResponse, now: Instant): Promise<void> {
+    const flowJobs = await this.store.loadJobs(tx, this.store.jobsWhere("flow_uuid", job.flowUuid));
     const known = new Set(flowJobs.map((row) => row.uuid));
     const created: { input: JobInput & { uuid: string }; index: number; parents: string[] }[] = [];
     if (response.replace) {
@@ -244,11 +238,7 @@ export class JobRunner {
       });
     }
     if (created.length > 0) {
-      const counter = await tx.query<{ next: number | string }>(
-        `UPDATE "jobflow_counters" SET "next" = "next" + :n WHERE "name" = 'job_db_id' RETURNING "next"`,
-        { n: created.length },
-      );
-      const first = Number(counter[0]?.next) - created.length;
+      const first = await nextDbIds(tx, created.length);
       // New jobs copy the completed job's run settings (§3.2) unless they name their own.
       const rows = created.map((entry, i) =>
         newJobRow(
@@ -262,8 +252,7 @@ export class JobRunner {
           "WAITING",
         ),
       );
-      await insertRows(tx, "jobs", this.store.jobs, rows);
-      await insertParents(tx, rows);
+      await insertJobs(tx, this.store, rows);
     }
     const detour = extra.slice((response.addition ?? []).length);
     if (detour.length > 0) {
@@ -274,22 +263,13 @@ export class JobRunner {
       for (const child of flowJobs.filter((row) => row.parents.includes(job.uuid) && !detourUuids.has(row.uuid))) {
         const parents = [...new Set([...child.parents, ...leaves])];
         await this.store.updateJob(tx, child.dbId, { parents });
-        await insertParents(tx, [
+        await insertParents(tx, this.store, [
           { dbId: child.dbId, parents: leaves.filter((leaf) => !child.parents.includes(leaf)) },
         ]);
       }
     }
-    if (response.stopChildren) {
-      await tx.run(
-        `UPDATE "jobs" SET "state" = 'STOPPED' WHERE "state" = 'WAITING' AND "db_id" IN (SELECT "child_db_id" FROM "job_parents" WHERE "parent_uuid" = :uuid)`,
-        { uuid: job.uuid },
-      );
-    }
-    if (response.stopJobflow) {
-      await tx.run(`UPDATE "jobs" SET "state" = 'STOPPED' WHERE "state" = 'WAITING' AND "flow_uuid" = :flow`, {
-        flow: job.flowUuid,
-      });
-    }
+    if (response.stopChildren) await this.store.stopChildren(tx, job.uuid);
+    if (response.stopJobflow) await this.store.stopWaiting(tx, (q) => `"flow_uuid" = ${q.bind(job.flowUuid)}`);
   }
 
   /**
@@ -297,7 +277,7 @@ export class JobRunner {
    * highest index of every parent is COMPLETED — or COMPLETED/FAILED/USER_STOPPED for on_missing_references "none".
    */
   private async refreshChildren(tx: Executor, flowUuid: string): Promise<void> {
-    const rows = await this.store.loadJobs(tx, `t."flow_uuid" = :flow`, { flow: flowUuid });
+    const rows = await this.store.loadJobs(tx, this.store.jobsWhere("flow_uuid", flowUuid));
     const latest = new Map<string, JobRow>();
     for (const row of rows) if ((latest.get(row.uuid)?.index ?? 0) < row.index) latest.set(row.uuid, row);
     const ready: string[] = [];
@@ -312,13 +292,13 @@ export class JobRunner {
       )
         ready.push(row.dbId);
     }
-    if (ready.length > 0)
-      await tx.run(`UPDATE "jobs" SET "state" = 'READY' WHERE "db_id" IN (:...ids)`, { ids: ready });
+    if (ready.length > 0) {
+      await run(tx, (q) => `UPDATE "${TABLES.jobs}" SET "state" = 'READY' WHERE ${inList(`"db_id"`, ready).toSql(q)}`);
+    }
   }
 
   private async loadOne(tx: Executor, key: JobKey): Promise<JobRow> {
-    const where = jobKeyCondition(key, "t");
-    const [job] = await this.store.loadJobs(tx, where.sql, where.params);
+    const [job] = await this.store.loadJobs(tx, jobKeyCondition(key, "t"));
     if (!job) throw notFound(`No Job matching ${JSON.stringify(key)}`, { ...key });
     return job;
   }

@@ -1,10 +1,18 @@
 import { isTransientConflict } from "../../db/driver-errors";
 import type { Database, Executor } from "../../db/database";
 import { RowCodec } from "../../db/row-codec";
-import { encodeInstant } from "../../db/values";
+import { encodeInstant, formatInstant, type Instant, instantNow } from "../../dialect";
 import { ErrorCode, HubqlError, locked } from "../../errors";
-import type { ServiceContext } from "../service-context";
-import { FLOW_CATALOGUE, type FlowRow, JOB_CATALOGUE, type JobRow, type LockOptions } from "./model";
+import type { ServiceContext } from "../shared/service-context";
+import { type Condition, inList, run, selectRows, sqlCondition, type SqlParams, TABLES } from "../sql";
+import {
+  FLOW_CATALOGUE,
+  type FlowRow,
+  JOB_CATALOGUE,
+  JOB_PARENT_CATALOGUE,
+  type JobRow,
+  type LockOptions,
+} from "./model";
 import type { JobflowProject } from "./project";
 import { flowStateOf, type JobState } from "./states";
 
@@ -22,6 +30,7 @@ const MAX_CONFLICT_RETRIES = 5;
 export class JobflowStore {
   readonly jobs: RowCodec;
   readonly flows: RowCodec;
+  readonly jobParents: RowCodec;
 
   constructor(
     readonly ctx: ServiceContext,
@@ -29,13 +38,14 @@ export class JobflowStore {
   ) {
     this.jobs = new RowCodec(JOB_CATALOGUE, ctx.dialect);
     this.flows = new RowCodec(FLOW_CATALOGUE, ctx.dialect);
+    this.jobParents = new RowCodec(JOB_PARENT_CATALOGUE, ctx.dialect);
   }
 
   get db(): Database {
     return this.ctx.requireDb();
   }
 
-  instant(value: Date): string {
+  instant(value: Instant): string {
     return encodeInstant(value, this.ctx.dialect);
   }
 
@@ -43,14 +53,14 @@ export class JobflowStore {
    * Runs `work` in one transaction, all or nothing. A LOCKED failure rolls everything back and, while `wait`
    * seconds have not passed, the whole transaction is tried again every WAIT_POLL_MS.
    */
-  async write<T>(work: (tx: Executor, now: Date) => Promise<T>, wait?: number | null): Promise<T> {
+  async write<T>(work: (tx: Executor, now: Instant) => Promise<T>, wait?: number | null): Promise<T> {
     const db = this.db;
     // Capped so a caller cannot hold a request (and a connection slot) open for ever.
     const deadline = Date.now() + Math.min(MAX_WAIT_SECONDS, Math.max(0, wait ?? 0)) * 1000;
     for (let conflicts = 0; ;) {
       try {
         // On SQLite, Database.transaction already queues this process's transactions (one connection, one writer).
-        return await db.transaction((tx) => work(tx, new Date()));
+        return await db.transaction((tx) => work(tx, instantNow()));
       } catch (error) {
         if (error instanceof HubqlError && error.code === ErrorCode.LOCKED && Date.now() < deadline) {
           await sleep(Math.min(WAIT_POLL_MS, deadline - Date.now()));
@@ -62,35 +72,40 @@ export class JobflowStore {
     }
   }
 
-  /** `FOR UPDATE` on Postgres (row locks held until commit); SQLite's transaction is already exclusive for writes. */
-  forUpdate(): string {
-    return this.ctx.dialect === "postgres" ? " FOR UPDATE" : "";
+  /** Job rows matching `where`, by db_seq; locked `FOR UPDATE` on Postgres unless `lock` is false. */
+  async loadJobs(tx: Executor, where: Condition, lock = true): Promise<JobRow[]> {
+    return selectRows<JobRow>(tx, {
+      table: TABLES.jobs,
+      codec: this.jobs,
+      where,
+      orderBy: `t."db_seq"`,
+      forUpdate: lock,
+    });
   }
 
-  async loadJobs(tx: Executor, where: string, params: Record<string, unknown>, lock = true): Promise<JobRow[]> {
-    const rows = await tx.query(
-      `SELECT ${this.jobs.selectList()} FROM "jobs" t WHERE ${where} ORDER BY t."db_seq"${lock ? this.forUpdate() : ""}`,
-      params,
-    );
-    return rows.map((row) => this.jobs.decode<JobRow>(row));
+  /** Job rows with one column equal to a value (`jobsWhere("flow_uuid", uuid)`). */
+  jobsWhere(column: string, value: unknown): Condition {
+    return sqlCondition((q) => `t."${column}" = ${q.bind(value)}`);
   }
 
   async loadFlows(tx: Executor, uuids: readonly string[]): Promise<FlowRow[]> {
     if (uuids.length === 0) return [];
-    const rows = await tx.query(
-      `SELECT ${this.flows.selectList()} FROM "flows" t WHERE t."uuid" IN (:...uuids) ORDER BY t."uuid"${this.forUpdate()}`,
-      { uuids: [...new Set(uuids)] },
-    );
-    return rows.map((row) => this.flows.decode<FlowRow>(row));
+    return selectRows<FlowRow>(tx, {
+      table: TABLES.flows,
+      codec: this.flows,
+      where: inList(`t."uuid"`, uuids),
+      orderBy: `t."uuid"`,
+      forUpdate: true,
+    });
   }
 
   /** LOCKED when someone else holds an unexpired lease and the caller neither owns it nor breaks it (§4). */
-  checkLease(row: JobRow | FlowRow, now: Date, options: LockOptions, what: string): void {
+  checkLease(row: JobRow | FlowRow, now: Instant, options: LockOptions, what: string): void {
     if (!row.lockId || !row.lockExpires || row.lockExpires <= now) return;
     if (options.breakLock || (options.lockId && options.lockId === row.lockId)) return;
-    const since = row.lockTime ? row.lockTime.toISOString() : "an unknown time";
+    const since = row.lockTime ? formatInstant(row.lockTime) : "an unknown time";
     throw locked(
-      `${what} is locked by ${row.lockHolder ?? "an unnamed holder"} (lock_id ${row.lockId}) since ${since}, lease until ${row.lockExpires.toISOString()}.`,
+      `${what} is locked by ${row.lockHolder ?? "an unnamed holder"} (lock_id ${row.lockId}) since ${since}, lease until ${formatInstant(row.lockExpires)}.`,
       row.lockHolder,
       row.lockTime,
     );
@@ -105,45 +120,39 @@ export class JobflowStore {
     tx: Executor,
     table: "jobs" | "flows",
     keys: readonly string[],
-    now: Date,
+    now: Instant,
     options: LockOptions,
   ): Promise<void> {
     if (!options.breakLock || keys.length === 0) return;
     const key = table === "jobs" ? "db_id" : "uuid";
-    await tx.run(
-      `UPDATE "${table}" SET ${this.clearLeaseSql()} WHERE "${key}" IN (:...keys) AND "lock_id" IS NOT NULL AND "lock_expires" > :now
-         AND ("lock_id" <> :own OR :own = '')`,
-      { keys: [...new Set(keys)], now: this.instant(now), own: options.lockId ?? "" },
-    );
+    await run(tx, (q) => {
+      const own = q.bind(options.lockId ?? "");
+      return `UPDATE "${TABLES[table]}" SET ${this.clearLeaseSql()} WHERE ${inList(`"${key}"`, keys).toSql(q)} AND "lock_id" IS NOT NULL AND "lock_expires" > ${q.bind(this.instant(now))}
+         AND ("lock_id" <> ${own} OR ${own} = '')`;
+    });
   }
 
   /**
    * Recomputes the state of each flow from its job rows as they are now in the transaction (§2); writes only
    * changed states and then bumps updated_on. Returns the new state per flow.
    */
-  async recomputeFlows(tx: Executor, flowUuids: readonly string[], now: Date): Promise<Map<string, string>> {
+  async recomputeFlows(tx: Executor, flowUuids: readonly string[], now: Instant): Promise<Map<string, string>> {
     const result = new Map<string, string>();
     if (flowUuids.length === 0) return result;
-    const rows = await tx.query<{
+    const rows = await selectRows<{
       flowUuid: string;
       uuid: string;
-      index: number | string;
+      index: number;
       state: JobState;
-      parents: unknown;
-    }>(
-      `SELECT t."flow_uuid" AS "flowUuid", t."uuid" AS "uuid", t."index" AS "index", t."state" AS "state", t."parents" AS "parents"
-         FROM "jobs" t WHERE t."flow_uuid" IN (:...flows)`,
-      { flows: [...new Set(flowUuids)] },
-    );
+      parents: string[];
+    }>(tx, {
+      table: TABLES.jobs,
+      codec: this.jobs,
+      fields: ["flowUuid", "uuid", "index", "state", "parents"],
+      where: inList(`t."flow_uuid"`, flowUuids),
+    });
     const byFlow = new Map<string, { uuid: string; index: number; state: JobState; parents: string[] }[]>();
-    for (const row of rows) {
-      const job = this.jobs.decode<{
-        flowUuid: string;
-        uuid: string;
-        index: number;
-        state: JobState;
-        parents: string[];
-      }>(row);
+    for (const job of rows) {
       const list = byFlow.get(job.flowUuid) ?? [];
       list.push(job);
       byFlow.set(job.flowUuid, list);
@@ -151,31 +160,46 @@ export class JobflowStore {
     for (const flowUuid of new Set(flowUuids)) {
       const state = flowStateOf(byFlow.get(flowUuid) ?? []);
       result.set(flowUuid, state);
-      await tx.run(
-        `UPDATE "flows" SET "state" = :state, "updated_on" = :now WHERE "uuid" = :uuid AND "state" <> :state`,
-        {
-          state,
-          now: this.instant(now),
-          uuid: flowUuid,
-        },
-      );
+      await run(tx, (q) => {
+        const next = q.bind(state);
+        return `UPDATE "${TABLES.flows}" SET "state" = ${next}, "updated_on" = ${q.bind(this.instant(now))} WHERE "uuid" = ${q.bind(flowUuid)} AND "state" <> ${next}`;
+      });
     }
     return result;
   }
 
   /** UPDATE one job row by db_id with the given property values. */
   async updateJob(tx: Executor, dbId: string, values: Partial<JobRow>): Promise<void> {
-    const params: Record<string, unknown> = { id: dbId };
-    const sets = Object.entries(values).map(([property, value], i) => {
-      params[`v${i}`] = this.jobs.encode(property, value);
-      return `"${this.jobs.field(property).column}" = :v${i}`;
+    const entries = Object.entries(values);
+    if (entries.length === 0) return;
+    await run(tx, (q) => {
+      const sets = entries.map(
+        ([property, value]) => `"${this.jobs.field(property).column}" = ${q.bind(this.jobs.encode(property, value))}`,
+      );
+      return `UPDATE "${TABLES.jobs}" SET ${sets.join(", ")} WHERE "db_id" = ${q.bind(dbId)}`;
     });
-    if (sets.length > 0) await tx.run(`UPDATE "jobs" SET ${sets.join(", ")} WHERE "db_id" = :id`, params);
+  }
+
+  /** stop_children (§6.7): WAITING direct children of the uuid → STOPPED; rows changed. */
+  stopChildren(tx: Executor, jobUuid: string): Promise<number> {
+    return this.stopWaiting(
+      tx,
+      (q) => `"db_id" IN (SELECT "child_db_id" FROM "${TABLES.jobParents}" WHERE "parent_uuid" = ${q.bind(jobUuid)})`,
+    );
+  }
+
+  /** `UPDATE jobs SET state = 'STOPPED' WHERE state = 'WAITING' AND …` (stop_children, stop_jobflow); rows changed. */
+  async stopWaiting(tx: Executor, where: (q: SqlParams) => string): Promise<number> {
+    const result = await run(
+      tx,
+      (q) => `UPDATE "${TABLES.jobs}" SET "state" = 'STOPPED' WHERE "state" = 'WAITING' AND ${where(q)}`,
+    );
+    return result.affected;
   }
 }
 
 /** jobflow-remote's "reset dict" (§3.1): applied by rerun and retry-from-REMOTE_ERROR. */
-export function resetDict(now: Date): Partial<JobRow> {
+export function resetDict(now: Instant): Partial<JobRow> {
   return {
     stepAttempts: 0,
     retryTimeLimit: null,

@@ -1,9 +1,11 @@
-import { isUniqueViolation } from "../../db/driver-errors";
 import { randomUUID } from "node:crypto";
 
 import type { Executor } from "../../db/database";
-import type { RowCodec } from "../../db/row-codec";
+import { isUniqueViolation } from "../../db/driver-errors";
+import { instantNow, type Instant } from "../../dialect";
 import { badInput, limitExceeded } from "../../errors";
+import { checkMatched, resolveSelection } from "../shared/selection";
+import { aliased, inList, insertRows, query, run, TABLES, TRUE } from "../sql";
 import {
   type FlowInput,
   type FlowQuery,
@@ -14,11 +16,8 @@ import {
   ON_MISSING_REFERENCES,
 } from "./model";
 import { checkExecConfig, checkWorker } from "./project";
-import { flowCondition, selectsNothingExplicitly } from "./query";
+import { flowCondition, namesAnything, prepareFlowFilter } from "./query";
 import type { JobflowStore } from "./store";
-
-/** Rows per INSERT: 32 columns × 200 stays below both dialects' bound-parameter limits. */
-const INSERT_CHUNK = 200;
 /** delete_flows' default max_limit (§5). */
 export const DELETE_FLOWS_DEFAULT_MAX_LIMIT = 10;
 
@@ -51,11 +50,7 @@ export class FlowSubmission {
     const flowUuid = input.uuid ?? randomUUID();
     try {
       return await this.store.write(async (tx, now) => {
-        const counter = await tx.query<{ next: number | string }>(
-          `UPDATE "jobflow_counters" SET "next" = "next" + :n WHERE "name" = 'job_db_id' RETURNING "next"`,
-          { n: jobs.length },
-        );
-        const first = Number(counter[0]?.next) - jobs.length;
+        const first = await nextDbIds(tx, jobs.length);
         const flow: FlowRow = {
           uuid: flowUuid,
           name: input.name,
@@ -68,12 +63,11 @@ export class FlowSubmission {
           createdOn: now,
           updatedOn: now,
         };
-        await insertRows(tx, "flows", this.store.flows, [flow]);
+        await insertRows(tx, { table: TABLES.flows, codec: this.store.flows, rows: [flow] });
         const rows: JobRow[] = jobs.map((job, i) =>
           newJobRow(job, input, flowUuid, first + i, this.store.project.dbIdPrefix, now),
         );
-        await insertRows(tx, "jobs", this.store.jobs, rows);
-        await insertParents(tx, rows);
+        await insertJobs(tx, this.store, rows);
         return { flowUuid, dbIds: rows.map((row) => row.dbId) };
       });
     } catch (error) {
@@ -89,48 +83,53 @@ export class FlowSubmission {
   }
 
   /** delete_flows (§6.13): the flows and every job row of them, all or nothing, guarded by maxLimit (default 10). */
-  async deleteFlows(selection: FlowSelection, lock: LockOptions = {}): Promise<DeleteFlowsResult> {
-    if (!selection.all && selectsNothingExplicitly(selection.filter, selection.query)) {
-      throw badInput("deleteFlows needs a filter or named flows; pass all: true to delete every flow", "all");
-    }
-    const maxLimit = selection.maxLimit ?? DELETE_FLOWS_DEFAULT_MAX_LIMIT;
+  async deleteFlows(args: FlowSelection, lock: LockOptions = {}): Promise<DeleteFlowsResult> {
+    const ctx = this.store.ctx;
+    const filter = prepareFlowFilter(ctx, args.filter);
+    const selection = resolveSelection<never>(args, {
+      filterArguments: "filter or query",
+      verb: "delete",
+      noun: "Flows",
+      maxIds: ctx.limits.maxBatchSize,
+      defaultMaxLimit: DELETE_FLOWS_DEFAULT_MAX_LIMIT,
+      filter: {
+        given: filter !== null || namesAnything(args.query),
+        condition: flowCondition(ctx, filter, args.query, instantNow()),
+      },
+    });
+    const dryRun = selection.dryRun;
     return this.store.write(async (tx, now) => {
-      const where = flowCondition(this.store.ctx, selection.filter, selection.query, now);
-      const matched = await tx.query<{ uuid: string }>(
-        `SELECT t."uuid" AS "uuid" FROM "flows" t WHERE ${where.sql} ORDER BY t."uuid"`,
-        where.params,
+      const where = selection.target.kind === "all" ? TRUE : flowCondition(ctx, filter, args.query, now);
+      const matched = await query<{ uuid: string }>(
+        tx,
+        (q) => `SELECT t."uuid" AS "uuid" FROM ${aliased(TABLES.flows)} WHERE ${where.toSql(q)} ORDER BY t."uuid"`,
       );
       const uuids = matched.map((row) => row.uuid);
-      if (maxLimit !== 0 && uuids.length > maxLimit) {
-        throw limitExceeded(
-          `Cannot delete ${uuids.length} Flows as they exceed the specified maximum limit (${maxLimit}); nothing was deleted`,
-          {
-            matched: uuids.length,
-            maxLimit,
-          },
-        );
-      }
-      if (uuids.length === 0) return { flowUuids: [], deletedJobs: 0, matched: 0, dryRun: Boolean(selection.dryRun) };
-      const jobs = await this.store.loadJobs(tx, `t."flow_uuid" IN (:...uuids)`, { uuids });
+      checkMatched(selection, uuids.length);
+      if (uuids.length === 0) return { flowUuids: [], deletedJobs: 0, matched: 0, dryRun };
+      const jobs = await this.store.loadJobs(tx, inList(`t."flow_uuid"`, uuids));
       for (const job of jobs) this.store.checkLease(job, now, lock, `Job with db_id ${job.dbId}`);
       for (const flow of await this.store.loadFlows(tx, uuids))
         this.store.checkLease(flow, now, lock, `Flow with uuid ${flow.uuid}`);
-      if (!selection.dryRun) await tx.run(`DELETE FROM "flows" WHERE "uuid" IN (:...uuids)`, { uuids });
-      return { flowUuids: uuids, deletedJobs: jobs.length, matched: uuids.length, dryRun: Boolean(selection.dryRun) };
+      if (!dryRun) await run(tx, (q) => `DELETE FROM "${TABLES.flows}" WHERE ${inList(`"uuid"`, uuids).toSql(q)}`);
+      return { flowUuids: uuids, deletedJobs: jobs.length, matched: uuids.length, dryRun };
     }, lock.wait);
   }
 
   /** add_batch_process (§6.16): upsert; returns the process uuid it replaced, if any. */
   async addBatchProcess(worker: string, processId: string, processUuid: string): Promise<string | null> {
     return this.store.write(async (tx) => {
-      const before = await tx.query<{ processUuid: string }>(
-        `SELECT "process_uuid" AS "processUuid" FROM "batch_processes" WHERE "worker" = :worker AND "process_id" = :processId`,
-        { worker, processId },
+      const before = await query<{ processUuid: string }>(
+        tx,
+        (q) =>
+          `SELECT "process_uuid" AS "processUuid" FROM "${TABLES.batchProcesses}" WHERE "worker" = ${q.bind(worker)} AND "process_id" = ${q.bind(processId)}`,
       );
-      await tx.run(
-        `INSERT INTO "batch_processes" ("worker", "process_id", "process_uuid") VALUES (:worker, :processId, :processUuid)
+      await run(
+        tx,
+        (
+          q,
+        ) => `INSERT INTO "${TABLES.batchProcesses}" ("worker", "process_id", "process_uuid") VALUES (${q.bind(worker)}, ${q.bind(processId)}, ${q.bind(processUuid)})
          ON CONFLICT ("worker", "process_id") DO UPDATE SET "process_uuid" = excluded."process_uuid"`,
-        { worker, processId, processUuid },
       );
       return before[0]?.processUuid ?? null;
     });
@@ -138,43 +137,43 @@ export class FlowSubmission {
 
   /** remove_batch_process (§6.16): returns whether the process was registered. */
   async removeBatchProcess(worker: string, processId: string): Promise<boolean> {
-    const result = await this.store.db.run(
-      `DELETE FROM "batch_processes" WHERE "worker" = :worker AND "process_id" = :processId`,
-      { worker, processId },
+    const result = await run(
+      this.store.db,
+      (q) =>
+        `DELETE FROM "${TABLES.batchProcesses}" WHERE "worker" = ${q.bind(worker)} AND "process_id" = ${q.bind(processId)}`,
     );
     return result.affected > 0;
   }
 }
 
-/** Multi-row INSERTs of whole rows (every catalogue column), in chunks that stay below the parameter limits. */
-export async function insertRows(tx: Executor, table: string, codec: RowCodec, rows: readonly object[]): Promise<void> {
-  const fields = codec.catalogue.fields;
-  const columns = fields.map((field) => `"${field.column}"`).join(", ");
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const params: Record<string, unknown> = {};
-    const values = rows.slice(start, start + INSERT_CHUNK).map((row, r) => {
-      const placeholders = fields.map((field, c) => {
-        params[`r${r}c${c}`] = codec.encode(field.name, (row as Record<string, unknown>)[field.name]);
-        return `:r${r}c${c}`;
-      });
-      return `(${placeholders.join(", ")})`;
-    });
-    await tx.run(`INSERT INTO "${table}" (${columns}) VALUES ${values.join(", ")}`, params);
-  }
+/**
+ * `n` db ids (§3.4) from the counter row, incremented in the caller's transaction (`UPDATE … RETURNING`), so
+ * concurrent callers on several gateways get disjoint consecutive ranges and a failed insert consumes none. Returns
+ * the first.
+ */
+export async function nextDbIds(tx: Executor, n: number): Promise<number> {
+  const counter = await query<{ next: number | string }>(
+    tx,
+    (q) =>
+      `UPDATE "${TABLES.jobflowCounters}" SET "next" = "next" + ${q.bind(n)} WHERE "name" = 'job_db_id' RETURNING "next"`,
+  );
+  return Number(counter[0]?.next) - n;
 }
 
-/** The job rows of `job_parents`, one per (child row, parent uuid). */
-export async function insertParents(tx: Executor, rows: readonly Pick<JobRow, "dbId" | "parents">[]): Promise<void> {
-  const links = rows.flatMap((row) => row.parents.map((parent) => [row.dbId, parent] as const));
-  for (let start = 0; start < links.length; start += 500) {
-    const params: Record<string, unknown> = {};
-    const values = links.slice(start, start + 500).map(([child, parent], i) => {
-      params[`c${i}`] = child;
-      params[`p${i}`] = parent;
-      return `(:c${i}, :p${i})`;
-    });
-    await tx.run(`INSERT INTO "job_parents" ("child_db_id", "parent_uuid") VALUES ${values.join(", ")}`, params);
-  }
+/** Job rows, and their `job_parents` links. */
+export async function insertJobs(tx: Executor, store: JobflowStore, rows: readonly JobRow[]): Promise<void> {
+  await insertRows(tx, { table: TABLES.jobs, codec: store.jobs, rows });
+  await insertParents(tx, store, rows);
+}
+
+/** The rows of `job_parents`, one per (child row, parent uuid). */
+export async function insertParents(
+  tx: Executor,
+  store: JobflowStore,
+  rows: readonly Pick<JobRow, "dbId" | "parents">[],
+): Promise<void> {
+  const links = rows.flatMap((row) => row.parents.map((parentUuid) => ({ childDbId: row.dbId, parentUuid })));
+  await insertRows(tx, { table: TABLES.jobParents, codec: store.jobParents, rows: links });
 }
 
 /** A new job row (§3.1): READY without parents, else WAITING; the job's run settings win over the flow's. */
@@ -184,7 +183,7 @@ export function newJobRow(
   flowUuid: string,
   seq: number,
   prefix: string,
-  now: Date,
+  now: Instant,
   index = 1,
   state?: "READY" | "WAITING",
 ): JobRow {

@@ -1,13 +1,11 @@
 import type { Executor } from "../../db/database";
-import { JOB_LOAD_TABLE } from "../../db/entities/job-load.entity";
-import { JOB_TYPE_TABLE } from "../../db/entities/job-type.entity";
-import { SCALE_JOB_TABLE } from "../../db/entities/scale-job.entity";
 import { RowCodec } from "../../db/row-codec";
-import { decodeInstant, encodeInstant } from "../../db/values";
-import type { ServiceContext } from "../service-context";
+import { decodeInstant, encodeInstant, type Instant, instantMillis, instantNow } from "../../dialect";
+import type { ServiceContext } from "../shared/service-context";
+import { and, type Condition, inList, query, returningList, sqlCondition, TABLES } from "../sql";
 import { jobLoadRange } from "./job-load-range";
 import { JOB_LOAD_CATALOGUE, type JobLoadGroup, type JobLoadRow } from "./queue.model";
-import { assertStorable, returningList } from "./sql";
+import { assertStorable } from "./storable";
 
 export interface JobLoadArgs {
   readonly started?: string | null;
@@ -34,7 +32,7 @@ export class JobLoadService {
 
   /** `JobLoad.objects.calculate()`: takes a snapshot now and returns its rows. */
   async calculate(): Promise<JobLoadRow[]> {
-    return this.ctx.requireDb().transaction((tx) => this.snapshot(tx, new Date()));
+    return this.ctx.requireDb().transaction((tx) => this.snapshot(tx, instantNow()));
   }
 
   /**
@@ -43,13 +41,15 @@ export class JobLoadService {
    */
   async calculateIfDue(intervalSeconds: number): Promise<JobLoadRow[] | null> {
     return this.ctx.requireDb().transaction(async (tx) => {
-      if (tx.dialect === "postgres") await tx.query(`SELECT pg_advisory_xact_lock(:key)`, { key: SNAPSHOT_LOCK_KEY });
-      const now = new Date();
-      const latest = await tx.query<{ measured: unknown }>(
-        `SELECT MAX("measured") AS "measured" FROM "${JOB_LOAD_TABLE}"`,
+      if (tx.dialect === "postgres")
+        await query(tx, (q) => `SELECT pg_advisory_xact_lock(${q.bind(SNAPSHOT_LOCK_KEY)})`);
+      const now = instantNow();
+      const latest = await query<{ measured: unknown }>(
+        tx,
+        () => `SELECT MAX("measured") AS "measured" FROM "${TABLES.jobLoad}"`,
       );
       const last = decodeInstant(latest[0]?.measured);
-      if (last && now.getTime() - last.getTime() < (intervalSeconds * 1000) / 2) return null;
+      if (last && instantMillis(now) - instantMillis(last) < (intervalSeconds * 1000) / 2) return null;
       return this.snapshot(tx, now);
     });
   }
@@ -63,27 +63,25 @@ export class JobLoadService {
     const range = jobLoadRange(args.started, args.ended);
     assertStorable(args.jobTypeNames, "jobTypeNames");
     const db = this.ctx.requireDb();
-    const conditions = [`l."measured" >= :started`];
-    const params: Record<string, unknown> = { started: encodeInstant(range.started, db.dialect) };
-    if (range.ended) {
-      conditions.push(`l."measured" <= :ended`);
-      params["ended"] = encodeInstant(range.ended, db.dialect);
-    }
-    if (args.jobTypeIds && args.jobTypeIds.length > 0) {
-      conditions.push(`l."job_type_id" IN (:...typeIds)`);
-      params["typeIds"] = [...new Set(args.jobTypeIds)];
-    }
-    if (args.jobTypeNames && args.jobTypeNames.length > 0) {
-      conditions.push(`jt."name" IN (:...typeNames)`);
-      params["typeNames"] = [...new Set(args.jobTypeNames)];
-    }
-    const rows = await db.query<Record<string, unknown>>(
-      `SELECT l."measured" AS "time", SUM(l."pending_count") AS "pendingCount", SUM(l."queued_count") AS "queuedCount",
+    const at = (instant: Instant) => encodeInstant(instant, db.dialect);
+    const ended = range.ended;
+    const restrict = (column: string, values: readonly unknown[] | null | undefined): Condition[] =>
+      values && values.length > 0 ? [inList(column, values)] : [];
+    const where = and(
+      sqlCondition((q) => `l."measured" >= ${q.bind(at(range.started))}`),
+      ...(ended ? [sqlCondition((q) => `l."measured" <= ${q.bind(at(ended))}`)] : []),
+      ...restrict(`l."job_type_id"`, args.jobTypeIds),
+      ...restrict(`jt."name"`, args.jobTypeNames),
+    );
+    const rows = await query<Record<string, unknown>>(
+      db,
+      (
+        q,
+      ) => `SELECT l."measured" AS "time", SUM(l."pending_count") AS "pendingCount", SUM(l."queued_count") AS "queuedCount",
               SUM(l."running_count") AS "runningCount"
-       FROM "${JOB_LOAD_TABLE}" l LEFT JOIN "${JOB_TYPE_TABLE}" jt ON jt."id" = l."job_type_id"
-       WHERE ${conditions.join(" AND ")}
+       FROM "${TABLES.jobLoad}" l LEFT JOIN "${TABLES.jobTypes}" jt ON jt."id" = l."job_type_id"
+       WHERE ${where.toSql(q)}
        GROUP BY l."measured" ORDER BY l."measured" ASC`,
-      params,
     );
     return rows.map((row) => ({
       time: decodeInstant(row["time"])!,
@@ -116,24 +114,25 @@ export class JobLoadService {
     await this.running;
   }
 
-  private async snapshot(tx: Executor, measured: Date): Promise<JobLoadRow[]> {
-    const params = { measured: encodeInstant(measured, tx.dialect) };
+  private async snapshot(tx: Executor, measured: Instant): Promise<JobLoadRow[]> {
+    const value = encodeInstant(measured, tx.dialect);
     // Postgres types a bare parameter in a SELECT list as text; say it is an instant.
-    const measuredValue = tx.dialect === "postgres" ? "CAST(:measured AS timestamptz)" : ":measured";
+    const typed = (name: string) => (tx.dialect === "postgres" ? `CAST(${name} AS timestamptz)` : name);
     const count = (status: string) => `SUM(CASE WHEN j."status" = '${status}' THEN 1 ELSE 0 END)`;
-    const rows = await tx.query(
-      `INSERT INTO "${JOB_LOAD_TABLE}" ("job_type_id", "measured", "pending_count", "queued_count", "running_count", "total_count")
-       SELECT j."job_type_id", ${measuredValue}, ${count("PENDING")}, ${count("QUEUED")}, ${count("RUNNING")}, COUNT(*)
-       FROM "${SCALE_JOB_TABLE}" j WHERE j."status" IN ('PENDING', 'QUEUED', 'RUNNING') GROUP BY j."job_type_id"
+    const columns = `"job_type_id", "measured", "pending_count", "queued_count", "running_count", "total_count"`;
+    const rows = await query(
+      tx,
+      (q) => `INSERT INTO "${TABLES.jobLoad}" (${columns})
+       SELECT j."job_type_id", ${typed(q.bind(value))}, ${count("PENDING")}, ${count("QUEUED")}, ${count("RUNNING")}, COUNT(*)
+       FROM "${TABLES.scaleJobs}" j WHERE j."status" IN ('PENDING', 'QUEUED', 'RUNNING') GROUP BY j."job_type_id"
        RETURNING ${returningList(this.codec)}`,
-      params,
     );
     if (rows.length === 0) {
       rows.push(
-        ...(await tx.query(
-          `INSERT INTO "${JOB_LOAD_TABLE}" ("job_type_id", "measured", "pending_count", "queued_count", "running_count", "total_count")
-           VALUES (NULL, :measured, 0, 0, 0, 0) RETURNING ${returningList(this.codec)}`,
-          params,
+        ...(await query(
+          tx,
+          (q) => `INSERT INTO "${TABLES.jobLoad}" (${columns})
+           VALUES (NULL, ${q.bind(value)}, 0, 0, 0, 0) RETURNING ${returningList(this.codec)}`,
         )),
       );
     }
@@ -141,17 +140,4 @@ export class JobLoadService {
       .map((row) => this.codec.decode<JobLoadRow>(row))
       .sort((a, b) => (a.jobTypeId ?? 0) - (b.jobTypeId ?? 0));
   }
-}
-
-/**
- * `HUBQL_JOB_LOAD_INTERVAL_SECONDS`: seconds between periodic job-load snapshots, or null (the default) for none.
- */
-export function jobLoadIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number | null {
-  const raw = env["HUBQL_JOB_LOAD_INTERVAL_SECONDS"];
-  if (raw === undefined || raw === "" || raw === "0") return null;
-  const seconds = Number(raw);
-  if (!Number.isInteger(seconds) || seconds < 1) {
-    throw new Error(`HUBQL_JOB_LOAD_INTERVAL_SECONDS must be a whole number of seconds ≥ 1, got '${raw}'`);
-  }
-  return seconds;
 }

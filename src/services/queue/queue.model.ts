@@ -1,4 +1,5 @@
 import { catalogueFor } from "../../db/catalogue";
+import type { SelectionArgs } from "../shared/selection";
 import { badInput } from "../../errors";
 import { jobLoadEntity, type JobLoadRow } from "../../db/entities/job-load.entity";
 import { jobTypeEntity, type JobTypeRow } from "../../db/entities/job-type.entity";
@@ -78,12 +79,8 @@ export interface JobReference {
  * Which jobs a bulk operation acts on: named jobs, or a filter over Scale-job fields, or everything with an
  * explicit `all: true` (filter.md "Destructive mutations").
  */
-export interface JobSelection {
+export interface JobSelection extends Omit<SelectionArgs<JobReference>, "ids"> {
   readonly jobs?: readonly JobReference[] | null;
-  readonly filter?: unknown;
-  readonly all?: boolean | null;
-  readonly dryRun?: boolean | null;
-  readonly maxLimit?: number | null;
 }
 
 export interface QueueStatusRow {

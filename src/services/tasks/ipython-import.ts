@@ -1,9 +1,9 @@
 import BetterSqlite3 from "better-sqlite3";
 
-import { parseInstant } from "../../db/values";
+import { parseInstant } from "../../dialect";
 import { unpickleBytesList } from "./python-pickle";
 import { type TaskRecordData, TASK_RECORD_KEYS, propertyOfKey } from "./task-record.model";
-import type { TaskRecordService } from "./task-record.service";
+import type { TasksService } from "./tasks.service";
 
 /** SQLiteDB's default table (ipython-hub.md §14). */
 export const IPYTHON_DEFAULT_TABLE = "ipython-tasks";
@@ -44,13 +44,13 @@ const BUFFER_KEYS = new Set(["buffers", "result_buffers"]);
 const TIMESTAMP_KEYS = new Set(["submitted", "started", "completed", "received"]);
 
 /**
- * Loads an ipyparallel SQLiteDB task table (ipython-hub.md §14) into the store through TaskRecordService.add, so
+ * Loads an ipyparallel SQLiteDB task table (ipython-hub.md §14) into the store through TasksService.add, so
  * validation and retention apply as for any other write. Idempotent: ids already in the store are skipped, never
  * overwritten, so a second run adds nothing. Each batch is atomic; a row that cannot be read stops the import
  * with its msg_id, and a rerun picks up after the batches that went in.
  */
 export async function importIpythonTasks(
-  tasks: TaskRecordService,
+  tasks: TasksService,
   file: string,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {

@@ -1,10 +1,14 @@
 import type { RetentionLimits } from "../../config";
+import { catalogueFor } from "../../db/catalogue";
 import type { Executor } from "../../db/database";
+import { taskCulledIdEntity } from "../../db/entities/task-culled-id.entity";
+import { RowCodec } from "../../db/row-codec";
+import { instantNow } from "../../dialect";
+import { insertRows, query, TABLES } from "../sql";
 
 export type CullReason = "count" | "size";
 
-/** Ids per INSERT into the culled-id table (3 parameters each; far below both dialects' limits). */
-const CULLED_CHUNK = 500;
+const CULLED_CATALOGUE = catalogueFor(taskCulledIdEntity("sqlite"));
 
 /** Orders culling candidates: oldest `submitted` first, msg_id breaking ties (DictDB's get_history order, §7). */
 const OLDEST_FIRST = `"submitted", "msg_id"`;
@@ -17,7 +21,14 @@ const OLDEST_FIRST = `"submitted", "msg_id"`;
  * (one table per store), not in a class attribute shared by every instance in the process.
  */
 export class TaskRetention {
-  constructor(private readonly limits: RetentionLimits) {}
+  private readonly culledCodec: RowCodec;
+
+  constructor(
+    private readonly limits: RetentionLimits,
+    dialect: Executor["dialect"],
+  ) {
+    this.culledCodec = new RowCodec(CULLED_CATALOGUE, dialect);
+  }
 
   get enabled(): boolean {
     return this.limits.recordLimit !== null || this.limits.sizeLimit !== null;
@@ -31,7 +42,7 @@ export class TaskRetention {
     if (tx.dialect === "postgres") await tx.query(`SELECT pg_advisory_xact_lock(hashtext('hubql.task_retention'))`);
     const { recordLimit, sizeLimit, cullFraction } = this.limits;
     const stats = await tx.query<{ n: number | string; bytes: number | string | null }>(
-      `SELECT COUNT(*) AS "n", COALESCE(SUM("buffer_bytes"), 0) AS "bytes" FROM "task_records"`,
+      `SELECT COUNT(*) AS "n", COALESCE(SUM("buffer_bytes"), 0) AS "bytes" FROM "${TABLES.taskRecords}"`,
     );
     const count = Number(stats[0]?.n ?? 0);
     let bytes = Number(stats[0]?.bytes ?? 0);
@@ -42,8 +53,8 @@ export class TaskRetention {
       const howMany = Math.max(count - recordLimit, Math.floor(cullFraction * recordLimit), 1);
       const rows = await this.cull(
         tx,
-        `SELECT "msg_id" FROM "task_records" WHERE "submitted" IS NOT NULL ORDER BY ${OLDEST_FIRST} LIMIT :n`,
-        { n: howMany },
+        (q) =>
+          `SELECT "msg_id" FROM "${TABLES.taskRecords}" WHERE "submitted" IS NOT NULL ORDER BY ${OLDEST_FIRST} LIMIT ${q.bind(howMany)}`,
         "count",
       );
       bytes -= rows.reduce((sum, row) => sum + row.bytes, 0);
@@ -55,11 +66,10 @@ export class TaskRetention {
       const excess = bytes - Math.floor(sizeLimit * (1 - cullFraction));
       const rows = await this.cull(
         tx,
-        `SELECT "msg_id" FROM (
+        (q) => `SELECT "msg_id" FROM (
            SELECT "msg_id", SUM("buffer_bytes") OVER (ORDER BY ${OLDEST_FIRST} ROWS UNBOUNDED PRECEDING) - "buffer_bytes" AS "before"
-           FROM "task_records" WHERE "submitted" IS NOT NULL
-         ) c WHERE c."before" < :excess`,
-        { excess },
+           FROM "${TABLES.taskRecords}" WHERE "submitted" IS NOT NULL
+         ) c WHERE c."before" < ${q.bind(excess)}`,
         "size",
       );
       culled.push(...rows.map((row) => row.msgId));
@@ -69,28 +79,21 @@ export class TaskRetention {
 
   private async cull(
     tx: Executor,
-    candidates: string,
-    params: Record<string, unknown>,
+    candidates: Parameters<typeof query>[1],
     reason: CullReason,
   ): Promise<{ msgId: string; bytes: number }[]> {
-    const deleted = await tx.query<{ msgId: string; bytes: number | string }>(
-      `DELETE FROM "task_records" WHERE "msg_id" IN (${candidates}) RETURNING "msg_id" AS "msgId", "buffer_bytes" AS "bytes"`,
-      params,
+    const deleted = await query<{ msgId: string; bytes: number | string }>(
+      tx,
+      (q) =>
+        `DELETE FROM "${TABLES.taskRecords}" WHERE "msg_id" IN (${candidates(q)}) RETURNING "msg_id" AS "msgId", "buffer_bytes" AS "bytes"`,
     );
-    const culledAt = new Date().toISOString();
-    for (let start = 0; start < deleted.length; start += CULLED_CHUNK) {
-      const chunk = deleted.slice(start, start + CULLED_CHUNK);
-      const values: Record<string, unknown> = { at: culledAt, reason };
-      const rows = chunk.map((row, i) => {
-        values[`id${i}`] = row.msgId;
-        return `(:id${i}, :at, :reason)`;
-      });
-      await tx.run(
-        `INSERT INTO "task_culled_ids" ("msg_id", "culled_at", "reason") VALUES ${rows.join(", ")}
-         ON CONFLICT ("msg_id") DO UPDATE SET "culled_at" = excluded."culled_at", "reason" = excluded."reason"`,
-        values,
-      );
-    }
+    const culledAt = instantNow();
+    await insertRows(tx, {
+      table: TABLES.taskCulledIds,
+      codec: this.culledCodec,
+      rows: deleted.map((row) => ({ msgId: row.msgId, culledAt, reason })),
+      onConflict: `ON CONFLICT ("msg_id") DO UPDATE SET "culled_at" = excluded."culled_at", "reason" = excluded."reason"`,
+    });
     return deleted.map((row) => ({ msgId: row.msgId, bytes: Number(row.bytes) }));
   }
 }

@@ -9,6 +9,9 @@ export const TASK_RECORD_CATALOGUE = catalogueFor(taskRecordEntity("sqlite"), {
   exclude: ["bufferBytes"],
 });
 
+/** Every stored column, bookkeeping included: what inserts write. */
+export const TASK_RECORD_STORAGE_CATALOGUE = catalogueFor(taskRecordEntity("sqlite"), { label: "TaskRecord" });
+
 /** The 23 TaskRecord keys in the Hub's (SQLite column) order, snake_case (ipython-hub.md §2). */
 export const TASK_RECORD_KEYS = [
   "msg_id",

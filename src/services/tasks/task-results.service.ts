@@ -1,6 +1,7 @@
 import { RowCodec } from "../../db/row-codec";
 import { badInput, limitExceeded, noData } from "../../errors";
-import type { ServiceContext } from "../service-context";
+import type { ServiceContext } from "../shared/service-context";
+import { inList, query, rowsByKey, TABLES } from "../sql";
 import { TASK_RECORD_CATALOGUE, type TaskRecordRow } from "./task-record.model";
 
 export type TaskResultStatus = "PENDING" | "COMPLETED" | "UNKNOWN" | "CULLED";
@@ -61,20 +62,21 @@ export class TaskResultsService {
     if (msgIds.length === 0) return [];
     const ids = [...new Set(msgIds)];
     const wanted = TASK_RESULT_FIELDS.filter((field) => fields.includes(field));
-    const rows = await db.query(
-      `SELECT ${this.codec.selectList(["msgId", ...new Set<TaskResultField>([...wanted, "completed"])])}
-       FROM "task_records" t WHERE t."msg_id" IN (:...ids)`,
-      { ids },
-    );
-    const found = new Map(rows.map((row) => [row["msgId"] as string, this.codec.decode<TaskRecordRow>(row)]));
+    const rows = await rowsByKey<TaskRecordRow, string>(db, {
+      table: TABLES.taskRecords,
+      codec: this.codec,
+      property: "msgId",
+      keys: ids,
+      fields: ["msgId", ...new Set<TaskResultField>([...wanted, "completed"])],
+    });
+    const found = new Map(rows.flatMap((row) => (row ? [[row.msgId, row] as const] : [])));
     const missing = ids.filter((id) => !found.has(id));
     const culled = new Set<string>();
     if (missing.length > 0) {
-      const culledRows = await db.query<{ msgId: string }>(
-        `SELECT "msg_id" AS "msgId" FROM "task_culled_ids" WHERE "msg_id" IN (:...ids)`,
-        {
-          ids: missing,
-        },
+      const culledRows = await query<{ msgId: string }>(
+        db,
+        (q) =>
+          `SELECT "msg_id" AS "msgId" FROM "${TABLES.taskCulledIds}" WHERE ${inList(`"msg_id"`, missing).toSql(q)}`,
       );
       for (const row of culledRows) culled.add(row.msgId);
     }

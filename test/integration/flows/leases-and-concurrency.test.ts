@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import { createRequestContext } from "../../../src/graphql/context";
+import { createRequestContext } from "../../../src/graphql/shared/context";
 import { silentLogger } from "../../../src/logger";
 import { createGateway } from "../../../src/server/app";
 import { DIALECTS } from "../../support/databases";

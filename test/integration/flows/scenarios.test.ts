@@ -520,13 +520,9 @@ describe.each(DIALECTS)("jobflow-remote scenarios on %s", (dialect) => {
 describe.each(DIALECTS)("project settings on %s (scenario 20)", (dialect) => {
   let jf: JobflowDriver;
   beforeEach(async () => {
-    process.env["HUBQL_JOBFLOW_WORKERS"] = "w1,w2";
-    process.env["HUBQL_JOBFLOW_EXEC_CONFIGS"] = "test";
-    jf = await JobflowDriver.start(dialect);
+    jf = await JobflowDriver.start(dialect, { workers: ["w1", "w2"], execConfigs: ["test"] });
   });
   afterEach(async () => {
-    delete process.env["HUBQL_JOBFLOW_WORKERS"];
-    delete process.env["HUBQL_JOBFLOW_EXEC_CONFIGS"];
     await jf?.close();
   });
 

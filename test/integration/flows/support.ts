@@ -4,7 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 
-import type { Dialect } from "../../../src/filter/types";
+import { DEFAULT_JOBFLOW, type JobflowConfig } from "../../../src/config";
+import type { Dialect } from "../../../src/dialect";
 import { startTestGateway, type GqlResult, type TestGateway } from "../../support/gateway";
 
 export const JOB_FIELDS = `dbId uuid index name state previousState error stepAttempts retryTimeLimit remoteError worker execConfig resources
@@ -74,8 +75,8 @@ export type Selection = Record<string, unknown>;
 export class JobflowDriver {
   constructor(readonly gw: TestGateway) {}
 
-  static async start(dialect: Dialect): Promise<JobflowDriver> {
-    return new JobflowDriver(await startTestGateway(dialect));
+  static async start(dialect: Dialect, jobflow: Partial<JobflowConfig> = {}): Promise<JobflowDriver> {
+    return new JobflowDriver(await startTestGateway(dialect, {}, { jobflow: { ...DEFAULT_JOBFLOW, ...jobflow } }));
   }
 
   close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { encodeInstant } from "../../../src/db/values";
+import { encodeInstant } from "../../../src/dialect";
 import { DIALECTS } from "../../support/databases";
 import { startTestGateway, type TestGateway } from "../../support/gateway";
 import { CALCULATE, createJobs, createType, JOB_LOAD } from "./queue-fixtures";

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import { PURGE_BATCH_SIZE } from "../../../src/services/tasks/purge";
+import { PURGE_BATCH_SIZE } from "../../../src/services/tasks/task-purge.service";
 import { DIALECTS } from "../../support/databases";
 import { countStatements, startTestGateway, type TestGateway } from "../../support/gateway";
 import { add, completed, pending, storedIds } from "./records";

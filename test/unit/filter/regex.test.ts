@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 
 import { SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../../../src/filter";
-import { caseVariants, translateGlob, translateRegex } from "../../../src/filter/regex";
+import { caseVariants, translateGlob, translateRegex } from "../../../src/filter/pattern";
 
 const matches = (pattern: string, options: string, subject: string): boolean =>
   sqliteRegexpImplementation(translateRegex(pattern, options).js, SQLITE_REGEXP_FLAGS, subject) === 1;

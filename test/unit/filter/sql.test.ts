@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
-import { encodeInstant } from "../../../src/db/values";
+import { encodeInstant } from "../../../src/dialect";
 import { compileFilter, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../../../src/filter";
 import { toDriverQuery } from "../../conformance/harness";
 import { compile, DIALECTS, TASKS } from "./support";

@@ -1,0 +1,122 @@
+import { GraphQLJSON, GraphQLJSONObject } from "graphql-scalars";
+import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
+
+import { connectionOf } from "../shared/connection";
+import { JobState } from "./job-state.enum";
+
+@Directive('@key(fields: "dbId")')
+@Directive('@key(fields: "uuid index")')
+@ObjectType({ description: "A job row (JobDoc): one (uuid, index) of a jobflow Job." })
+export class Job {
+  @Field(() => ID, { description: "Human id from an atomic counter; never reused." })
+  dbId!: string;
+
+  @Field()
+  uuid!: string;
+
+  @Field(() => Int, { description: "1 for the original; a replacing job has the same uuid and the next index." })
+  index!: number;
+
+  @Field()
+  flowUuid!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => JobState)
+  state!: string;
+
+  @Field(() => String, { nullable: true })
+  worker!: string | null;
+
+  @Field(() => Int)
+  priority!: number;
+
+  @Field(() => GraphQLJSONObject)
+  metadata!: Record<string, unknown>;
+
+  @Field({ description: "'error' (default), 'none' or 'pass'." })
+  onMissingReferences!: string;
+
+  @Field(() => [String], { description: "Parent job uuids (every index of a parent uuid is a parent)." })
+  parentUuids!: string[];
+
+  @Field(() => [String], {
+    description: "Uuids of the flows enclosing the job, innermost sub-flow first, the stored flow last (job.hosts).",
+  })
+  hosts!: string[];
+
+  @Field(() => JobState, { nullable: true, description: "The state whose runner step failed, in REMOTE_ERROR." })
+  previousState!: string | null;
+
+  @Field(() => String, { nullable: true, description: "Execution error (FAILED)." })
+  error!: string | null;
+
+  @Field(() => Int, { description: "remote.step_attempts: failed attempts of the current runner step." })
+  stepAttempts!: number;
+
+  @Field(() => String, { nullable: true, description: "remote.queue_state." })
+  queueState!: string | null;
+
+  @Field(() => String, { nullable: true, description: "remote.process_id." })
+  processId!: string | null;
+
+  @Field(() => Date, { nullable: true, description: "remote.retry_time_limit: no runner step before it." })
+  retryTimeLimit!: Date | null;
+
+  @Field(() => String, { nullable: true, description: "remote.error: the last runner error." })
+  remoteError!: string | null;
+
+  @Field(() => String, { nullable: true })
+  runDir!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  startTime!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  endTime!: Date | null;
+
+  @Field(() => Date)
+  createdOn!: Date;
+
+  @Field(() => Date)
+  updatedOn!: Date;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: "A named exec config (string) or an inline one (object)." })
+  execConfig!: unknown;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  resources!: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: "Response.stored_data, written at completion." })
+  storedData!: unknown;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: "The job's output, written at completion." })
+  output!: unknown;
+
+  @Field(() => String, { nullable: true, description: "The current or last lease's id (see isLocked)." })
+  lockId!: string | null;
+
+  @Field(() => String, { nullable: true })
+  lockHolder!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  lockTime!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  lockExpires!: Date | null;
+}
+
+export const JobConnection = connectionOf(Job, "Job");
+
+@ObjectType({ description: "One job row of a flow: jobflow-remote's FlowDoc.ids triple." })
+export class JobId {
+  @Field(() => ID)
+  dbId!: string;
+
+  @Field()
+  uuid!: string;
+
+  @Field(() => Int)
+  index!: number;
+}

@@ -1,0 +1,6 @@
+import type { JobSelection, LockOptions } from "../../services/flows/model";
+import type { JobSelectionArgs, LockArgs } from "./job.args";
+
+/** GraphQL arguments → the jobflow services' option objects. */
+export const selection = (args: JobSelectionArgs): JobSelection => ({ ...args });
+export const lockOptions = (args: LockArgs): LockOptions => ({ ...args });

@@ -1,0 +1,79 @@
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Directive, Field, Float, Int, ObjectType } from "type-graphql";
+
+import { connectionOf } from "../shared/connection";
+import { ScaleJobStatus } from "./scale-job-status.enum";
+
+@Directive('@key(fields: "id")')
+@ObjectType({
+  description: "A Scale job (not jobflow-remote's Job): what gets queued, with its execution count and tries.",
+})
+export class ScaleJob {
+  @Field(() => Int)
+  id!: number;
+
+  @Field(() => Int)
+  jobTypeId!: number;
+
+  @Field(() => ScaleJobStatus)
+  status!: ScaleJobStatus;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: "The job's input; a job without input cannot be queued.",
+  })
+  input!: Record<string, unknown> | null;
+
+  @Field(() => Float, { nullable: true, description: "Input size in MiB." })
+  inputFileSize!: number | null;
+
+  @Field(() => Int, { description: "Executions so far; each queue adds one." })
+  numExes!: number;
+
+  @Field(() => Int)
+  maxTries!: number;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: "Configuration override; its priority beats the job type's.",
+  })
+  configuration!: Record<string, unknown> | null;
+
+  @Field(() => Int, { nullable: true })
+  recipeId!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  batchId!: number | null;
+
+  @Field(() => Int, { nullable: true, description: "The batch's configured priority; beats the job's own." })
+  batchPriority!: number | null;
+
+  @Field()
+  isSuperseded!: boolean;
+
+  @Field(() => String, { nullable: true })
+  node!: string | null;
+
+  @Field(() => String, { nullable: true })
+  errorCategory!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  queued!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  started!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  ended!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  lastStatusChange!: Date | null;
+
+  @Field(() => Date)
+  created!: Date;
+
+  @Field(() => Date)
+  lastModified!: Date;
+}
+
+export const ScaleJobConnection = connectionOf(ScaleJob, "ScaleJob");

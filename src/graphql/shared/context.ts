@@ -1,0 +1,21 @@
+import { LOCAL_PRINCIPAL, type Principal } from "../../principal";
+import type { Services } from "../../services";
+import { Loaders } from "../loaders/loaders";
+
+/** What every resolver gets: the services, plus per-request facts. Built per request in src/server. */
+export interface RequestContext {
+  readonly services: Services;
+  /** Correlates a request's log lines and masked errors. */
+  readonly requestId: string;
+  readonly loaders: Loaders;
+  /** Who is asking (src/principal.ts, authenticated in src/server/auth); `local` (admin) when authentication is off, as in in-process tests. */
+  readonly principal: Principal;
+}
+
+export function createRequestContext(
+  services: Services,
+  requestId: string,
+  principal: Principal = LOCAL_PRINCIPAL,
+): RequestContext {
+  return { services, requestId, loaders: new Loaders(services), principal };
+}

@@ -1,0 +1,158 @@
+import type { Executor } from "../../db/database";
+import type { RowCodec } from "../../db/row-codec";
+import { decodeInstant, type Dialect, encodeInstant, formatInstant, type Instant } from "../../dialect";
+import { badInput, limitExceeded } from "../../errors";
+import { and, type Condition, query, sqlCondition } from "./condition";
+import { selectList } from "./rows";
+import { collate, orderByClause, type SortKey } from "./sort-keys";
+import { aliased, type TableName } from "./tables";
+
+/**
+ * Keyset (cursor) pagination that stays correct when the sort key has ties and nulls: every order ends with a
+ * unique key (sort-keys.ts) and the cursor carries every key's value. The cursor is opaque base64url JSON; a
+ * tampered one is BAD_USER_INPUT.
+ */
+export function encodeCursor(keys: readonly SortKey[], row: object): string {
+  const values = keys.map((key) => {
+    const value = (row as Record<string, unknown>)[key.property];
+    return value instanceof Date ? formatInstant(value) : (value ?? null);
+  });
+  return Buffer.from(JSON.stringify(values)).toString("base64url");
+}
+
+export function decodeCursor(cursor: string, keys: readonly SortKey[], argument = "after"): unknown[] {
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw badInput(`'${argument}' is not a cursor this list returned`, argument);
+  }
+  if (!Array.isArray(values) || values.length !== keys.length) {
+    throw badInput(`'${argument}' is not a cursor of this list and order`, argument);
+  }
+  keys.forEach((key, i) => {
+    const value: unknown = values[i];
+    const ok =
+      (value === null && key.nullable) ||
+      (key.kind === "datetime" && typeof value === "string" && decodeInstant(value) !== null) ||
+      ((key.kind === "integer" || key.kind === "number") && typeof value === "number" && Number.isFinite(value)) ||
+      ((key.kind === "string" || key.kind === "enum") && typeof value === "string");
+    if (!ok) throw badInput(`'${argument}' is not a cursor of this list and order`, argument);
+  });
+  return values;
+}
+
+/**
+ * The condition "row comes after `values` in this order", as nested ORs:
+ * k1 > v1 OR (k1 = v1 AND (k2 > v2 OR (k2 = v2 AND …))), with the null cases spelled out.
+ */
+export function keysetCondition(keys: readonly SortKey[], values: readonly unknown[], dialect: Dialect): Condition {
+  return sqlCondition((q) => {
+    const build = (i: number): string => {
+      const key = keys[i];
+      if (!key) return "1=0"; // equal on every key including the unique one: not after
+      const raw = values[i];
+      const rest = build(i + 1);
+      if (raw === null || raw === undefined) {
+        // Null is first ascending: everything non-null is after it. Null is last descending: nothing but nulls follow.
+        return key.descending
+          ? `(${key.column} IS NULL AND (${rest}))`
+          : `(${key.column} IS NOT NULL OR (${key.column} IS NULL AND (${rest})))`;
+      }
+      const name = q.bind(key.kind === "datetime" ? encodeInstant(decodeInstant(raw) as Instant, dialect) : raw);
+      const op = key.descending ? "<" : ">";
+      const beyond = key.descending && key.nullable ? ` OR ${key.column} IS NULL` : "";
+      return `(${key.column}${collate(key, dialect)} ${op} ${name}${beyond} OR (${key.column} = ${name} AND (${rest})))`;
+    };
+    return build(0);
+  });
+}
+
+export function pageSize(
+  first: number | null | undefined,
+  defaults: { defaultPageSize: number; maxPageSize: number },
+): number {
+  if (first === null || first === undefined) return defaults.defaultPageSize;
+  if (!Number.isInteger(first) || first < 0) throw badInput("'first' must be a non-negative integer", "first");
+  if (first > defaults.maxPageSize) {
+    throw limitExceeded(`'first' may be at most ${defaults.maxPageSize} (HUBQL_MAX_PAGE_SIZE)`, {
+      argument: "first",
+      maximum: defaults.maxPageSize,
+    });
+  }
+  return first;
+}
+
+export interface Connection<T> {
+  readonly edges: { cursor: string; node: T }[];
+  readonly pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+  /** Computed only when asked for. */
+  readonly totalCount: () => Promise<number>;
+}
+
+export function toConnection<T extends object>(
+  rows: T[],
+  size: number,
+  keys: readonly SortKey[],
+  hasAfter: boolean,
+  totalCount: () => Promise<number>,
+): Connection<T> {
+  const page = rows.slice(0, size);
+  const edges = page.map((node) => ({ cursor: encodeCursor(keys, node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      // With first/after the Relay spec lets this be approximate; a cursor means something came before it.
+      hasPreviousPage: hasAfter,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount,
+  };
+}
+
+export interface PageQuery {
+  /** The table, aliased `t` in the statement. */
+  readonly table: TableName;
+  readonly codec: RowCodec;
+  /** Properties to read (column pruning); every field of the codec when omitted. Must include the sort keys'. */
+  readonly fields?: readonly string[];
+  readonly where: Condition;
+  readonly keys: readonly SortKey[];
+  readonly first?: number | null;
+  readonly after?: string | null;
+  readonly limits: { defaultPageSize: number; maxPageSize: number };
+}
+
+/**
+ * One page of a list: a single `SELECT … WHERE filter AND after-cursor ORDER BY keys LIMIT first+1`, and a
+ * `COUNT(*)` over the same condition only if `totalCount` is asked for. Every connection in hubql goes through here.
+ */
+export async function queryPage<T extends object>(db: Executor, page: PageQuery): Promise<Connection<T>> {
+  const size = pageSize(page.first, page.limits);
+  const after = page.after ? decodeCursor(page.after, page.keys) : null;
+  const where = after ? and(page.where, keysetCondition(page.keys, after, db.dialect)) : page.where;
+  const rows = await query(
+    db,
+    (q) =>
+      `SELECT ${selectList(page.codec, page.fields)} FROM ${aliased(page.table)}
+     WHERE ${where.toSql(q)} ORDER BY ${orderByClause(page.keys, db.dialect)} LIMIT ${q.bind(size + 1)}`,
+  );
+  const nodes = rows.map((row) => page.codec.decode<T>(row));
+  return toConnection(nodes, size, page.keys, after !== null, () => countRows(db, page.table, page.where));
+}
+
+/** `SELECT COUNT(*)` over a condition on `table` (aliased `t`). */
+export async function countRows(db: Executor, table: TableName, where: Condition): Promise<number> {
+  const rows = await query<{ n: number | string }>(
+    db,
+    (q) => `SELECT COUNT(*) AS "n" FROM ${aliased(table)} WHERE ${where.toSql(q)}`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}

@@ -1,0 +1,129 @@
+import { type Executor, MAX_BOUND_PARAMETERS } from "../../db/database";
+import type { RowCodec } from "../../db/row-codec";
+import { type Condition, inList, query, SqlParams } from "./condition";
+import { aliased, quoted, type TableName } from "./tables";
+
+/**
+ * Row reads and writes shared by every service. Column pruning is a parameter of every read: `fields` names the
+ * properties to read (every field of the codec when omitted), and `selectList` is the one place that spells them.
+ */
+
+/** `t."msg_id" AS "msgId", …` for `fields` (every field of the codec when omitted). */
+export function selectList(codec: RowCodec, fields?: readonly string[], alias = codec.tableAlias): string {
+  const specs = fields ? fields.map((name) => codec.field(name)) : codec.catalogue.fields;
+  const prefix = alias === "" ? "" : `${alias}.`;
+  return specs.map((field) => `${prefix}"${field.column}" AS "${field.name}"`).join(", ");
+}
+
+/** The same without an alias, for `RETURNING` (an INSERT/UPDATE target has no alias on SQLite). */
+export function returningList(codec: RowCodec, fields?: readonly string[]): string {
+  return selectList(codec, fields, "");
+}
+
+/**
+ * The properties a read needs: every field when `asked` is undefined (no selection known), else `always` plus the
+ * asked ones the codec knows (GraphQL-only fields such as `__typename` drop out).
+ */
+export function readFields(codec: RowCodec, asked: readonly string[] | undefined, always: readonly string[]): string[] {
+  if (!asked) return codec.catalogue.fields.map((field) => field.name);
+  return [...new Set([...always, ...asked.filter((field) => codec.has(field))])];
+}
+
+export interface RowsQuery {
+  /** The table, aliased as the codec qualifies (`t`). */
+  readonly table: TableName;
+  readonly codec: RowCodec;
+  /** Properties to read; every field of the codec when omitted. */
+  readonly fields?: readonly string[];
+  readonly where: Condition;
+  /** `ORDER BY` text over qualified columns, never user text. */
+  readonly orderBy?: string;
+  readonly limit?: number;
+  /** `FOR UPDATE` on Postgres (row locks until commit); SQLite's write transaction is exclusive already. */
+  readonly forUpdate?: boolean;
+}
+
+/** `SELECT <fields> FROM <table> t WHERE … [ORDER BY …] [LIMIT …] [FOR UPDATE]`, decoded. */
+export async function selectRows<T>(db: Executor, read: RowsQuery): Promise<T[]> {
+  const rows = await query(db, (q) => {
+    const order = read.orderBy ? ` ORDER BY ${read.orderBy}` : "";
+    const limit = read.limit === undefined ? "" : ` LIMIT ${q.bind(read.limit)}`;
+    const lock = read.forUpdate && db.dialect === "postgres" ? " FOR UPDATE" : "";
+    return `SELECT ${selectList(read.codec, read.fields)} FROM ${aliased(read.table, read.codec.tableAlias)} WHERE ${read.where.toSql(q)}${order}${limit}${lock}`;
+  });
+  return rows.map((row) => read.codec.decode<T>(row));
+}
+
+export interface RowsByKey<K extends string | number> {
+  readonly table: TableName;
+  readonly codec: RowCodec;
+  /** The (unique) property the keys name, e.g. `msgId`, `uuid`, `id`. */
+  readonly property: string;
+  readonly keys: readonly K[];
+  /** Properties to read; every field of the codec when omitted. `property` is always read. */
+  readonly fields?: readonly string[];
+}
+
+/**
+ * Rows for the keys asked, in that order, null where none: one `IN (…)` statement for any number of keys. What
+ * DataLoaders and federation `_entities` call, so a list of references never costs a statement per reference.
+ */
+export async function rowsByKey<T extends object, K extends string | number>(
+  db: Executor,
+  lookup: RowsByKey<K>,
+): Promise<(T | null)[]> {
+  if (lookup.keys.length === 0) return [];
+  const rows = await selectRows<T>(db, {
+    table: lookup.table,
+    codec: lookup.codec,
+    fields: lookup.fields && [...new Set([lookup.property, ...lookup.fields])],
+    where: inList(lookup.codec.column(lookup.property), lookup.keys),
+  });
+  const byKey = new Map<string, T>();
+  for (const row of rows) byKey.set(String((row as Record<string, unknown>)[lookup.property]), row);
+  return lookup.keys.map((key) => byKey.get(String(key)) ?? null);
+}
+
+export interface InsertRows {
+  readonly table: TableName;
+  readonly codec: RowCodec;
+  /** Properties to write, each row's value encoded by the codec; every field of the codec when omitted. */
+  readonly properties?: readonly string[];
+  readonly rows: readonly object[];
+  /** SQL after VALUES, e.g. an `ON CONFLICT … DO UPDATE`; never user text. */
+  readonly onConflict?: string;
+  /**
+   * Return the stored rows (every column, decoded), ordered by this property — RETURNING has no order; ids that
+   * grow with insert order give it back.
+   */
+  readonly returningOrderedBy?: string;
+}
+
+/**
+ * Multi-row INSERTs, as few statements as the driver's bound-parameter limit allows (rows per statement =
+ * MAX_BOUND_PARAMETERS ÷ columns). Returns the stored rows when `returningOrderedBy` asks for them, else [].
+ */
+export async function insertRows<T = Record<string, unknown>>(db: Executor, insert: InsertRows): Promise<T[]> {
+  const fields = (insert.properties ?? insert.codec.catalogue.fields.map((field) => field.name)).map((name) =>
+    insert.codec.field(name),
+  );
+  const columns = fields.map((field) => `"${field.column}"`).join(", ");
+  const chunk = Math.max(1, Math.floor(MAX_BOUND_PARAMETERS[db.dialect] / fields.length));
+  const returning = insert.returningOrderedBy ? ` RETURNING ${returningList(insert.codec)}` : "";
+  const stored: T[] = [];
+  for (let start = 0; start < insert.rows.length; start += chunk) {
+    const q = new SqlParams();
+    const values = insert.rows.slice(start, start + chunk).map((row) => {
+      const record = row as Record<string, unknown>;
+      return `(${fields.map((field) => q.bind(insert.codec.encode(field.name, record[field.name]))).join(", ")})`;
+    });
+    const sql = `INSERT INTO ${quoted(insert.table)} (${columns}) VALUES ${values.join(", ")}${insert.onConflict ? ` ${insert.onConflict}` : ""}${returning}`;
+    const rows = await db.query(sql, q.values);
+    if (insert.returningOrderedBy) {
+      const by = insert.returningOrderedBy;
+      rows.sort((a, b) => Number(a[by]) - Number(b[by]));
+      stored.push(...rows.map((row) => insert.codec.decode<T>(row)));
+    }
+  }
+  return stored;
+}

@@ -1,0 +1,317 @@
+import type { Executor } from "../../db/database";
+import { isUniqueViolation } from "../../db/driver-errors";
+import { RowCodec } from "../../db/row-codec";
+import { formatInstant } from "../../dialect";
+import { badInput, limitExceeded, notFound } from "../../errors";
+import type { ServiceContext } from "../shared/service-context";
+import {
+  aliased,
+  type Connection,
+  countRows,
+  inList,
+  insertRows,
+  query as select,
+  queryPage,
+  readFields,
+  rowsByKey,
+  run,
+  selectList,
+  type SortKey,
+  sortKeys,
+  TABLES,
+} from "../sql";
+import {
+  BUFFER_PROPERTIES,
+  bufferBytes,
+  propertyOfKey,
+  TASK_RECORD_CATALOGUE,
+  TASK_RECORD_FIELDS,
+  TASK_RECORD_KEYS,
+  TASK_RECORD_SORT_FIELDS,
+  TASK_RECORD_STORAGE_CATALOGUE,
+  type TaskRecordData,
+  type TaskRecordOrder,
+  type TaskRecordPatch,
+  type TaskRecordRow,
+} from "./task-record.model";
+import { TaskRetention } from "./retention";
+
+export type TaskRecordNode = Partial<TaskRecordRow> & { msgId: string };
+
+export interface ListTaskRecordsArgs {
+  readonly filter?: unknown;
+  readonly orderBy?: readonly TaskRecordOrder[] | null;
+  readonly first?: number | null;
+  readonly after?: string | null;
+  /** Properties to read; all when omitted. Sort keys and msgId are always read. */
+  readonly fields?: readonly (keyof TaskRecordRow)[];
+}
+
+const WRITABLE = TASK_RECORD_FIELDS;
+
+/**
+ * Task records as the IPython Hub keeps them (ipython-hub.md §1–7), with the differences of §15: Mongo filter
+ * semantics, instants compared as instants, `{}` selects everything, bulk adds are atomic.
+ */
+export class TasksService {
+  private readonly codec: RowCodec;
+  /** Every column, `bufferBytes` included (what inserts write). */
+  private readonly bookkeeping: RowCodec;
+  private readonly retention: TaskRetention;
+
+  constructor(private readonly ctx: ServiceContext) {
+    this.codec = new RowCodec(TASK_RECORD_CATALOGUE, ctx.dialect);
+    this.bookkeeping = new RowCodec(TASK_RECORD_STORAGE_CATALOGUE, ctx.dialect);
+    this.retention = new TaskRetention(ctx.limits.retention, ctx.dialect);
+  }
+
+  async list(args: ListTaskRecordsArgs): Promise<Connection<TaskRecordNode>> {
+    const keys = this.sortKeys(args.orderBy);
+    return queryPage<TaskRecordNode>(this.ctx.requireDb(), {
+      table: TABLES.taskRecords,
+      codec: this.codec,
+      fields: readFields(this.codec, args.fields, ["msgId", ...keys.map((key) => key.property)]),
+      where: this.ctx.where(args.filter, TASK_RECORD_CATALOGUE),
+      keys,
+      first: args.first,
+      after: args.after,
+      limits: this.ctx.limits,
+    });
+  }
+
+  async count(filter: unknown): Promise<number> {
+    const db = this.ctx.requireDb();
+    return countRows(db, TABLES.taskRecords, this.ctx.where(filter, TASK_RECORD_CATALOGUE));
+  }
+
+  async get(msgId: string, fields?: readonly (keyof TaskRecordRow)[]): Promise<TaskRecordNode | null> {
+    return (await this.getMany([msgId], fields))[0] ?? null;
+  }
+
+  /** Records for ids in the order asked (null where unknown), in one statement: DataLoader and `_entities` use it. */
+  async getMany(
+    msgIds: readonly string[],
+    fields?: readonly (keyof TaskRecordRow)[],
+  ): Promise<(TaskRecordNode | null)[]> {
+    const db = this.ctx.requireDb();
+    return rowsByKey<TaskRecordNode, string>(db, {
+      table: TABLES.taskRecords,
+      codec: this.codec,
+      property: "msgId",
+      keys: msgIds,
+      fields: readFields(this.codec, fields, ["msgId"]),
+    });
+  }
+
+  /**
+   * Every msg_id by `submitted`, oldest first, like `Client.hub_history()`. Records without a submit time (an
+   * IOPub-first orphan) are left out, as DictDB — IPython's default store — does; ties keep msg_id order.
+   */
+  async history(): Promise<string[]> {
+    const db = this.ctx.requireDb();
+    const rows = await select<{ msgId: string }>(
+      db,
+      () =>
+        `SELECT t."msg_id" AS "msgId" FROM ${aliased(TABLES.taskRecords)} WHERE t."submitted" IS NOT NULL ORDER BY t."submitted", t."msg_id"`,
+    );
+    return rows.map((row) => row.msgId);
+  }
+
+  /**
+   * IPython's `db_query(query, keys)`: records as dicts with the Hub's snake_case keys. `msg_id` is always there;
+   * `buffers`/`result_buffers` only when named in `keys` (the Hub pops them otherwise); `keys: []` is the same as
+   * none (DictDB's reading, not SQLiteDB's list of empty dicts). Datetimes come back as ISO-8601 strings.
+   */
+  async dbQuery(query: unknown, keys: readonly string[] | null | undefined): Promise<Record<string, unknown>[]> {
+    const requested = keys && keys.length > 0 ? keys : null;
+    const unknown = (requested ?? []).filter((key) => !(TASK_RECORD_KEYS as readonly string[]).includes(key));
+    if (unknown.length > 0) {
+      throw badInput(
+        `Bad record key(s): ${unknown.map((k) => `'${k}'`).join(", ")}; valid keys are ${TASK_RECORD_KEYS.join(", ")}`,
+        "keys",
+      );
+    }
+    const where = this.ctx.where(query ?? {}, TASK_RECORD_CATALOGUE);
+    const db = this.ctx.requireDb();
+    const wanted = requested
+      ? ["msg_id", ...requested.filter((key) => key !== "msg_id")]
+      : TASK_RECORD_KEYS.filter((key) => key !== "buffers" && key !== "result_buffers");
+    const properties = [...new Set(wanted)].map((key) => propertyOfKey(key) as keyof TaskRecordRow);
+    const rows = await select(
+      db,
+      (q) => `SELECT ${selectList(this.codec, properties)} FROM ${aliased(TABLES.taskRecords)} WHERE ${where.toSql(q)}`,
+    );
+    return rows.map((raw) => {
+      const row = this.codec.decode<Record<string, unknown>>(raw);
+      const record: Record<string, unknown> = {};
+      for (const key of new Set(wanted)) {
+        const value = row[propertyOfKey(key) as string];
+        record[key] = value instanceof Date ? formatInstant(value) : value;
+      }
+      return record;
+    });
+  }
+
+  /**
+   * Adds records atomically: a duplicate id (in the batch or already stored) or an invalid record rejects the whole
+   * batch and nothing is written. With the `none` store the records are accepted and dropped.
+   */
+  async add(records: readonly TaskRecordData[]): Promise<TaskRecordNode[]> {
+    if (records.length > this.ctx.limits.maxBatchSize) {
+      throw limitExceeded(
+        `addTaskRecords takes at most ${this.ctx.limits.maxBatchSize} records per call (HUBQL_MAX_BATCH_SIZE)`,
+        {
+          maximum: this.ctx.limits.maxBatchSize,
+        },
+      );
+    }
+    const seen = new Map<string, number>();
+    records.forEach((record, index) => {
+      validateRecord(record, index);
+      const earlier = seen.get(record.msgId);
+      if (earlier !== undefined) {
+        throw badInput(
+          `records[${index}] repeats msg_id '${record.msgId}' of records[${earlier}]; nothing was added`,
+          "records",
+          { index },
+        );
+      }
+      seen.set(record.msgId, index);
+    });
+    const rows = records.map((record) => completeRecord(record));
+    const db = this.ctx.db;
+    if (!db || rows.length === 0) return rows;
+    await db
+      .transaction(async (tx) => {
+        const ids = inList(
+          `t."msg_id"`,
+          rows.map((row) => row.msgId),
+        );
+        const existing = await select<{ msgId: string }>(
+          tx,
+          (q) => `SELECT t."msg_id" AS "msgId" FROM ${aliased(TABLES.taskRecords)} WHERE ${ids.toSql(q)}`,
+        );
+        if (existing.length > 0) {
+          const ids = existing.map((row) => row.msgId);
+          throw badInput(`Already have msg_id ${ids.map((id) => `'${id}'`).join(", ")}; nothing was added`, "records", {
+            msgIds: ids,
+          });
+        }
+        await this.insertWithin(tx, rows);
+      })
+      .catch((error: unknown) => {
+        // Another writer inserted one of the ids between our check and our insert.
+        if (isUniqueViolation(error))
+          throw badInput("A msg_id in the batch already exists; nothing was added", "records");
+        throw error;
+      });
+    return rows;
+  }
+
+  /** `update_record(msg_id, patch)`; an unknown id is NOT_FOUND (SQLiteDB's silent no-op is not copied). */
+  async update(msgId: string, patch: TaskRecordPatch): Promise<TaskRecordNode> {
+    validatePatch(patch);
+    const db = this.ctx.db;
+    if (!db) return { msgId, ...patch };
+    const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as [
+      keyof TaskRecordRow,
+      unknown,
+    ][];
+    const touchesBuffers = entries.some(([property]) => (BUFFER_PROPERTIES as readonly string[]).includes(property));
+    return db.transaction(async (tx) => {
+      let bytes = 0;
+      if (touchesBuffers) {
+        // DictDB recounts the size on every update; keep buffer_bytes equal to what is stored now.
+        const row = (await this.getWithin(tx, msgId, ["msgId", "buffers", "resultBuffers"])) as TaskRecordRow | null;
+        if (!row) throw notFound(`No task record with msg_id '${msgId}'`, { msgId });
+        bytes = bufferBytes(
+          patch.buffers !== undefined ? patch.buffers : row.buffers,
+          patch.resultBuffers !== undefined ? patch.resultBuffers : row.resultBuffers,
+        );
+      }
+      if (entries.length > 0) {
+        const result = await run(tx, (q) => {
+          const sets = entries.map(
+            ([property, value]) =>
+              `"${this.codec.field(property).column}" = ${q.bind(this.codec.encode(property, value))}`,
+          );
+          if (touchesBuffers) sets.push(`"buffer_bytes" = ${q.bind(bytes)}`);
+          return `UPDATE "${TABLES.taskRecords}" SET ${sets.join(", ")} WHERE "msg_id" = ${q.bind(msgId)}`;
+        });
+        if (result.affected === 0) throw notFound(`No task record with msg_id '${msgId}'`, { msgId });
+      }
+      const updated = await this.getWithin(tx, msgId, readFields(this.codec, undefined, []));
+      if (!updated) throw notFound(`No task record with msg_id '${msgId}'`, { msgId });
+      // DictDB recounts sizes on update and may cull (ipython-hub.md §12).
+      if (touchesBuffers) await this.retention.enforce(tx);
+      return updated;
+    });
+  }
+
+  private async getWithin(tx: Executor, msgId: string, fields: readonly string[]): Promise<TaskRecordNode | null> {
+    const [row] = await rowsByKey<TaskRecordNode, string>(tx, {
+      table: TABLES.taskRecords,
+      codec: this.codec,
+      property: "msgId",
+      keys: [msgId],
+      fields,
+    });
+    return row ?? null;
+  }
+
+  /**
+   * Inserts complete rows (see `completeRecord`) inside the caller's transaction, then applies retention
+   * (ipython-hub.md §12). The caller has made sure the ids are new; resubmit uses this too.
+   */
+  async insertWithin(tx: Executor, rows: readonly TaskRecordRow[]): Promise<void> {
+    await insertRows(tx, {
+      table: TABLES.taskRecords,
+      codec: this.bookkeeping,
+      properties: [...WRITABLE, "bufferBytes"],
+      rows,
+    });
+    await this.retention.enforce(tx);
+  }
+
+  private sortKeys(orderBy: readonly TaskRecordOrder[] | null | undefined): SortKey[] {
+    const order = orderBy && orderBy.length > 0 ? orderBy : [{ field: "SUBMITTED", descending: false } as const];
+    return sortKeys(
+      this.codec,
+      order.map(({ field, descending }) => ({ property: TASK_RECORD_SORT_FIELDS[field], descending, label: field })),
+      { property: "msgId" },
+    );
+  }
+}
+
+export function completeRecord(record: TaskRecordData): TaskRecordRow {
+  const row = {} as Record<string, unknown>;
+  for (const property of WRITABLE) row[property] = (record as Partial<TaskRecordRow>)[property] ?? null;
+  // The Hub's init_record starts both streams empty; IOPub `stream` messages append to them.
+  row["stdout"] = record.stdout ?? "";
+  row["stderr"] = record.stderr ?? "";
+  row["bufferBytes"] = bufferBytes(record.buffers, record.resultBuffers);
+  return row as unknown as TaskRecordRow;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function validateRecord(record: TaskRecordData, index: number): void {
+  if (typeof record.msgId !== "string" || record.msgId.length === 0) {
+    throw badInput(`records[${index}].msgId must be a non-empty string; nothing was added`, "records", { index });
+  }
+  validateBuffers(record, `records[${index}]`, "records");
+}
+
+function validatePatch(patch: TaskRecordPatch): void {
+  if ("msgId" in patch) throw badInput("msgId cannot be changed", "patch");
+  validateBuffers(patch, "patch", "patch");
+}
+
+function validateBuffers(record: TaskRecordPatch, where: string, argument: string): void {
+  for (const property of BUFFER_PROPERTIES) {
+    const list = record[property];
+    list?.forEach((item, i) => {
+      if (!BASE64.test(item)) throw badInput(`${where}.${property}[${i}] is not base64`, argument);
+    });
+  }
+}
