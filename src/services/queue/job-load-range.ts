@@ -1,3 +1,4 @@
+import { instantNow } from "../../dialect";
 import { badInput } from "../../errors";
 
 /**
@@ -16,7 +17,7 @@ const DEFAULT_DAYS_BACK = 7;
 export function jobLoadRange(
   started: string | null | undefined,
   ended: string | null | undefined,
-  now = new Date(),
+  now = instantNow(),
 ): JobLoadRange {
   const start = started ? parseBound(started, "started", now) : midnightDaysAgo(now, DEFAULT_DAYS_BACK);
   const end = ended ? parseBound(ended, "ended", now) : null;
