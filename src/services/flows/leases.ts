@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Executor } from "../../db/database";
 import { addSeconds, type Instant, instantNow } from "../../dialect";
 import { badInput, locked, notFound } from "../../errors";
-import { checkMatched, resolveSelection } from "../shared/selection";
+import { checkMatched, resolveSelection, type SelectionArgs } from "../shared/selection";
 import { aliased, type Condition, inList, query, run, sqlCondition, TABLES, TRUE } from "../sql";
 import type { FlowQuery, JobQuery, Lease } from "./model";
 import { flowCondition, jobCondition, namesAnything, prepareFlowFilter, prepareJobFilter } from "./query";
@@ -23,12 +23,9 @@ export interface LeaseRequest {
   readonly breakLock?: boolean | null;
 }
 
-export interface UnlockSelection {
-  readonly filter?: unknown;
+/** The selection contract plus jobflow-remote's named filters of the jobs or flows to unlock. */
+export interface UnlockSelection extends SelectionArgs<never> {
   readonly query?: JobQuery | FlowQuery | null;
-  readonly all?: boolean | null;
-  readonly dryRun?: boolean | null;
-  readonly maxLimit?: number | null;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   RUNNING_STATES,
   STOPPABLE_STATES,
 } from "./states";
-import { type JobflowStore, resetDict } from "./store";
+import { CLEARED_RUN, type JobflowStore, resetDict } from "./store";
 
 /** delete_jobs' default max_limit (§5). */
 export const DELETE_JOBS_DEFAULT_MAX_LIMIT = 10;
@@ -138,15 +138,7 @@ export class JobOperations {
   setState(selection: JobSelection, state: JobState, lock: LockOptions): Promise<BulkResult> {
     if (!isJobState(state)) throw badInput(`unknown job state ${String(state)}`, "state");
     return this.bulk("set state", selection, lock, 0, async (step, job) => {
-      await this.store.updateJob(step.tx, job.dbId, {
-        state,
-        stepAttempts: 0,
-        retryTimeLimit: null,
-        previousState: null,
-        queueState: null,
-        remoteError: null,
-        error: null,
-      });
+      await this.store.updateJob(step.tx, job.dbId, { ...CLEARED_RUN, state });
       return [job.dbId];
     });
   }

@@ -1,3 +1,4 @@
+import type { RowCodec } from "../../db/row-codec";
 import { instantNow } from "../../dialect";
 import {
   aliased,
@@ -11,6 +12,7 @@ import {
   rowsByKey,
   selectList,
   selectRows,
+  type SortKey,
   TABLES,
   type TableName,
 } from "../sql";
@@ -52,29 +54,26 @@ export class JobflowReads {
   constructor(private readonly store: JobflowStore) {}
 
   async listJobs(args: ListArgs<JobSortField, JobQuery, JobRow>): Promise<Connection<JobNode>> {
-    return queryPage<JobNode>(this.store.db, {
-      table: TABLES.jobs,
-      codec: this.store.jobs,
-      fields: readFields(this.store.jobs, args.fields, JOB_CORE_FIELDS),
-      where: this.jobs(args.filter, args.query),
-      keys: jobSortKeys(this.store.jobs, args.orderBy),
-      first: args.first,
-      after: args.after,
-      limits: this.store.ctx.limits,
-    });
+    const keys = jobSortKeys(this.store.jobs, args.orderBy);
+    return this.page(TABLES.jobs, this.store.jobs, JOB_CORE_FIELDS, this.jobs(args.filter, args.query), keys, args);
   }
 
   async listFlows(args: ListArgs<FlowSortField, FlowQuery, FlowRow>): Promise<Connection<FlowNode>> {
-    return queryPage<FlowNode>(this.store.db, {
-      table: TABLES.flows,
-      codec: this.store.flows,
-      fields: readFields(this.store.flows, args.fields, FLOW_CORE_FIELDS),
-      where: this.flows(args.filter, args.query),
-      keys: flowSortKeys(this.store.flows, args.orderBy),
-      first: args.first,
-      after: args.after,
-      limits: this.store.ctx.limits,
-    });
+    const keys = flowSortKeys(this.store.flows, args.orderBy);
+    return this.page(TABLES.flows, this.store.flows, FLOW_CORE_FIELDS, this.flows(args.filter, args.query), keys, args);
+  }
+
+  private page<T extends object>(
+    table: TableName,
+    codec: RowCodec,
+    core: readonly string[],
+    where: Condition,
+    keys: SortKey[],
+    args: { first?: number | null; after?: string | null; fields?: readonly PropertyKey[] },
+  ): Promise<Connection<T>> {
+    const fields = readFields(codec, args.fields as readonly string[] | undefined, core);
+    const page = { first: args.first, after: args.after, limits: this.store.ctx.limits };
+    return queryPage<T>(this.store.db, { table, codec, fields, where, keys, ...page });
   }
 
   countJobs(filter: unknown, query?: JobQuery | null): Promise<number> {

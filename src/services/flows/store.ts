@@ -198,15 +198,23 @@ export class JobflowStore {
   }
 }
 
+/** The runner's bookkeeping on a job, cleared (set_job_state, §6.10, and part of the reset dict). */
+export const CLEARED_RUN: Partial<JobRow> = {
+  stepAttempts: 0,
+  retryTimeLimit: null,
+  previousState: null,
+  queueState: null,
+  remoteError: null,
+  error: null,
+};
+
+/** No lease: what a new job or flow row starts with. */
+export const NO_LEASE = { lockId: null, lockHolder: null, lockTime: null, lockExpires: null } as const;
+
 /** jobflow-remote's "reset dict" (§3.1): applied by rerun and retry-from-REMOTE_ERROR. */
 export function resetDict(now: Instant): Partial<JobRow> {
   return {
-    stepAttempts: 0,
-    retryTimeLimit: null,
-    previousState: null,
-    queueState: null,
-    remoteError: null,
-    error: null,
+    ...CLEARED_RUN,
     startTime: null,
     endTime: null,
     updatedOn: now,

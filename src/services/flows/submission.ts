@@ -4,7 +4,7 @@ import type { Executor } from "../../db/database";
 import { isUniqueViolation } from "../../db/driver-errors";
 import { instantNow, type Instant } from "../../dialect";
 import { badInput, limitExceeded } from "../../errors";
-import { checkMatched, resolveSelection } from "../shared/selection";
+import { checkMatched, resolveSelection, type SelectionArgs } from "../shared/selection";
 import { aliased, inList, insertRows, query, run, TABLES, TRUE } from "../sql";
 import {
   type FlowInput,
@@ -17,16 +17,13 @@ import {
 } from "./model";
 import { checkExecConfig, checkWorker } from "./project";
 import { flowCondition, namesAnything, prepareFlowFilter } from "./query";
-import type { JobflowStore } from "./store";
+import { type JobflowStore, NO_LEASE } from "./store";
 /** delete_flows' default max_limit (§5). */
 export const DELETE_FLOWS_DEFAULT_MAX_LIMIT = 10;
 
-export interface FlowSelection {
-  readonly filter?: unknown;
+/** Which flows deleteFlows acts on: the selection contract plus jobflow-remote's named flow filters. */
+export interface FlowSelection extends SelectionArgs<never> {
   readonly query?: FlowQuery | null;
-  readonly all?: boolean | null;
-  readonly dryRun?: boolean | null;
-  readonly maxLimit?: number | null;
 }
 
 export interface DeleteFlowsResult {
@@ -56,10 +53,7 @@ export class FlowSubmission {
           name: input.name,
           state: "READY", // §1.2: a new flow is always READY (it has at least one root job: cycles are rejected)
           metadata: input.metadata ?? {},
-          lockId: null,
-          lockHolder: null,
-          lockTime: null,
-          lockExpires: null,
+          ...NO_LEASE,
           createdOn: now,
           updatedOn: now,
         };
@@ -218,10 +212,7 @@ export function newJobRow(
     resources: job.resources ?? defaults.resources ?? null,
     storedData: null,
     output: null,
-    lockId: null,
-    lockHolder: null,
-    lockTime: null,
-    lockExpires: null,
+    ...NO_LEASE,
     createdOn: now,
     updatedOn: now,
   };
