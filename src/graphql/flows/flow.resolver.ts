@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
 
-import type { FlowNode, FlowRow } from "../../services/flows/model";
+import type { FlowNode, FlowRow } from "../../services/flows/jobflow.model";
 import { SortDirection } from "../shared/sort-direction.enum";
 import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";

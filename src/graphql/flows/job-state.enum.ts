@@ -1,6 +1,6 @@
 import { registerEnumType } from "type-graphql";
 
-import { FLOW_SORT_FIELDS, JOB_SORT_FIELDS } from "../../services/flows/model";
+import { FLOW_SORT_FIELDS, JOB_SORT_FIELDS } from "../../services/flows/jobflow.model";
 import { FLOW_STATES, JOB_STATES } from "../../services/flows/states";
 
 const enumOf = <T extends string>(names: readonly T[]) =>

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Args, Ctx, FieldResolver, Float, Info, Int, Query, Resolver, Root } from "type-graphql";
 
 import { badInput } from "../../errors";
-import type { JobNode, JobRow } from "../../services/flows/model";
+import type { JobNode, JobRow } from "../../services/flows/jobflow.model";
 import { SortDirection } from "../shared/sort-direction.enum";
 import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";

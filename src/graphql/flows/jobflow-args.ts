@@ -1,4 +1,4 @@
-import type { JobSelection, LockOptions } from "../../services/flows/model";
+import type { JobSelection, LockOptions } from "../../services/flows/jobflow.model";
 import type { JobSelectionArgs, LockArgs } from "./job.args";
 
 /** GraphQL arguments → the jobflow services' option objects. */

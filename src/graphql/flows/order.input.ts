@@ -1,6 +1,6 @@
 import { Field, InputType } from "type-graphql";
 
-import { FLOW_SORT_FIELDS, JOB_SORT_FIELDS } from "../../services/flows/model";
+import { FLOW_SORT_FIELDS, JOB_SORT_FIELDS } from "../../services/flows/jobflow.model";
 import { SortDirection } from "../shared/sort-direction.enum";
 import { FlowOrderField, JobOrderField } from "./job-state.enum";
 

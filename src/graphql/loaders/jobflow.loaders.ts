@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 
 import type { Services } from "../../services";
-import type { FlowNode, JobNode } from "../../services/flows/model";
+import type { FlowNode, JobNode } from "../../services/flows/jobflow.model";
 
 /**
  * Per-request batch loaders of flows and jobs: each relation field (Flow.jobs, Job.flow, Job.parents, Job.children)

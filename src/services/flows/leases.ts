@@ -4,8 +4,8 @@ import type { Executor } from "../../db/database";
 import { addSeconds, type Instant, instantNow } from "../../dialect";
 import { badInput, locked, notFound } from "../../errors";
 import { checkMatched, resolveSelection, type SelectionArgs } from "../shared/selection";
-import { aliased, type Condition, inList, query, run, sqlCondition, TABLES, TRUE } from "../sql";
-import type { FlowQuery, JobQuery, Lease } from "./model";
+import { aliased, type Condition, inList, query, run, selectList, sqlCondition, TABLES, TRUE } from "../sql";
+import type { FlowQuery, JobQuery, Lease } from "./jobflow.model";
 import { flowCondition, jobCondition, namesAnything, prepareFlowFilter, prepareJobFilter } from "./query";
 import type { JobflowStore } from "./store";
 
@@ -41,7 +41,7 @@ export class JobflowLeases {
     const named = key.dbId ?? key.uuid;
     const target =
       key.index !== null && key.index !== undefined && !key.dbId ? { key: named, keyIndex: key.index } : { key: named };
-    return this.acquire("jobs", where, target, request, (row) => `Job with db_id ${String(row["key"])}`);
+    return this.acquire("jobs", where, target, request, (row) => `Job with db_id ${String(row["dbId"])}`);
   }
 
   lockFlow(flowUuid: string, request: LeaseRequest): Promise<Lease> {
@@ -57,7 +57,7 @@ export class JobflowLeases {
         const rows = await query(
           tx,
           (q) =>
-            `UPDATE "${TABLES[table]}" SET "lock_expires" = ${q.bind(this.store.instant(addSeconds(now, ttl)))} WHERE "lock_id" = ${q.bind(lockId)} AND "lock_expires" > ${q.bind(this.store.instant(now))} RETURNING ${leaseColumns(table)}`,
+            `UPDATE "${TABLES[table]}" SET "lock_expires" = ${q.bind(this.store.instant(addSeconds(now, ttl)))} WHERE "lock_id" = ${q.bind(lockId)} AND "lock_expires" > ${q.bind(this.store.instant(now))} RETURNING ${this.leaseColumns(table, "")}`,
         );
         if (rows[0]) return this.lease(table, rows[0]);
       }
@@ -160,12 +160,12 @@ export class JobflowLeases {
         const at = q.bind(this.store.instant(now));
         const free = request.breakLock ? "1=1" : `(t."lock_id" IS NULL OR t."lock_expires" <= ${at})`;
         return `UPDATE "${TABLES[table]}" AS t SET "lock_id" = ${q.bind(randomUUID())}, "lock_holder" = ${q.bind(request.holder)}, "lock_time" = ${at}, "lock_expires" = ${q.bind(this.store.instant(addSeconds(now, ttl)))}
-          WHERE ${where.toSql(q)} AND ${free} RETURNING ${leaseColumns(table)}`;
+          WHERE ${where.toSql(q)} AND ${free} RETURNING ${this.leaseColumns(table, "")}`;
       });
       if (rows[0]) return this.lease(table, rows[0]);
       const current = await query(
         tx,
-        (q) => `SELECT ${leaseColumns(table, "t.")} FROM ${aliased(TABLES[table])} WHERE ${where.toSql(q)}`,
+        (q) => `SELECT ${this.leaseColumns(table, "t")} FROM ${aliased(TABLES[table])} WHERE ${where.toSql(q)}`,
       );
       const row = current[0];
       if (!row) {
@@ -190,17 +190,23 @@ export class JobflowLeases {
 
   private lease(table: "jobs" | "flows", raw: Record<string, unknown>): Lease {
     const codec = table === "jobs" ? this.store.jobs : this.store.flows;
-    const row = codec.decode<{ key: string; lockId: string; lockHolder: string; lockTime: Date; lockExpires: Date }>(
-      raw,
-    );
+    const row = codec.decode<{ lockId: string; lockHolder: string; lockTime: Date; lockExpires: Date }>(raw);
+    const key = String(raw[table === "jobs" ? "dbId" : "uuid"]);
     return {
       lockId: row.lockId,
       holder: row.lockHolder,
       lockedSince: row.lockTime,
       expiresAt: row.lockExpires,
-      jobDbId: table === "jobs" ? row.key : null,
-      flowUuid: table === "flows" ? row.key : null,
+      jobDbId: table === "jobs" ? key : null,
+      flowUuid: table === "flows" ? key : null,
     };
+  }
+
+  /** The key and lease columns of a job or flow row (`alias` "" for RETURNING). */
+  private leaseColumns(table: "jobs" | "flows", alias: string): string {
+    const codec = table === "jobs" ? this.store.jobs : this.store.flows;
+    const key = table === "jobs" ? "dbId" : "uuid";
+    return selectList(codec, [key, "lockId", "lockHolder", "lockTime", "lockExpires"], alias);
   }
 
   private ttl(ttlSeconds: number | null | undefined): number {
@@ -209,11 +215,6 @@ export class JobflowLeases {
       throw badInput("ttlSeconds must be a positive number of seconds", "ttlSeconds");
     return ttl;
   }
-}
-
-function leaseColumns(table: "jobs" | "flows", prefix = ""): string {
-  const key = table === "jobs" ? "db_id" : "uuid";
-  return `${prefix}"${key}" AS "key", ${prefix}"lock_id" AS "lockId", ${prefix}"lock_holder" AS "lockHolder", ${prefix}"lock_time" AS "lockTime", ${prefix}"lock_expires" AS "lockExpires"`;
 }
 
 /** The SQL condition selecting one job by key (§6: exactly one of db id and uuid). */

@@ -2,8 +2,8 @@ import type { Executor } from "../../db/database";
 import { badInput, invalidState } from "../../errors";
 import { checkMatched, resolveSelection } from "../shared/selection";
 import { type Instant, instantNow } from "../../dialect";
-import { aliased, inList, query, run, TABLES, TRUE } from "../sql";
-import type { BulkResult, JobRow, JobSelection, LockOptions } from "./model";
+import { inList, run, TABLES, TRUE, selectRows } from "../sql";
+import type { BulkResult, JobRow, JobSelection, LockOptions } from "./jobflow.model";
 import { checkExecConfig, checkWorker } from "./project";
 import { jobCondition, namesAnything, prepareJobFilter } from "./query";
 import {
@@ -320,10 +320,13 @@ export class JobOperations {
     try {
       return await this.store.write(async (tx, now) => {
         const where = selection.target.kind === "all" ? TRUE : jobCondition(ctx, filter, args.query, now);
-        const matched = await query<{ dbId: string }>(
-          tx,
-          (q) => `SELECT t."db_id" AS "dbId" FROM ${aliased(TABLES.jobs)} WHERE ${where.toSql(q)} ORDER BY t."db_seq"`,
-        );
+        const matched = await selectRows<{ dbId: string }>(tx, {
+          table: TABLES.jobs,
+          codec: this.store.jobs,
+          fields: ["dbId"],
+          where,
+          orderBy: `t."db_seq"`,
+        });
         checkMatched(selection, matched.length, ctx.limits.maxBatchSize);
         const changed = new Set<string>();
         for (const { dbId } of matched) {

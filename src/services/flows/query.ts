@@ -27,7 +27,7 @@ import {
   type JobQuery,
   type JobSortField,
   type Order,
-} from "./model";
+} from "./jobflow.model";
 
 /**
  * The JSON filter and jobflow-remote's named filters (§5) as one condition over `jobs` / `flows` aliased `t`. The

@@ -1,4 +1,4 @@
-import type { RowCodec } from "../../db/row-codec";
+import { RowCodec } from "../../db/row-codec";
 import { instantNow } from "../../dialect";
 import {
   aliased,
@@ -12,11 +12,14 @@ import {
   rowsByKey,
   selectList,
   selectRows,
+  sqlCondition,
+  TRUE,
   type SortKey,
   TABLES,
   type TableName,
 } from "../sql";
 import {
+  BATCH_PROCESS_CATALOGUE,
   FLOW_CORE_FIELDS,
   type FlowNode,
   type FlowQuery,
@@ -28,7 +31,7 @@ import {
   type JobRow,
   type JobSortField,
   type Order,
-} from "./model";
+} from "./jobflow.model";
 import { flowCondition, flowSortKeys, jobCondition, jobSortKeys, prepareFlowFilter, prepareJobFilter } from "./query";
 import { FLOW_STATES, JOB_STATES } from "./states";
 import type { JobflowStore } from "./store";
@@ -51,7 +54,11 @@ export type JobFields = readonly (keyof JobRow)[] | undefined;
 
 /** Every read of flows and jobs: lists, counts, and the batched lookups behind loaders and relation fields. */
 export class JobflowReads {
-  constructor(private readonly store: JobflowStore) {}
+  private readonly batchProcessCodec: RowCodec;
+
+  constructor(private readonly store: JobflowStore) {
+    this.batchProcessCodec = new RowCodec(BATCH_PROCESS_CATALOGUE, store.ctx.dialect);
+  }
 
   async listJobs(args: ListArgs<JobSortField, JobQuery, JobRow>): Promise<Connection<JobNode>> {
     const keys = jobSortKeys(this.store.jobs, args.orderBy);
@@ -163,10 +170,11 @@ export class JobflowReads {
 
   /** Batch processes per worker (§6.16): `{worker: {processId: processUuid}}` limited to one worker when given. */
   async batchProcesses(worker?: string | null): Promise<{ worker: string; processId: string; processUuid: string }[]> {
-    return query(this.store.db, (q) => {
-      const name = q.bind(worker ?? "");
-      return `SELECT "worker" AS "worker", "process_id" AS "processId", "process_uuid" AS "processUuid" FROM "${TABLES.batchProcesses}"
-        WHERE (${name} = '' OR "worker" = ${name}) ORDER BY "worker", "process_id"`;
+    return selectRows(this.store.db, {
+      table: TABLES.batchProcesses,
+      codec: this.batchProcessCodec,
+      where: worker ? sqlCondition((q) => `t."worker" = ${q.bind(worker)}`) : TRUE,
+      orderBy: `t."worker", t."process_id"`,
     });
   }
 

@@ -4,7 +4,7 @@ import type { Executor } from "../../db/database";
 import { addSeconds, formatInstant, type Instant } from "../../dialect";
 import { badInput, invalidState, notFound } from "../../errors";
 import { inList, query, run, TABLES } from "../sql";
-import type { JobInput, JobNode, JobQuery, JobRow, LockOptions } from "./model";
+import type { JobInput, JobNode, JobQuery, JobRow, LockOptions } from "./jobflow.model";
 import { activeLease, jobCondition, prepareJobFilter } from "./query";
 import { jobKeyCondition, type JobKey } from "./leases";
 import { insertJobs, insertParents, newJobRow, nextDbIds, validateJobs } from "./submission";

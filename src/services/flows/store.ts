@@ -12,7 +12,7 @@ import {
   JOB_PARENT_CATALOGUE,
   type JobRow,
   type LockOptions,
-} from "./model";
+} from "./jobflow.model";
 import type { JobflowProject } from "./project";
 import { flowStateOf, type JobState } from "./states";
 

@@ -5,7 +5,7 @@ import { isUniqueViolation } from "../../db/driver-errors";
 import { instantNow, type Instant } from "../../dialect";
 import { badInput, limitExceeded } from "../../errors";
 import { checkMatched, resolveSelection, type SelectionArgs } from "../shared/selection";
-import { aliased, inList, insertRows, query, run, TABLES, TRUE } from "../sql";
+import { inList, insertRows, query, run, TABLES, TRUE, selectRows } from "../sql";
 import {
   type FlowInput,
   type FlowQuery,
@@ -14,7 +14,7 @@ import {
   type JobRow,
   type LockOptions,
   ON_MISSING_REFERENCES,
-} from "./model";
+} from "./jobflow.model";
 import { checkExecConfig, checkWorker } from "./project";
 import { flowCondition, namesAnything, prepareFlowFilter } from "./query";
 import { type JobflowStore, NO_LEASE } from "./store";
@@ -94,10 +94,13 @@ export class FlowSubmission {
     const dryRun = selection.dryRun;
     return this.store.write(async (tx, now) => {
       const where = selection.target.kind === "all" ? TRUE : flowCondition(ctx, filter, args.query, now);
-      const matched = await query<{ uuid: string }>(
-        tx,
-        (q) => `SELECT t."uuid" AS "uuid" FROM ${aliased(TABLES.flows)} WHERE ${where.toSql(q)} ORDER BY t."uuid"`,
-      );
+      const matched = await selectRows<{ uuid: string }>(tx, {
+        table: TABLES.flows,
+        codec: this.store.flows,
+        fields: ["uuid"],
+        where,
+        orderBy: `t."uuid"`,
+      });
       const uuids = matched.map((row) => row.uuid);
       checkMatched(selection, uuids.length);
       if (uuids.length === 0) return { flowUuids: [], deletedJobs: 0, matched: 0, dryRun };

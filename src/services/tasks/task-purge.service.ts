@@ -1,8 +1,9 @@
 import type { Executor } from "../../db/database";
+import { RowCodec } from "../../db/row-codec";
 import { badInput, invalidState, limitExceeded, noData } from "../../errors";
 import { checkMatched, resolveSelection, type Selection } from "../shared/selection";
 import type { ServiceContext } from "../shared/service-context";
-import { aliased, and, type Condition, countRows, inList, query, sqlCondition, TABLES } from "../sql";
+import { aliased, and, type Condition, countRows, inList, query, sqlCondition, TABLES, selectRows } from "../sql";
 import { TASK_RECORD_CATALOGUE } from "./task-record.model";
 
 export interface PurgeArgs {
@@ -47,7 +48,11 @@ const INCOMPLETE = sqlCondition(() => `t."completed" IS NULL`);
  * one batch and a reader may see a purge half done (each record is wholly there or wholly gone).
  */
 export class TaskPurgeService {
-  constructor(private readonly ctx: ServiceContext) {}
+  private readonly codec: RowCodec;
+
+  constructor(private readonly ctx: ServiceContext) {
+    this.codec = new RowCodec(TASK_RECORD_CATALOGUE, ctx.dialect);
+  }
 
   async purge(args: PurgeArgs): Promise<PurgeResult> {
     const { selection, condition, explicit } = this.selector(args);
@@ -72,11 +77,7 @@ export class TaskPurgeService {
       const keptIncomplete =
         onlyCompleted && !explicit ? await countRows(tx, TABLES.taskRecords, and(condition, INCOMPLETE)) : 0;
       if (dryRun || count > PURGE_BATCH_SIZE) {
-        const rows = await query<{ msgId: string }>(
-          tx,
-          (q) =>
-            `SELECT t."msg_id" AS "msgId" FROM ${aliased(TABLES.taskRecords)} WHERE ${target.toSql(q)} ORDER BY t."submitted", t."msg_id" LIMIT ${q.bind(cap)}`,
-        );
+        const rows = await this.ids(tx, target, `t."submitted", t."msg_id"`, cap);
         return { count, msgIds: rows.map((row) => row.msgId), keptIncomplete, done: dryRun };
       }
       const deleted = await deleteWhere(tx, target, null);
@@ -158,12 +159,12 @@ export class TaskPurgeService {
     return this.ctx.where(filter, TASK_RECORD_CATALOGUE);
   }
 
+  private ids(tx: Executor, where: Condition, orderBy: string, limit: number): Promise<{ msgId: string }[]> {
+    return selectRows(tx, { table: TABLES.taskRecords, codec: this.codec, fields: ["msgId"], where, orderBy, limit });
+  }
+
   private async refusePending(tx: Executor, condition: Condition): Promise<void> {
-    const pending = await query<{ msgId: string }>(
-      tx,
-      (q) =>
-        `SELECT t."msg_id" AS "msgId" FROM ${aliased(TABLES.taskRecords)} WHERE ${and(condition, INCOMPLETE).toSql(q)} ORDER BY t."msg_id" LIMIT ${NAMED_PENDING + 1}`,
-    );
+    const pending = await this.ids(tx, and(condition, INCOMPLETE), `t."msg_id"`, NAMED_PENDING + 1);
     if (pending.length === 0) return;
     const named = pending.slice(0, NAMED_PENDING).map((row) => `'${row.msgId}'`);
     throw invalidState(

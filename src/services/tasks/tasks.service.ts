@@ -16,6 +16,8 @@ import {
   rowsByKey,
   run,
   selectList,
+  selectRows,
+  sqlCondition,
   type SortKey,
   sortKeys,
   TABLES,
@@ -109,11 +111,13 @@ export class TasksService {
    */
   async history(): Promise<string[]> {
     const db = this.ctx.requireDb();
-    const rows = await select<{ msgId: string }>(
-      db,
-      () =>
-        `SELECT t."msg_id" AS "msgId" FROM ${aliased(TABLES.taskRecords)} WHERE t."submitted" IS NOT NULL ORDER BY t."submitted", t."msg_id"`,
-    );
+    const rows = await selectRows<{ msgId: string }>(db, {
+      table: TABLES.taskRecords,
+      codec: this.codec,
+      fields: ["msgId"],
+      where: sqlCondition(() => `t."submitted" IS NOT NULL`),
+      orderBy: `t."submitted", t."msg_id"`,
+    });
     return rows.map((row) => row.msgId);
   }
 
@@ -183,14 +187,15 @@ export class TasksService {
     if (!db || rows.length === 0) return rows;
     await db
       .transaction(async (tx) => {
-        const ids = inList(
-          `t."msg_id"`,
-          rows.map((row) => row.msgId),
-        );
-        const existing = await select<{ msgId: string }>(
-          tx,
-          (q) => `SELECT t."msg_id" AS "msgId" FROM ${aliased(TABLES.taskRecords)} WHERE ${ids.toSql(q)}`,
-        );
+        const existing = await selectRows<{ msgId: string }>(tx, {
+          table: TABLES.taskRecords,
+          codec: this.codec,
+          fields: ["msgId"],
+          where: inList(
+            `t."msg_id"`,
+            rows.map((row) => row.msgId),
+          ),
+        });
         if (existing.length > 0) {
           const ids = existing.map((row) => row.msgId);
           throw badInput(`Already have msg_id ${ids.map((id) => `'${id}'`).join(", ")}; nothing was added`, "records", {

@@ -1,6 +1,6 @@
 import { catalogueFor } from "../../db/catalogue";
 import { flowEntity, type FlowRow } from "../../db/entities/flow.entity";
-import { jobEntity, jobParentEntity, type JobRow } from "../../db/entities/job.entity";
+import { batchProcessEntity, jobEntity, jobParentEntity, type JobRow } from "../../db/entities/job.entity";
 import type { Instant } from "../../dialect";
 import type { SelectionArgs } from "../shared/selection";
 import { FLOW_STATES, JOB_STATES, type JobState } from "./states";
@@ -17,6 +17,9 @@ export const FLOW_CATALOGUE = catalogueFor(flowEntity("sqlite"), { label: "Flow"
 
 /** `job_parents` rows (child db id, parent uuid): written, never filtered. */
 export const JOB_PARENT_CATALOGUE = catalogueFor(jobParentEntity("sqlite"));
+
+/** A batch worker's processes (§6.16). */
+export const BATCH_PROCESS_CATALOGUE = catalogueFor(batchProcessEntity("sqlite"));
 
 export const JOB_FIELDS = JOB_CATALOGUE.fields.map((field) => field.name) as (keyof JobRow)[];
 export const FLOW_FIELDS = FLOW_CATALOGUE.fields.map((field) => field.name) as (keyof FlowRow)[];
