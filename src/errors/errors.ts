@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 
-import { formatInstant } from "../dialect";
+import { formatInstant, type Instant } from "../dialect";
 import { ErrorCode, type GraphqlProtocolCode } from "./codes";
 
 /**
@@ -37,7 +37,7 @@ export function invalidState(message: string, extra: Record<string, unknown> = {
   return new HubqlError(ErrorCode.INVALID_STATE, message, extra);
 }
 
-export function locked(message: string, lockedBy: string | null, lockedSince: Date | null): HubqlError {
+export function locked(message: string, lockedBy: string | null, lockedSince: Instant | null): HubqlError {
   return new HubqlError(ErrorCode.LOCKED, message, {
     lockedBy,
     lockedSince: lockedSince ? formatInstant(lockedSince) : null,

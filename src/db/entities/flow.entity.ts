@@ -1,6 +1,6 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../dialect";
+import type { Dialect, Instant } from "../../dialect";
 import { TABLES } from "./tables";
 import { columnTypes } from "./column-types";
 
@@ -16,10 +16,10 @@ export interface FlowRow {
   metadata: Record<string, unknown>;
   lockId: string | null;
   lockHolder: string | null;
-  lockTime: Date | null;
-  lockExpires: Date | null;
-  createdOn: Date;
-  updatedOn: Date;
+  lockTime: Instant | null;
+  lockExpires: Instant | null;
+  createdOn: Instant;
+  updatedOn: Instant;
 }
 
 export function flowEntity(dialect: Dialect): EntitySchema<FlowRow> {

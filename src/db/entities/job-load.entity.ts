@@ -1,6 +1,6 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../dialect";
+import type { Dialect, Instant } from "../../dialect";
 import { TABLES } from "./tables";
 import { columnTypes } from "./column-types";
 
@@ -11,7 +11,7 @@ import { columnTypes } from "./column-types";
 export interface JobLoadRow {
   id: number;
   jobTypeId: number | null;
-  measured: Date;
+  measured: Instant;
   pendingCount: number;
   queuedCount: number;
   runningCount: number;

@@ -1,6 +1,6 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../dialect";
+import type { Dialect, Instant } from "../../dialect";
 import { TABLES } from "./tables";
 import { columnTypes } from "./column-types";
 
@@ -32,8 +32,8 @@ export interface JobTypeRow {
   timeout: number;
   /** Required resources: `[{name, value, inputMultiplier?}]` as in a Seed manifest's `resources.scalar`. */
   resources: { name: string; value: number; inputMultiplier?: number }[];
-  created: Date;
-  lastModified: Date;
+  created: Instant;
+  lastModified: Instant;
 }
 
 export function jobTypeEntity(dialect: Dialect): EntitySchema<JobTypeRow> {

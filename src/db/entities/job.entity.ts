@@ -1,6 +1,6 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../dialect";
+import type { Dialect, Instant } from "../../dialect";
 import { TABLES } from "./tables";
 import { columnTypes } from "./column-types";
 
@@ -30,21 +30,21 @@ export interface JobRow {
   stepAttempts: number;
   queueState: string | null;
   processId: string | null;
-  retryTimeLimit: Date | null;
+  retryTimeLimit: Instant | null;
   remoteError: string | null;
   runDir: string | null;
-  startTime: Date | null;
-  endTime: Date | null;
+  startTime: Instant | null;
+  endTime: Instant | null;
   execConfig: unknown;
   resources: Record<string, unknown> | null;
   storedData: unknown;
   output: unknown;
   lockId: string | null;
   lockHolder: string | null;
-  lockTime: Date | null;
-  lockExpires: Date | null;
-  createdOn: Date;
-  updatedOn: Date;
+  lockTime: Instant | null;
+  lockExpires: Instant | null;
+  createdOn: Instant;
+  updatedOn: Instant;
 }
 
 export function jobEntity(dialect: Dialect): EntitySchema<JobRow> {

@@ -1,6 +1,6 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../dialect";
+import type { Dialect, Instant } from "../../dialect";
 import { TABLES } from "./tables";
 import { columnTypes } from "./column-types";
 
@@ -22,8 +22,8 @@ export interface QueueEntryRow {
   interface: Record<string, unknown>;
   configuration: Record<string, unknown>;
   resources: Record<string, unknown>;
-  created: Date;
-  queued: Date;
+  created: Instant;
+  queued: Instant;
   dockerImage: string;
 }
 

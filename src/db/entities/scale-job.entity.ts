@@ -1,6 +1,6 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../dialect";
+import type { Dialect, Instant } from "../../dialect";
 import { TABLES } from "./tables";
 import { columnTypes } from "./column-types";
 
@@ -40,12 +40,12 @@ export interface ScaleJobRow {
   isSuperseded: boolean;
   node: string | null;
   errorCategory: string | null;
-  queued: Date | null;
-  started: Date | null;
-  ended: Date | null;
-  lastStatusChange: Date | null;
-  created: Date;
-  lastModified: Date;
+  queued: Instant | null;
+  started: Instant | null;
+  ended: Instant | null;
+  lastStatusChange: Instant | null;
+  created: Instant;
+  lastModified: Instant;
 }
 
 export function scaleJobEntity(dialect: Dialect): EntitySchema<ScaleJobRow> {

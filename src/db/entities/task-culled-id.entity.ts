@@ -1,13 +1,13 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../dialect";
+import type { Dialect, Instant } from "../../dialect";
 import { TABLES } from "./tables";
 import { columnTypes } from "./column-types";
 
 /** A msg_id that retention culled (ipython-hub.md §12), so `taskResults` answers CULLED rather than UNKNOWN. */
 export interface TaskCulledIdRow {
   msgId: string;
-  culledAt: Date;
+  culledAt: Instant;
   /** `count` or `size`: which retention limit culled it. */
   reason: string;
 }

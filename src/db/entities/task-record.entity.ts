@@ -1,6 +1,6 @@
 import { EntitySchema } from "typeorm";
 
-import type { Dialect } from "../../dialect";
+import type { Dialect, Instant } from "../../dialect";
 import { TABLES } from "./tables";
 import { columnTypes } from "./column-types";
 
@@ -16,13 +16,13 @@ export interface TaskRecordRow {
   metadata: Record<string, unknown> | null;
   content: Record<string, unknown> | null;
   buffers: string[] | null;
-  submitted: Date | null;
+  submitted: Instant | null;
   clientUuid: string | null;
   engineUuid: string | null;
-  started: Date | null;
-  completed: Date | null;
+  started: Instant | null;
+  completed: Instant | null;
   resubmitted: string | null;
-  received: Date | null;
+  received: Instant | null;
   resultHeader: Record<string, unknown> | null;
   resultMetadata: Record<string, unknown> | null;
   resultContent: Record<string, unknown> | null;

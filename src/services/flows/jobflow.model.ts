@@ -144,8 +144,8 @@ export interface BulkResult {
 export interface Lease {
   readonly lockId: string;
   readonly holder: string;
-  readonly lockedSince: Date;
-  readonly expiresAt: Date;
+  readonly lockedSince: Instant;
+  readonly expiresAt: Instant;
   readonly jobDbId: string | null;
   readonly flowUuid: string | null;
 }

@@ -175,8 +175,8 @@ export class JobflowLeases {
       const lease = codec.decode<{
         lockId: string;
         lockHolder: string | null;
-        lockTime: Date | null;
-        lockExpires: Date;
+        lockTime: Instant | null;
+        lockExpires: Instant;
       }>(row);
       this.store.checkLease(lease as never, now, {}, describe(row));
       // Free now but taken when we tried: report it as locked, so `wait` tries again.
@@ -190,7 +190,7 @@ export class JobflowLeases {
 
   private lease(table: "jobs" | "flows", raw: Record<string, unknown>): Lease {
     const codec = table === "jobs" ? this.store.jobs : this.store.flows;
-    const row = codec.decode<{ lockId: string; lockHolder: string; lockTime: Date; lockExpires: Date }>(raw);
+    const row = codec.decode<{ lockId: string; lockHolder: string; lockTime: Instant; lockExpires: Instant }>(raw);
     const key = String(raw[table === "jobs" ? "dbId" : "uuid"]);
     return {
       lockId: row.lockId,

@@ -1,4 +1,4 @@
-import { instantNow } from "../../dialect";
+import { instantNow, type Instant } from "../../dialect";
 import { badInput } from "../../errors";
 
 /**
@@ -7,8 +7,8 @@ import { badInput } from "../../errors";
  * ago, `ended` to no bound; the span may be at most 31 days. Messages are Scale's, word for word.
  */
 export interface JobLoadRange {
-  readonly started: Date;
-  readonly ended: Date | null;
+  readonly started: Instant;
+  readonly ended: Instant | null;
 }
 
 const MAX_SPAN_MS = 31 * 24 * 3600 * 1000;
@@ -30,7 +30,7 @@ export function jobLoadRange(
   return { started: start, ended: end };
 }
 
-function midnightDaysAgo(now: Date, days: number): Date {
+function midnightDaysAgo(now: Instant, days: number): Instant {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days));
 }
 
@@ -42,7 +42,7 @@ const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z
 const ISO_DURATION =
   /^P(?!$)(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
-function parseBound(value: string, name: string, now: Date): Date {
+function parseBound(value: string, name: string, now: Instant): Instant {
   const invalid = () => badInput(`Invalid ISO timestamp format for parameter: ${name}`, name);
   const text = value.trim();
   if (text.startsWith("P")) {

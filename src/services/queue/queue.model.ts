@@ -1,3 +1,4 @@
+import type { Instant } from "../../dialect";
 import { catalogueFor } from "../../db/catalogue";
 import type { SelectionArgs } from "../shared/selection";
 import { badInput } from "../../errors";
@@ -86,12 +87,12 @@ export interface JobSelection extends Omit<SelectionArgs<JobReference>, "ids"> {
 export interface QueueStatusRow {
   readonly jobTypeId: number;
   readonly count: number;
-  readonly longestQueued: Date;
+  readonly longestQueued: Instant;
   readonly highestPriority: number;
 }
 
 export interface JobLoadGroup {
-  readonly time: Date;
+  readonly time: Instant;
   readonly pendingCount: number;
   readonly queuedCount: number;
   readonly runningCount: number;

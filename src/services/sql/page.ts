@@ -15,7 +15,8 @@ import { aliased, type TableName } from "./tables";
 export function encodeCursor(keys: readonly SortKey[], row: object): string {
   const values = keys.map((key) => {
     const value = (row as Record<string, unknown>)[key.property];
-    return value instanceof Date ? formatInstant(value) : (value ?? null);
+    if (value === null || value === undefined) return null;
+    return key.kind === "datetime" ? formatInstant(value as Instant) : value;
   });
   return Buffer.from(JSON.stringify(values)).toString("base64url");
 }

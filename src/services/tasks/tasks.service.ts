@@ -1,7 +1,7 @@
 import type { Executor } from "../../db/database";
 import { isUniqueViolation } from "../../db/driver-errors";
 import { RowCodec } from "../../db/row-codec";
-import { formatInstant } from "../../dialect";
+import { formatInstant, type Instant } from "../../dialect";
 import { badInput, limitExceeded, notFound } from "../../errors";
 import type { ServiceContext } from "../shared/service-context";
 import {
@@ -149,8 +149,10 @@ export class TasksService {
       const row = this.codec.decode<Record<string, unknown>>(raw);
       const record: Record<string, unknown> = {};
       for (const key of new Set(wanted)) {
-        const value = row[propertyOfKey(key) as string];
-        record[key] = value instanceof Date ? formatInstant(value) : value;
+        const property = propertyOfKey(key) as string;
+        const value = row[property];
+        record[key] =
+          value !== null && this.codec.field(property).kind === "datetime" ? formatInstant(value as Instant) : value;
       }
       return record;
     });
