@@ -63,7 +63,7 @@ export default tseslint.config(
   })),
   {
     files: ["eslint/**/*.mjs"],
-    languageOptions: { globals: { process: "readonly" } },
+    languageOptions: { globals: { process: "readonly", URL: "readonly" } },
   },
   {
     // The layer map (ARCHITECTURE.md): imports only point down, and no file or folder imports itself back.

@@ -11,6 +11,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Bottom first. `may` lists the layers a layer may import (its own files always may import each other). */
 export const LAYERS = [
@@ -26,7 +27,8 @@ export const LAYERS = [
   { name: "cli", dir: "cli", may: ["base", "dialect", "errors", "db", "services"] },
 ];
 
-const ROOT = process.cwd();
+/** The repository root: this file sits in <root>/eslint/, whatever folder ESLint runs from. */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SRC = join(ROOT, "src");
 
 /** The layer of a file under src/ (the most specific folder wins), or null outside src/. */
