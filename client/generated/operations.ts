@@ -5,13 +5,17 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type FlowInput = {
+  /** add_flow(allow_external_references): references to jobs outside the flow are accepted (not as parents). */
+  allowExternalReferences?: boolean | null | undefined;
+  /** Flow.as_dict() with each job replaced by {"@hubql_job": {"uuid": …, "index": n}}, as JSON text; Flow.documentJson returns it with the jobs put back. */
+  documentJson?: string | null | undefined;
   execConfig?: unknown;
   jobs: Array<JobInput>;
   metadata?: Record<string, unknown> | null | undefined;
   name: string;
   priority?: number | null | undefined;
   resources?: Record<string, unknown> | null | undefined;
-  /** Generated when omitted. */
+  /** Generated when omitted; required when the flow or its jobs have documents. */
   uuid?: string | null | undefined;
   /** Default worker of every job. */
   worker?: string | null | undefined;
@@ -27,20 +31,25 @@ export type FlowState =
   | 'STOPPED'
   | 'WAITING';
 
-/** A job of a new flow (or of a dynamic response). */
+/** A job of a new flow or of a dynamic response: jobflow's serialized Job as `documentJson`, or the old form (the fields, no document). */
 export type JobInput = {
+  /** jobflow's serialized Job (JobDoc.job) as JSON text, stored and returned verbatim. Its uuid, index, name, hosts, metadata, config.on_missing_references and config.manager_config are the job's: leave those fields out. */
+  documentJson?: string | null | undefined;
   execConfig?: unknown;
-  /** Uuids of the sub-flows enclosing the job, innermost first; the flow's own uuid is added last. */
+  /** Old form: uuids of the sub-flows enclosing the job, innermost first; the flow's own uuid is added last. */
   hosts?: Array<string> | null | undefined;
+  /** Old form: 1 when omitted. */
+  index?: number | null | undefined;
   metadata?: Record<string, unknown> | null | undefined;
-  name: string;
-  /** 'error' (default), 'none' or 'pass'. */
+  /** Old form: required. */
+  name?: string | null | undefined;
+  /** Old form: 'error' (default), 'none' or 'pass'. */
   onMissingReferences?: string | null | undefined;
-  /** Parent job uuids within the flow. */
+  /** Parent job uuids. addFlow: jobs of the flow (with documentJson: derived from the references when omitted). A dynamic response: jobs of the same part; empty or omitted inherits (replace: the completed job's parents, addition/detour: the completed job). */
   parents?: Array<string> | null | undefined;
   priority?: number | null | undefined;
   resources?: Record<string, unknown> | null | undefined;
-  /** Generated when omitted. */
+  /** Old form: generated when omitted. */
   uuid?: string | null | undefined;
   worker?: string | null | undefined;
 };

@@ -3,10 +3,12 @@ import { TaskRecords1763800000000 } from "./1763800000000-task-records";
 import { FlowsJobs1763800100000 } from "./1763800100000-flows-jobs";
 import { TaskRetention1763800300000 } from "./1763800300000-task-retention";
 import { Queue1763800200000 } from "./1763800200000-queue";
+import { JobDocuments1763800416000 } from "./1763800416000-job-documents";
 
 export const postgresMigrations = [
   TaskRecords1763800000000,
   FlowsJobs1763800100000,
   Queue1763800200000,
   TaskRetention1763800300000,
+  JobDocuments1763800416000,
 ];

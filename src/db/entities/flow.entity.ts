@@ -7,13 +7,17 @@ import { columnTypes } from "./column-types";
 /**
  * A jobflow-remote FlowDoc (jobflow-remote.md §3.2). `jobs`, `ids` and `parents` of the FlowDoc are not stored here:
  * they are derived from the job rows (one source of truth, so a deleted job can never linger in a flow's lists).
- * The lease columns replace MongoLock's `lock_id`/`lock_time` (§4) and add who holds it and until when.
+ * The lease columns replace MongoLock's `lock_id`/`lock_time` (§4) and add who holds it and until when. `document`
+ * is the submitted `Flow.as_dict()` with each job replaced by a placeholder, as exact JSON text (upstream keeps no
+ * flow document).
  */
 export interface FlowRow {
   uuid: string;
   name: string;
   state: string;
   metadata: Record<string, unknown>;
+  /** Flow.as_dict() as submitted, jobs replaced by `{"@hubql_job": {uuid, index}}`; null when none was sent. */
+  documentJson: string | null;
   lockId: string | null;
   lockHolder: string | null;
   lockTime: Instant | null;
@@ -32,6 +36,7 @@ export function flowEntity(dialect: Dialect): EntitySchema<FlowRow> {
       name: { type: t.text },
       state: { type: t.text },
       metadata: { type: t.json },
+      documentJson: { name: "document", type: t.text, nullable: true },
       lockId: { name: "lock_id", type: t.text, nullable: true },
       lockHolder: { name: "lock_holder", type: t.text, nullable: true },
       lockTime: { name: "lock_time", type: t.instant, nullable: true },

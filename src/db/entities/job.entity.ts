@@ -8,7 +8,10 @@ import { columnTypes } from "./column-types";
  * A jobflow-remote JobDoc (jobflow-remote.md §3.1), flattened: the serialized job's `name`, `metadata` and
  * `config.on_missing_references` are columns, and so is each `remote.*` field (`remote_step_attempts` …), so that
  * every one of them can be filtered and indexed. `db_seq` is the numeric value behind the string `db_id`, for
- * numeric ordering. `parents` (parent uuids) is kept here for reading and in `job_parents` for batched joins.
+ * numeric ordering. `parents` (parent uuids) is kept here for reading and in `job_parents` for batched joins;
+ * `flow_parents` is the FlowDoc's copy (jobflow-remote keeps parents twice, and a detour changes only the job-level
+ * list). `document` (the serialized jobflow Job) and `output` are JSON text stored verbatim: JavaScript would turn
+ * `1.0` into `1` and round integers beyond 2^53, and jobflow reads both back exactly.
  */
 export interface JobRow {
   dbId: string;
@@ -23,6 +26,8 @@ export interface JobRow {
   metadata: Record<string, unknown>;
   onMissingReferences: string;
   parents: string[];
+  /** The FlowDoc's parents of this row (set at insert, never changed by a detour; rerun walks these). */
+  flowParents: string[];
   /** Uuids of the enclosing flows, innermost first; the last is `flowUuid` (jobflow's `job.hosts`). */
   hosts: string[];
   previousState: string | null;
@@ -38,7 +43,10 @@ export interface JobRow {
   execConfig: unknown;
   resources: Record<string, unknown> | null;
   storedData: unknown;
-  output: unknown;
+  /** The job's output as the exact JSON text the runner sent; null until COMPLETED. */
+  outputJson: string | null;
+  /** The serialized jobflow Job (JobDoc.job) as the exact JSON text sent; null for jobs added without one. */
+  documentJson: string | null;
   lockId: string | null;
   lockHolder: string | null;
   lockTime: Instant | null;
@@ -65,6 +73,7 @@ export function jobEntity(dialect: Dialect): EntitySchema<JobRow> {
       metadata: { type: t.json },
       onMissingReferences: { name: "on_missing_references", type: t.text, default: "error" },
       parents: { type: t.json },
+      flowParents: { name: "flow_parents", type: t.json },
       hosts: { type: t.json },
       previousState: { name: "previous_state", type: t.text, nullable: true },
       error: { type: t.text, nullable: true },
@@ -79,7 +88,8 @@ export function jobEntity(dialect: Dialect): EntitySchema<JobRow> {
       execConfig: { name: "exec_config", type: t.json, nullable: true },
       resources: { type: t.json, nullable: true },
       storedData: { name: "stored_data", type: t.json, nullable: true },
-      output: { type: t.json, nullable: true },
+      outputJson: { name: "output", type: t.text, nullable: true },
+      documentJson: { name: "document", type: t.text, nullable: true },
       lockId: { name: "lock_id", type: t.text, nullable: true },
       lockHolder: { name: "lock_holder", type: t.text, nullable: true },
       lockTime: { name: "lock_time", type: t.instant, nullable: true },

@@ -12,7 +12,7 @@ import { FlowOrder } from "./order.input";
 import { FlowQueryInput } from "./job-query.input";
 import { Job, JobId } from "./job.type";
 import { BatchProcess, StateCount } from "./jobflow-results.type";
-import { isLeased } from "./job.resolver";
+import { isLeased, parsed } from "./job.resolver";
 
 /** Flow reads and the FlowDoc views derived from its job rows (jobs, ids, parents), batched per request. */
 @Resolver(() => Flow)
@@ -35,7 +35,10 @@ export class FlowResolver {
       orderBy: orderBy?.map((order) => ({ field: order.field, descending: order.direction === SortDirection.DESC })),
       first,
       after,
-      fields: [...selectedFields(info, ["edges", "node"])] as (keyof FlowRow)[],
+      // documentJson/document come from the flowDocument loader (they need the jobs' documents too).
+      fields: [...selectedFields(info, ["edges", "node"])].filter(
+        (field) => field !== "documentJson" && field !== "document",
+      ) as (keyof FlowRow)[],
     });
   }
 
@@ -82,13 +85,26 @@ export class FlowResolver {
     return (await ctx.loaders.jobflow.flowJobs.load(flow.uuid)).map(({ dbId, uuid, index }) => ({ dbId, uuid, index }));
   }
 
-  @FieldResolver(() => GraphQLJSONObject, { description: 'FlowDoc.parents: {uuid: {"index": [parent uuids]}}.' })
+  @FieldResolver(() => GraphQLJSONObject, {
+    description:
+      'FlowDoc.parents: {uuid: {"index": [parent uuids]}}, the flow-level parents (a detour does not change them).',
+  })
   async parents(@Root() flow: FlowNode, @Ctx() ctx: RequestContext) {
     const result: Record<string, Record<string, string[]>> = {};
     for (const job of await ctx.loaders.jobflow.flowJobs.load(flow.uuid)) {
-      (result[job.uuid] ??= {})[String(job.index)] = job.parents;
+      (result[job.uuid] ??= {})[String(job.index)] = job.flowParents;
     }
     return result;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  documentJson(@Root() flow: FlowNode, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return ctx.loaders.jobflow.flowDocument.load(flow.uuid);
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true })
+  async document(@Root() flow: FlowNode, @Ctx() ctx: RequestContext): Promise<unknown> {
+    return parsed(await ctx.loaders.jobflow.flowDocument.load(flow.uuid));
   }
 
   @FieldResolver(() => Boolean, { description: "Under an active (unexpired) lease." })

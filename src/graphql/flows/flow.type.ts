@@ -19,6 +19,16 @@ export class Flow {
   @Field(() => GraphQLJSONObject)
   metadata!: Record<string, unknown>;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Flow.as_dict() as submitted (FlowInput.documentJson), each job placeholder replaced by that job's exact documentJson; null when none was sent.",
+  })
+  documentJson!: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "documentJson parsed (with JavaScript's numbers)." })
+  document!: Record<string, unknown> | null;
+
   @Field(() => String, { nullable: true })
   lockId!: string | null;
 

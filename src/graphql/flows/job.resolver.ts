@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from "graphql";
+import { GraphQLJSON, GraphQLJSONObject } from "graphql-scalars";
 import { Arg, Args, Ctx, FieldResolver, Float, Info, Int, Query, Resolver, Root } from "type-graphql";
 
 import { badInput } from "../../errors";
@@ -75,6 +76,31 @@ export class JobResolver {
     return job.parents;
   }
 
+  @FieldResolver(() => [String])
+  flowParentUuids(@Root() job: JobNode): string[] {
+    return job.flowParents;
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  documentJson(@Root() job: JobNode, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return jobText(job, ctx, "documentJson");
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true })
+  async document(@Root() job: JobNode, @Ctx() ctx: RequestContext): Promise<unknown> {
+    return parsed(await jobText(job, ctx, "documentJson"));
+  }
+
+  @FieldResolver(() => String, { nullable: true })
+  outputJson(@Root() job: JobNode, @Ctx() ctx: RequestContext): Promise<string | null> {
+    return jobText(job, ctx, "outputJson");
+  }
+
+  @FieldResolver(() => GraphQLJSON, { nullable: true })
+  async output(@Root() job: JobNode, @Ctx() ctx: RequestContext): Promise<unknown> {
+    return parsed(await jobText(job, ctx, "outputJson"));
+  }
+
   @FieldResolver(() => Flow)
   flow(@Root() job: JobNode, @Ctx() ctx: RequestContext) {
     return ctx.loaders.jobflow.flow.load(job.flowUuid);
@@ -110,7 +136,28 @@ export function isLeased(row: { lockId: string | null; lockExpires: Date | null 
   return row.lockId !== null && row.lockExpires !== null && row.lockExpires.getTime() > Date.now();
 }
 
-/** GraphQL field names → job columns to read (`parentUuids` is the `parents` column). */
+/** GraphQL field names that read another property of the row: the parent lists, the parsed views of exact text. */
+const JOB_FIELD_COLUMNS: Readonly<Record<string, keyof JobRow>> = {
+  parentUuids: "parents",
+  flowParentUuids: "flowParents",
+  output: "outputJson",
+  document: "documentJson",
+};
+
+/** GraphQL field names → job columns to read. */
 export function jobColumns(fields: Set<string>): (keyof JobRow)[] {
-  return [...fields].map((field) => (field === "parentUuids" ? "parents" : field)) as (keyof JobRow)[];
+  return [...fields].map((field) => JOB_FIELD_COLUMNS[field] ?? field) as (keyof JobRow)[];
+}
+
+/** A job's document or output text: from the row when it was read with it, else through its loader. */
+async function jobText(job: JobNode, ctx: RequestContext, property: "documentJson" | "outputJson") {
+  const value = job[property];
+  if (value !== undefined) return value;
+  const loaders = ctx.loaders.jobflow;
+  return (property === "documentJson" ? loaders.jobDocument : loaders.jobOutput).load(job.dbId);
+}
+
+/** Stored JSON text → its value (null stays null). */
+export function parsed(text: string | null): unknown {
+  return text === null ? null : (JSON.parse(text) as unknown);
 }

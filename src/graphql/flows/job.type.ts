@@ -38,8 +38,17 @@ export class Job {
   @Field({ description: "'error' (default), 'none' or 'pass'." })
   onMissingReferences!: string;
 
-  @Field(() => [String], { description: "Parent job uuids (every index of a parent uuid is a parent)." })
+  @Field(() => [String], {
+    description:
+      "Parent job uuids (every index of a parent uuid is a parent): the job-level list, which a detour extends with its leaves.",
+  })
   parentUuids!: string[];
+
+  @Field(() => [String], {
+    description:
+      "The flow-level parent uuids (FlowDoc.parents): the parents the job was inserted with, never changed by a detour. Rerun walks these.",
+  })
+  flowParentUuids!: string[];
 
   @Field(() => [String], {
     description: "Uuids of the flows enclosing the job, innermost sub-flow first, the stored flow last (job.hosts).",
@@ -91,8 +100,30 @@ export class Job {
   @Field(() => GraphQLJSON, { nullable: true, description: "Response.stored_data, written at completion." })
   storedData!: unknown;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: "The job's output, written at completion." })
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: "The job's output, written at completion: outputJson parsed (with JavaScript's numbers).",
+  })
   output!: unknown;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The job's output as the exact JSON text completeJob received (null until COMPLETED).",
+  })
+  outputJson!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "jobflow's serialized Job (JobDoc.job) as the exact JSON text addFlow or a response received; null for a job added without one.",
+  })
+  documentJson!: string | null;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: "documentJson parsed (with JavaScript's numbers), for people and tools.",
+  })
+  document!: Record<string, unknown> | null;
 
   @Field(() => String, { nullable: true, description: "The current or last lease's id (see isLocked)." })
   lockId!: string | null;

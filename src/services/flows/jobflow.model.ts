@@ -7,13 +7,23 @@ import { FLOW_STATES, JOB_STATES, type JobState } from "./states";
 
 export type { FlowRow, JobRow };
 
-/** Filterable fields of a job: every column of the entity (jobflow-remote.md §3.1, flattened). */
-export const JOB_CATALOGUE = catalogueFor(jobEntity("sqlite"), {
-  label: "Job",
-  enums: { state: JOB_STATES, previousState: JOB_STATES },
-});
+/**
+ * Columns held as exact JSON text: read only when selected, never filtered (upstream's named filters never look
+ * inside a job document either), and the largest columns, so the relation loaders leave them out.
+ */
+export const JOB_TEXT_FIELDS = ["documentJson", "outputJson"] as const satisfies readonly (keyof JobRow)[];
+export const FLOW_TEXT_FIELDS = ["documentJson"] as const satisfies readonly (keyof FlowRow)[];
 
-export const FLOW_CATALOGUE = catalogueFor(flowEntity("sqlite"), { label: "Flow", enums: { state: FLOW_STATES } });
+const JOB_OPTIONS = { label: "Job", enums: { state: JOB_STATES, previousState: JOB_STATES } };
+const FLOW_OPTIONS = { label: "Flow", enums: { state: FLOW_STATES } };
+
+/** Every column of a job row (jobflow-remote.md §3.1, flattened): what the row codec reads and writes. */
+export const JOB_COLUMNS = catalogueFor(jobEntity("sqlite"), JOB_OPTIONS);
+/** What a job filter may name: every column but the exact-text ones. */
+export const JOB_CATALOGUE = catalogueFor(jobEntity("sqlite"), { ...JOB_OPTIONS, exclude: JOB_TEXT_FIELDS });
+
+export const FLOW_COLUMNS = catalogueFor(flowEntity("sqlite"), FLOW_OPTIONS);
+export const FLOW_CATALOGUE = catalogueFor(flowEntity("sqlite"), { ...FLOW_OPTIONS, exclude: FLOW_TEXT_FIELDS });
 
 /** `job_parents` rows (child db id, parent uuid): written, never filtered. */
 export const JOB_PARENT_CATALOGUE = catalogueFor(jobParentEntity("sqlite"));
@@ -21,8 +31,9 @@ export const JOB_PARENT_CATALOGUE = catalogueFor(jobParentEntity("sqlite"));
 /** A batch worker's processes (§6.16). */
 export const BATCH_PROCESS_CATALOGUE = catalogueFor(batchProcessEntity("sqlite"));
 
-export const JOB_FIELDS = JOB_CATALOGUE.fields.map((field) => field.name) as (keyof JobRow)[];
-export const FLOW_FIELDS = FLOW_CATALOGUE.fields.map((field) => field.name) as (keyof FlowRow)[];
+/** Every job column but the exact-text ones: what the relation loaders read. */
+export const JOB_LOADER_FIELDS = JOB_CATALOGUE.fields.map((field) => field.name) as (keyof JobRow)[];
+export const FLOW_LOADER_FIELDS = FLOW_CATALOGUE.fields.map((field) => field.name) as (keyof FlowRow)[];
 
 /** Always read: identity, state, lease and times (derived fields and relations need them; all are small). */
 export const JOB_CORE_FIELDS: readonly (keyof JobRow)[] = [
@@ -34,6 +45,7 @@ export const JOB_CORE_FIELDS: readonly (keyof JobRow)[] = [
   "name",
   "state",
   "parents",
+  "flowParents",
   "onMissingReferences",
   "lockId",
   "lockHolder",
@@ -150,12 +162,19 @@ export interface Lease {
   readonly flowUuid: string | null;
 }
 
-/** One job of an addFlow (the serialized jobflow Job, reduced to what the controller reads). */
+/**
+ * One job of an addFlow or of a dynamic response. With `documentJson` (the serialized jobflow Job, JobDoc.job) the
+ * document is the one source of uuid, index, name, hosts, metadata, on_missing_references and the manager config;
+ * without it (the old form) those come from the fields.
+ */
 export interface JobInput {
-  readonly uuid?: string | null;
-  readonly name: string;
+  readonly documentJson?: string | null;
+  /** addFlow: iterflow's parents (derived from the references when omitted). Response: jobs of the same part. */
   readonly parents?: readonly string[] | null;
-  /** Uuids of the sub-flows enclosing the job, innermost first (the flow's own uuid is appended). */
+  readonly uuid?: string | null;
+  readonly index?: number | null;
+  readonly name?: string | null;
+  /** Uuids of the sub-flows enclosing the job, innermost first (the old form appends the flow's own uuid). */
   readonly hosts?: readonly string[] | null;
   readonly metadata?: Record<string, unknown> | null;
   readonly onMissingReferences?: string | null;
@@ -165,16 +184,37 @@ export interface JobInput {
   readonly priority?: number | null;
 }
 
-export interface FlowInput {
-  readonly uuid?: string | null;
-  readonly name: string;
-  readonly metadata?: Record<string, unknown> | null;
-  readonly jobs: readonly JobInput[];
-  /** add_flow's defaults for every job (a job's own value wins, §3.1). */
+/** The fields a job with `documentJson` must leave out: the document (and its manager config) has them. */
+export const DOCUMENT_FIELDS = [
+  "uuid",
+  "index",
+  "name",
+  "hosts",
+  "metadata",
+  "onMissingReferences",
+  "worker",
+  "execConfig",
+  "resources",
+  "priority",
+] as const satisfies readonly (keyof JobInput)[];
+
+/** add_flow's run settings: defaults for every job (a job's own value wins, §3.1). */
+export interface RunDefaults {
   readonly worker?: string | null;
   readonly execConfig?: unknown;
   readonly resources?: Record<string, unknown> | null;
   readonly priority?: number | null;
+}
+
+export interface FlowInput extends RunDefaults {
+  readonly uuid?: string | null;
+  readonly name: string;
+  readonly metadata?: Record<string, unknown> | null;
+  readonly jobs: readonly JobInput[];
+  /** Flow.as_dict() with each job replaced by `{"@hubql_job": {"uuid", "index"}}`, as JSON text. */
+  readonly documentJson?: string | null;
+  /** add_flow(allow_external_references): references to jobs outside the flow are accepted (not parents). */
+  readonly allowExternalReferences?: boolean | null;
 }
 
 export const ON_MISSING_REFERENCES = ["error", "none", "pass"] as const;

@@ -113,23 +113,23 @@ export class JobOperations {
         });
       await run(step.tx, (q) => `DELETE FROM "${TABLES.jobs}" WHERE "db_id" = ${q.bind(job.dbId)}`);
       if (!flowJobs.some((other) => other.uuid === job.uuid && other.dbId !== job.dbId)) {
-        for (const child of flowJobs.filter((other) => other.parents.includes(job.uuid))) {
-          await this.store.updateJob(step.tx, child.dbId, {
-            parents: child.parents.filter((uuid) => uuid !== job.uuid),
+        // Both parent lists forget the uuid (upstream's delete_job does this to FlowDoc.parents, l.4224–4236).
+        const without = (uuids: string[]) => uuids.filter((uuid) => uuid !== job.uuid);
+        for (const other of flowJobs) {
+          if (!other.parents.includes(job.uuid) && !other.flowParents.includes(job.uuid)) continue;
+          await this.store.updateJob(step.tx, other.dbId, {
+            parents: without(other.parents),
+            flowParents: without(other.flowParents),
           });
           await run(
             step.tx,
             (q) =>
-              `DELETE FROM "${TABLES.jobParents}" WHERE "child_db_id" = ${q.bind(child.dbId)} AND "parent_uuid" = ${q.bind(job.uuid)}`,
+              `DELETE FROM "${TABLES.jobParents}" WHERE "child_db_id" = ${q.bind(other.dbId)} AND "parent_uuid" = ${q.bind(job.uuid)}`,
           );
         }
       }
       await this.store.recomputeFlows(step.tx, [job.flowUuid], step.now);
-      await run(
-        step.tx,
-        (q) =>
-          `UPDATE "${TABLES.flows}" SET "updated_on" = ${q.bind(this.store.instant(step.now))} WHERE "uuid" = ${q.bind(job.flowUuid)}`,
-      );
+      await this.store.touchFlow(step.tx, job.flowUuid, step.now);
       return [job.dbId];
     });
   }
@@ -347,14 +347,17 @@ export class JobOperations {
   }
 }
 
-/** First-level children (no force) or every descendant (force), as job rows (every index), §6.2. */
+/**
+ * First-level children (no force) or every descendant (force), as job rows (every index), §6.2. Walks the
+ * flow-level parents, as upstream walks `FlowDoc.children`: a detour's leaves are not parents there (§4.3).
+ */
 function affectedChildren(flowJobs: readonly JobRow[], uuid: string, force: boolean): JobRow[] {
   const found = new Map<string, JobRow>();
   let frontier = new Set([uuid]);
   while (frontier.size > 0) {
     const next = new Set<string>();
     for (const row of flowJobs) {
-      if (found.has(row.dbId) || row.uuid === uuid || !row.parents.some((parent) => frontier.has(parent))) continue;
+      if (found.has(row.dbId) || row.uuid === uuid || !row.flowParents.some((parent) => frontier.has(parent))) continue;
       found.set(row.dbId, row);
       next.add(row.uuid);
     }

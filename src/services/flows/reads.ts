@@ -2,6 +2,7 @@ import { RowCodec } from "../../db/row-codec";
 import { instantNow } from "../../dialect";
 import {
   aliased,
+  and,
   type Condition,
   type Connection,
   countRows,
@@ -21,17 +22,21 @@ import {
 import {
   BATCH_PROCESS_CATALOGUE,
   FLOW_CORE_FIELDS,
+  FLOW_LOADER_FIELDS,
   type FlowNode,
   type FlowQuery,
   type FlowRow,
   type FlowSortField,
   JOB_CORE_FIELDS,
+  JOB_LOADER_FIELDS,
+  type JOB_TEXT_FIELDS,
   type JobNode,
   type JobQuery,
   type JobRow,
   type JobSortField,
   type Order,
 } from "./jobflow.model";
+import { jobKey, spliceFlowDocument } from "./flow-document";
 import { flowCondition, flowSortKeys, jobCondition, jobSortKeys, prepareFlowFilter, prepareJobFilter } from "./query";
 import { FLOW_STATES, JOB_STATES } from "./states";
 import type { JobflowStore } from "./store";
@@ -48,7 +53,8 @@ export interface ListArgs<F extends string, Q, R> {
 
 /**
  * Column pruning for the relation readers: which job properties a read needs. Lists pass the selection; the
- * loaders read every column for now (one loader serves every selection of a request).
+ * loaders read every column but the exact-text ones (one loader serves every selection of a request; documents
+ * and outputs are read on their own, only when selected: `jobTexts`).
  */
 export type JobFields = readonly (keyof JobRow)[] | undefined;
 
@@ -107,7 +113,7 @@ export class JobflowReads {
       codec: this.store.jobs,
       property: "dbId",
       keys: dbIds,
-      fields: readFields(this.store.jobs, fields, JOB_CORE_FIELDS),
+      fields: readFields(this.store.jobs, fields ?? JOB_LOADER_FIELDS, JOB_CORE_FIELDS),
     });
   }
 
@@ -136,8 +142,50 @@ export class JobflowReads {
       codec: this.store.flows,
       property: "uuid",
       keys: uuids,
-      fields: readFields(this.store.flows, fields, FLOW_CORE_FIELDS),
+      fields: readFields(this.store.flows, fields ?? FLOW_LOADER_FIELDS, FLOW_CORE_FIELDS),
     });
+  }
+
+  /** One exact-text column (a job's document or output) of each job, by db id; one statement. */
+  async jobTexts(dbIds: readonly string[], property: (typeof JOB_TEXT_FIELDS)[number]): Promise<(string | null)[]> {
+    const rows = await rowsByKey<Partial<JobRow>, string>(this.store.db, {
+      table: TABLES.jobs,
+      codec: this.store.jobs,
+      property: "dbId",
+      keys: dbIds,
+      fields: ["dbId", property],
+    });
+    return rows.map((row) => row?.[property] ?? null);
+  }
+
+  /**
+   * Each flow's document (§1.4) with every placeholder replaced by its job's stored text; null for a flow without
+   * one. Two statements for any number of flows: the documents, then the documents of the jobs they name.
+   */
+  async flowDocuments(uuids: readonly string[]): Promise<(string | null)[]> {
+    const flows = await rowsByKey<Pick<FlowRow, "uuid" | "documentJson">, string>(this.store.db, {
+      table: TABLES.flows,
+      codec: this.store.flows,
+      property: "uuid",
+      keys: uuids,
+      fields: ["uuid", "documentJson"],
+    });
+    const withDocument = flows.flatMap((flow) => (flow?.documentJson ? [flow.uuid] : []));
+    const jobs =
+      withDocument.length === 0
+        ? []
+        : await selectRows<Pick<JobRow, "uuid" | "index" | "documentJson">>(this.store.db, {
+            table: TABLES.jobs,
+            codec: this.store.jobs,
+            fields: ["uuid", "index", "documentJson"],
+            where: and(
+              inList(`t."flow_uuid"`, withDocument),
+              sqlCondition(() => `t."document" IS NOT NULL`),
+            ),
+          });
+    const texts = new Map<string, string>();
+    for (const job of jobs) if (job.documentJson !== null) texts.set(jobKey(job.uuid, job.index), job.documentJson);
+    return flows.map((flow) => (flow?.documentJson ? spliceFlowDocument(flow.documentJson, texts) : null));
   }
 
   /** Every job row of each flow (all indexes), by db id; one statement for any number of flows. */
@@ -193,7 +241,10 @@ export class JobflowReads {
     fields: JobFields,
   ): Promise<JobNode[][]> {
     if (dbIds.length === 0) return [];
-    const columns = selectList(this.store.jobs, readFields(this.store.jobs, fields, JOB_CORE_FIELDS));
+    const columns = selectList(
+      this.store.jobs,
+      readFields(this.store.jobs, fields ?? JOB_LOADER_FIELDS, JOB_CORE_FIELDS),
+    );
     const rows = await query(
       this.store.db,
       (q) =>
@@ -213,7 +264,7 @@ export class JobflowReads {
     return selectRows<JobNode>(this.store.db, {
       table: TABLES.jobs,
       codec: this.store.jobs,
-      fields: readFields(this.store.jobs, fields, JOB_CORE_FIELDS),
+      fields: readFields(this.store.jobs, fields ?? JOB_LOADER_FIELDS, JOB_CORE_FIELDS),
       where,
       orderBy: `t."db_seq"`,
     });

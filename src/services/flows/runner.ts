@@ -4,12 +4,12 @@ import type { Executor } from "../../db/database";
 import { addSeconds, formatInstant, type Instant } from "../../dialect";
 import { badInput, invalidState, notFound } from "../../errors";
 import { inList, query, run, TABLES } from "../sql";
-import type { JobInput, JobNode, JobQuery, JobRow, LockOptions } from "./jobflow.model";
+import type { JobNode, JobQuery, JobRow, LockOptions } from "./jobflow.model";
 import { activeLease, jobCondition, prepareJobFilter } from "./query";
 import { jobKeyCondition, type JobKey } from "./leases";
-import { insertJobs, insertParents, newJobRow, nextDbIds, validateJobs } from "./submission";
+import { appendParts, type JobResponse, outputText, readResponseParts } from "./responses";
 import { BATCH_STATES, isJobState, type JobState, RUNNING_STATES } from "./states";
-import type { JobflowStore } from "./store";
+import { type JobflowStore, NO_LEASE } from "./store";
 
 /** The runner's steps (§8): from each state, the states a successful step may lead to (the first is the default). */
 export const NEXT_STATES: Readonly<Partial<Record<JobState, readonly JobState[]>>> = {
@@ -45,20 +45,6 @@ export interface StepReport {
   /** RunnerOptions.max_step_attempts and delta_retry; the project's values by default. */
   readonly maxStepAttempts?: number | null;
   readonly deltaRetrySeconds?: readonly number[] | null;
-}
-
-export interface JobResponse {
-  /** The job's output document (jobflow's Response.output), kept in the row. */
-  readonly output?: unknown;
-  readonly storedData?: unknown;
-  /** A job replacing this one: same uuid, next index, same parents (§3.2). */
-  readonly replace?: JobInput | null;
-  /** New jobs whose roots get this job as parent. */
-  readonly addition?: readonly JobInput[] | null;
-  /** Like addition, and this job's children also wait for the new leaves. */
-  readonly detour?: readonly JobInput[] | null;
-  readonly stopChildren?: boolean | null;
-  readonly stopJobflow?: boolean | null;
 }
 
 export interface Completion {
@@ -176,10 +162,15 @@ export class JobRunner {
   }
 
   /**
-   * complete_job + checkin_job (§6.9): the job becomes COMPLETED (with its output, stored data and dynamic response)
-   * or FAILED; WAITING jobs of the flow whose parents are now done become READY; the flow state is recomputed.
+   * complete_job + checkin_job (§6.9, DESIGN §2.2): the job becomes COMPLETED (with its output, stored data and
+   * dynamic response, applied in upstream's order: replace, addition, detour, then stop_children, stop_jobflow) or
+   * FAILED; a lease the caller holds with `lockId` is released in the same UPDATE; WAITING jobs of the flow whose
+   * parents are now done become READY; the flow state is recomputed. Everything is checked before anything is
+   * written: a refused response leaves the job running.
    */
   async complete(key: JobKey, completion: Completion, lock: LockOptions): Promise<JobNode> {
+    const response = completion.success ? completion.response : null;
+    const output = outputText(response);
     return this.store.write(async (tx, now) => {
       const job = await this.loadOne(tx, key);
       this.store.checkLease(job, now, lock, `Job with db_id ${job.dbId}`);
@@ -192,12 +183,17 @@ export class JobRunner {
       for (const flow of await this.store.loadFlows(tx, [job.flowUuid])) {
         this.store.checkLease(flow, now, lock, `Flow with uuid ${flow.uuid} (Could not complete the job)`);
       }
-      const response = completion.success ? completion.response : null;
-      if (response) await this.applyResponse(tx, job, response, now);
+      if (response) {
+        const flowJobs = await this.store.loadJobs(tx, this.store.jobsWhere("flow_uuid", job.flowUuid));
+        const parts = await readResponseParts(tx, this.store, job, flowJobs, response);
+        await appendParts(tx, this.store, job, flowJobs, parts, now);
+        if (response.stopChildren) await this.store.stopChildren(tx, job.uuid);
+        if (response.stopJobflow) await this.store.stopWaiting(tx, (q) => `"flow_uuid" = ${q.bind(job.flowUuid)}`);
+      }
       const values: Partial<JobRow> = {
         state: completion.success ? "COMPLETED" : "FAILED",
         error: completion.success ? null : (completion.error ?? "the job failed"),
-        output: response?.output ?? null,
+        outputJson: output,
         storedData: response?.storedData ?? null,
         startTime: completion.startTime ?? job.startTime ?? null,
         endTime: completion.endTime ?? now,
@@ -205,71 +201,14 @@ export class JobRunner {
         retryTimeLimit: null,
         remoteError: null,
         updatedOn: now,
+        // upstream's runner holds the job lock through complete_job and releases it at the end.
+        ...(lock.lockId && job.lockId === lock.lockId ? NO_LEASE : {}),
       };
       await this.store.updateJob(tx, job.dbId, values);
       await this.refreshChildren(tx, job.flowUuid);
       await this.store.recomputeFlows(tx, [job.flowUuid], now);
       return { ...job, ...values };
     }, lock.wait);
-  }
-
-  /** Dynamic responses (§3.2): replace, addition, detour; then stop_children / stop_jobflow (§6.7). */
-  private async applyResponse(tx: Executor, job: JobRow, response: JobResponse, now: Instant): Promise<void> {
-    const flowJobs = await this.store.loadJobs(tx, this.store.jobsWhere("flow_uuid", job.flowUuid));
-    const known = new Set(flowJobs.map((row) => row.uuid));
-    const created: { input: JobInput & { uuid: string }; index: number; parents: string[] }[] = [];
-    if (response.replace) {
-      const index = Math.max(...flowJobs.filter((row) => row.uuid === job.uuid).map((row) => row.index)) + 1;
-      created.push({ input: { ...response.replace, uuid: job.uuid }, index, parents: job.parents });
-    }
-    const extra = [...(response.addition ?? []), ...(response.detour ?? [])].map((input) => ({
-      ...input,
-      uuid: input.uuid ?? randomUUID(),
-    }));
-    validateJobs(extra, known, "response", this.store, job);
-    const extraUuids = new Set(extra.map((input) => input.uuid));
-    for (const input of extra) {
-      const inner = (input.parents ?? []).filter((parent) => extraUuids.has(parent));
-      // Roots of the new jobs wait for the completed job.
-      created.push({
-        input,
-        index: 1,
-        parents: inner.length > 0 ? [...(input.parents ?? [])] : [...(input.parents ?? []), job.uuid],
-      });
-    }
-    if (created.length > 0) {
-      const first = await nextDbIds(tx, created.length);
-      // New jobs copy the completed job's run settings (§3.2) unless they name their own.
-      const rows = created.map((entry, i) =>
-        newJobRow(
-          { ...entry.input, parents: entry.parents },
-          job,
-          job.flowUuid,
-          first + i,
-          this.store.project.dbIdPrefix,
-          now,
-          entry.index,
-          "WAITING",
-        ),
-      );
-      await insertJobs(tx, this.store, rows);
-    }
-    const detour = extra.slice((response.addition ?? []).length);
-    if (detour.length > 0) {
-      const detourUuids = new Set(detour.map((input) => input.uuid));
-      const leaves = detour
-        .filter((input) => !detour.some((other) => (other.parents ?? []).includes(input.uuid)))
-        .map((input) => input.uuid);
-      for (const child of flowJobs.filter((row) => row.parents.includes(job.uuid) && !detourUuids.has(row.uuid))) {
-        const parents = [...new Set([...child.parents, ...leaves])];
-        await this.store.updateJob(tx, child.dbId, { parents });
-        await insertParents(tx, this.store, [
-          { dbId: child.dbId, parents: leaves.filter((leaf) => !child.parents.includes(leaf)) },
-        ]);
-      }
-    }
-    if (response.stopChildren) await this.store.stopChildren(tx, job.uuid);
-    if (response.stopJobflow) await this.store.stopWaiting(tx, (q) => `"flow_uuid" = ${q.bind(job.flowUuid)}`);
   }
 
   /**

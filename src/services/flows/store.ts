@@ -6,9 +6,9 @@ import { ErrorCode, HubqlError, locked } from "../../errors";
 import type { ServiceContext } from "../shared/service-context";
 import { type Condition, inList, run, selectRows, sqlCondition, type SqlParams, TABLES } from "../sql";
 import {
-  FLOW_CATALOGUE,
+  FLOW_COLUMNS,
   type FlowRow,
-  JOB_CATALOGUE,
+  JOB_COLUMNS,
   JOB_PARENT_CATALOGUE,
   type JobRow,
   type LockOptions,
@@ -36,8 +36,8 @@ export class JobflowStore {
     readonly ctx: ServiceContext,
     readonly project: JobflowProject,
   ) {
-    this.jobs = new RowCodec(JOB_CATALOGUE, ctx.dialect);
-    this.flows = new RowCodec(FLOW_CATALOGUE, ctx.dialect);
+    this.jobs = new RowCodec(JOB_COLUMNS, ctx.dialect);
+    this.flows = new RowCodec(FLOW_COLUMNS, ctx.dialect);
     this.jobParents = new RowCodec(JOB_PARENT_CATALOGUE, ctx.dialect);
   }
 
@@ -166,6 +166,15 @@ export class JobflowStore {
       });
     }
     return result;
+  }
+
+  /** The flow's `updated_on` = now, whatever its state (a dynamic response part, a deleted job). */
+  async touchFlow(tx: Executor, flowUuid: string, now: Instant): Promise<void> {
+    await run(
+      tx,
+      (q) =>
+        `UPDATE "${TABLES.flows}" SET "updated_on" = ${q.bind(this.instant(now))} WHERE "uuid" = ${q.bind(flowUuid)}`,
+    );
   }
 
   /** UPDATE one job row by db_id with the given property values. */

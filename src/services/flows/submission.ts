@@ -2,20 +2,13 @@ import { randomUUID } from "node:crypto";
 
 import type { Executor } from "../../db/database";
 import { isUniqueViolation } from "../../db/driver-errors";
-import { instantNow, type Instant } from "../../dialect";
+import { instantNow } from "../../dialect";
 import { badInput, limitExceeded } from "../../errors";
 import { checkMatched, resolveSelection, type SelectionArgs } from "../shared/selection";
 import { inList, insertRows, query, run, TABLES, TRUE, selectRows } from "../sql";
-import {
-  type FlowInput,
-  type FlowQuery,
-  type FlowRow,
-  type JobInput,
-  type JobRow,
-  type LockOptions,
-  ON_MISSING_REFERENCES,
-} from "./jobflow.model";
-import { checkExecConfig, checkWorker } from "./project";
+import { validateFlowDocument } from "./flow-document";
+import { type FlowInput, type FlowQuery, type FlowRow, type JobRow, type LockOptions } from "./jobflow.model";
+import { type NewJob, newJobRow, readNewJobs, resolveParents } from "./new-jobs";
 import { flowCondition, namesAnything, prepareFlowFilter } from "./query";
 import { type JobflowStore, NO_LEASE } from "./store";
 /** delete_flows' default max_limit (§5). */
@@ -43,8 +36,7 @@ export class FlowSubmission {
    * consecutive ranges and a failed insert consumes none.
    */
   async addFlow(input: FlowInput): Promise<{ flowUuid: string; dbIds: string[] }> {
-    const jobs = validateFlow(input, this.store);
-    const flowUuid = input.uuid ?? randomUUID();
+    const { jobs, parents, flowUuid } = validateFlow(input, this.store);
     try {
       return await this.store.write(async (tx, now) => {
         const first = await nextDbIds(tx, jobs.length);
@@ -53,13 +45,14 @@ export class FlowSubmission {
           name: input.name,
           state: "READY", // §1.2: a new flow is always READY (it has at least one root job: cycles are rejected)
           metadata: input.metadata ?? {},
+          documentJson: input.documentJson ?? null,
           ...NO_LEASE,
           createdOn: now,
           updatedOn: now,
         };
         await insertRows(tx, { table: TABLES.flows, codec: this.store.flows, rows: [flow] });
-        const rows: JobRow[] = jobs.map((job, i) =>
-          newJobRow(job, input, flowUuid, first + i, this.store.project.dbIdPrefix, now),
+        const rows = jobs.map((job, i) =>
+          newJobRow(job, parents[i] as string[], flowUuid, first + i, this.store.project.dbIdPrefix, now),
         );
         await insertJobs(tx, this.store, rows);
         return { flowUuid, dbIds: rows.map((row) => row.dbId) };
@@ -173,56 +166,14 @@ export async function insertParents(
   await insertRows(tx, { table: TABLES.jobParents, codec: store.jobParents, rows: links });
 }
 
-/** A new job row (§3.1): READY without parents, else WAITING; the job's run settings win over the flow's. */
-export function newJobRow(
-  job: JobInput & { uuid: string },
-  defaults: Pick<FlowInput, "worker" | "execConfig" | "resources" | "priority">,
-  flowUuid: string,
-  seq: number,
-  prefix: string,
-  now: Instant,
-  index = 1,
-  state?: "READY" | "WAITING",
-): JobRow {
-  const parents = [...new Set(job.parents ?? [])];
-  return {
-    dbId: `${prefix}${seq}`,
-    dbSeq: seq,
-    uuid: job.uuid,
-    index,
-    flowUuid,
-    name: job.name,
-    state: state ?? (parents.length === 0 ? "READY" : "WAITING"),
-    worker: job.worker ?? defaults.worker ?? null,
-    // §3.1: priority 0 in the job's own config counts as "unset".
-    priority: job.priority || defaults.priority || 0,
-    metadata: job.metadata ?? {},
-    onMissingReferences: job.onMissingReferences ?? "error",
-    parents,
-    // jobflow's job.hosts: enclosing sub-flows innermost first, the outermost (stored) flow last.
-    hosts: [...new Set([...(job.hosts ?? []).filter((host) => host !== flowUuid), flowUuid])],
-    previousState: null,
-    error: null,
-    stepAttempts: 0,
-    queueState: null,
-    processId: null,
-    retryTimeLimit: null,
-    remoteError: null,
-    runDir: null,
-    startTime: null,
-    endTime: null,
-    execConfig: job.execConfig ?? defaults.execConfig ?? null,
-    resources: job.resources ?? defaults.resources ?? null,
-    storedData: null,
-    output: null,
-    ...NO_LEASE,
-    createdOn: now,
-    updatedOn: now,
-  };
-}
-
-/** Checks a flow before anything is written: names, unique uuids, parents inside the flow, no cycle, known workers. */
-function validateFlow(input: FlowInput, store: JobflowStore): (JobInput & { uuid: string })[] {
+/**
+ * Checks a flow before anything is written (§1.5–1.8): names, the jobs (documents or the old form), parents inside
+ * the flow without a cycle, references to jobs of the flow unless external ones are allowed, the flow document.
+ */
+function validateFlow(
+  input: FlowInput,
+  store: JobflowStore,
+): { jobs: NewJob[]; parents: string[][]; flowUuid: string } {
   if (!input.name) throw badInput("a flow needs a name", "flow");
   if (input.jobs.length === 0) throw badInput("a flow needs at least one job", "flow");
   if (input.jobs.length > store.ctx.limits.maxBatchSize) {
@@ -230,52 +181,24 @@ function validateFlow(input: FlowInput, store: JobflowStore): (JobInput & { uuid
       maximum: store.ctx.limits.maxBatchSize,
     });
   }
-  const jobs = input.jobs.map((job) => ({ ...job, uuid: job.uuid ?? randomUUID() }));
-  validateJobs(jobs, new Set(), "flow", store, input);
-  return jobs;
-}
-
-/** Shared by addFlow and dynamic responses: `external` are uuids outside `jobs` that parents may name. */
-export function validateJobs(
-  jobs: readonly (JobInput & { uuid: string })[],
-  external: ReadonlySet<string>,
-  argument: string,
-  store: JobflowStore,
-  defaults: Pick<FlowInput, "worker" | "execConfig">,
-): void {
-  const uuids = new Set<string>();
-  jobs.forEach((job, i) => {
-    if (!job.name) throw badInput(`jobs[${i}] needs a name`, argument);
-    if (uuids.has(job.uuid)) throw badInput(`jobs[${i}] repeats uuid ${job.uuid}`, argument);
-    uuids.add(job.uuid);
-    if (job.onMissingReferences && !(ON_MISSING_REFERENCES as readonly string[]).includes(job.onMissingReferences)) {
-      throw badInput(`jobs[${i}].onMissingReferences must be one of ${ON_MISSING_REFERENCES.join(", ")}`, argument);
-    }
-    const worker = job.worker ?? defaults.worker;
-    if (worker) checkWorker(store.project, worker);
-    checkExecConfig(store.project, job.execConfig ?? defaults.execConfig);
-  });
-  const parentsOf = new Map(jobs.map((job) => [job.uuid, job.parents ?? []]));
-  for (const [uuid, parents] of parentsOf) {
-    for (const parent of parents) {
-      if (!uuids.has(parent) && !external.has(parent))
-        throw badInput(`job ${uuid} names parent ${parent}, which is not a job of this flow`, argument);
+  const documents = input.jobs.some((job) => job.documentJson !== null && job.documentJson !== undefined);
+  if ((documents || input.documentJson) && !input.uuid)
+    throw badInput("flow.uuid is required when the flow or its jobs have documents", "flow.uuid");
+  const flowUuid = input.uuid ?? randomUUID();
+  const jobs = readNewJobs(input.jobs, { argument: "flow.jobs", flowUuid, defaults: input, project: store.project });
+  const parents = resolveParents(jobs, "flow.jobs", { kind: "flow" });
+  if (!input.allowExternalReferences) {
+    const uuids = new Set(jobs.map((job) => job.uuid));
+    const missing = [...new Set(jobs.flatMap((job) => [...job.references]))].filter((uuid) => !uuids.has(uuid));
+    if (missing.length > 0) {
+      // jobflow's get_flow wording, with hubql's argument name.
+      throw badInput(
+        `The following jobs were not found in the jobs array and are needed to resolve output references: ${JSON.stringify(missing)}. If the references are from external jobs and this is the intended behavior set allowExternalReferences to true`,
+        "flow.jobs",
+      );
     }
   }
-  // Kahn's algorithm over the new jobs: whatever is left over sits on a cycle.
-  const pending = new Map([...parentsOf].map(([uuid, parents]) => [uuid, parents.filter((p) => uuids.has(p)).length]));
-  const queue = [...pending].filter(([, n]) => n === 0).map(([uuid]) => uuid);
-  let done = 0;
-  while (queue.length > 0) {
-    const uuid = queue.pop() as string;
-    done++;
-    for (const [child, parents] of parentsOf) {
-      if (parents.includes(uuid)) {
-        const left = (pending.get(child) ?? 0) - 1;
-        pending.set(child, left);
-        if (left === 0) queue.push(child);
-      }
-    }
-  }
-  if (done !== uuids.size) throw badInput("the jobs' parents form a cycle", argument);
+  if (input.documentJson !== null && input.documentJson !== undefined)
+    validateFlowDocument(input.documentJson, flowUuid, jobs, "flow.documentJson");
+  return { jobs, parents, flowUuid };
 }

@@ -73,21 +73,24 @@ describe.each(DIALECTS)("runner steps on %s", (dialect) => {
     });
   });
 
-  it("addition and detour responses add jobs to the flow with fresh db ids", async () => {
+  it("addition and detour responses add jobs to the flow with fresh db ids, in upstream's order", async () => {
     const f = await jf.addFlow("f", [{ name: "a" }, { name: "b", parents: ["a"] }]);
     await jf.run("1", {
       response: { detour: [{ name: "d1" }, { name: "d2", parents: [] }], addition: [{ name: "x" }] },
     });
     const jobs = await jf.gw.ok<{
-      jobs: { edges: { node: { dbId: string; name: string; state: string; parentUuids: string[] } }[] };
-    }>(`{ jobs { edges { node { dbId name state parentUuids } } } }`);
+      jobs: {
+        edges: { node: { dbId: string; uuid: string; name: string; state: string; parentUuids: string[] } }[];
+      };
+    }>(`{ jobs { edges { node { dbId uuid name state parentUuids flowParentUuids } } } }`);
     const byName = Object.fromEntries(jobs.jobs.edges.map((edge) => [edge.node.name, edge.node]));
-    const a = f.uuids["a"];
-    expect(byName["x"]).toMatchObject({ dbId: "3", state: "READY", parentUuids: [a] });
-    expect(byName["d1"]).toMatchObject({ state: "READY", parentUuids: [a] });
-    // b now also waits for the detour's leaves.
-    expect(byName["b"]?.state).toBe("WAITING");
-    expect(byName["b"]?.parentUuids).toHaveLength(3);
+    const [a, d1, d2] = [f.uuids["a"], byName["d1"]?.uuid, byName["d2"]?.uuid];
+    // checkin_job applies addition before detour: x gets db id 3, the detour 4 and 5.
+    expect(byName["d1"]).toMatchObject({ dbId: "4", state: "READY", parentUuids: [a], flowParentUuids: [a] });
+    expect(byName["d2"]).toMatchObject({ dbId: "5", state: "READY", parentUuids: [a] });
+    // The detour's leaves join the job-level parents of every job waiting for a, the addition's root included.
+    expect(byName["x"]).toMatchObject({ dbId: "3", state: "WAITING", parentUuids: [a, d1, d2], flowParentUuids: [a] });
+    expect(byName["b"]).toMatchObject({ state: "WAITING", parentUuids: [a, d1, d2], flowParentUuids: [a] });
     expect((await jf.flow(f.uuid)).ids).toHaveLength(5);
   });
 
