@@ -1,15 +1,14 @@
 /**
- * jobflow flows end to end through hubql (issue 16, integrations/jobflow/DESIGN.md): real jobflow flows submitted
- * with `submit_flow`, run by two `python -m hubql_jobflow.worker` processes against a gateway on an ephemeral port
- * with a fresh SQLite store, and compared by test/integrations/jobflow/driver.py with what jobflow's own
+ * jobflow flows end to end through hubql (issue 16): real jobflow flows submitted with `submit_flow`, run by two
+ * `python -m hubql_jobflow.worker` processes against a gateway on an ephemeral port with a fresh SQLite store, then
+ * a fresh Postgres one, and compared by test/integrations/jobflow/driver.py with what jobflow's own
  * `run_locally` gives for the same flows: completed jobs and raw outputs, outputs as references resolve them,
  * every job state, the flow state (jobflow-remote's own rule), and the submitted documents read back.
  *
  * The Python side runs in a virtualenv cached outside the tree (test/support/python-env.ts), built with the pinned
- * jobflow stack from ../shared/wheels when that folder exists, plain pip otherwise.
- *
- * `it.fails` marks what needs the server step of DESIGN.md (the job document, list-valued dynamic responses, exact
- * outputs); each names the missing piece. The server step turns them into plain `it`.
+ * jobflow stack from ../shared/wheels when that folder exists, plain pip otherwise. The last cases check the
+ * deliberate differences from jobflow-remote that only show with real jobflow (docs/flows-and-jobs.md, "jobflow
+ * documents"): a store_inputs job stores references, an unresolvable reference fails the job, NaN has no JSON form.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -19,6 +18,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { App } from "../../src/server/app";
+import { DIALECTS } from "../support/databases";
 import { startTestHttp } from "../support/gateway";
 import { driver, jobflowPython, jobflowVenv, startWorker, type WorkerProcess } from "../support/jobflow-env";
 import type { Venv } from "../support/python-env";
@@ -47,106 +47,11 @@ interface Reference {
 }
 
 describe.skipIf(skip !== null)(`jobflow flows through hubql${skip ? ` — skipped: ${skip}` : ""}`, () => {
-  const operator = randomBytes(18).toString("hex");
-  const workDir = mkdtempSync(path.join(tmpdir(), "hubql-jobflow-"));
-  const runsLog = path.join(workDir, "runs.log");
-  const workerEnv = { HUBQL_JOBFLOW_TEST_RUNS: runsLog, HUBQL_JOBFLOW_TEST_MARKERS: workDir };
   let venv: Venv;
-  let app: App;
-  /** The two workers every flow shares, and the slow test's own. */
-  let workers: WorkerProcess[] = [];
-  const extraWorkers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    if (!("python" in found)) return;
-    venv = await jobflowVenv(found.python);
-    app = await startTestHttp("sqlite", {
-      auth: { tokens: `operator:${operator}`, tokensFile: null, allowUnauthenticatedNetwork: false },
-    });
+    if ("python" in found) venv = await jobflowVenv(found.python);
   }, 600_000);
-
-  afterAll(async () => {
-    await Promise.all([...workers, ...extraWorkers].map((worker) => worker.stop()));
-    await app?.close();
-    rmSync(workDir, { recursive: true, force: true });
-  });
-
-  /** The two workers, started for the first flow and kept for the rest. */
-  function ensureWorkers(): void {
-    if (workers.length > 0) return;
-    workers = ["a", "b"].map((name) =>
-      startWorker(
-        venv,
-        [
-          "--url",
-          app.url,
-          "--token",
-          operator,
-          "--worker",
-          "local",
-          "--holder",
-          `worker-${name}`,
-          "--poll-interval",
-          "0.2",
-          "--ttl",
-          "30",
-          "--run-dir",
-          path.join(workDir, `runs-${name}`),
-        ],
-        workerEnv,
-      ),
-    );
-  }
-
-  async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const response = await fetch(`${app.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${operator}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { data?: T; errors?: unknown[] };
-    if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
-    return body.data as T;
-  }
-
-  /** Polls the flow until its state is one of `states`; fails with the workers' logs after `seconds`. */
-  async function waitForFlow(uuid: string, states: readonly string[], seconds = 90): Promise<string> {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-      const { flow } = await gql<{ flow: { state: string } | null }>(
-        "query($uuid: ID!) { flow(uuid: $uuid) { state } }",
-        { uuid },
-      );
-      if (flow && states.includes(flow.state)) return flow.state;
-      if (Date.now() > deadline) {
-        const logs = workers.map((worker) => worker.log().slice(-4000)).join("\n---\n");
-        throw new Error(`flow ${uuid} is ${flow?.state ?? "missing"} after ${seconds} s; workers:\n${logs}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-
-  const submit = (flow: string, worker = "local") =>
-    driver<{ flowUuid: string; dbIds: string[] }>(venv, [
-      "submit",
-      flow,
-      "--url",
-      app.url,
-      "--token",
-      operator,
-      "--worker",
-      worker,
-    ]);
-  const check = (flow: string, phase: "first" | "final" = "final") =>
-    driver<Check>(venv, ["check", flow, "--url", app.url, "--token", operator, "--phase", phase]);
-
-  it("installs hubql_jobflow, whose client talks to the gateway over one kept-alive connection", async () => {
-    const ping = await driver<{ jobStates: number; flowStates: number; reused: boolean; wrongToken: string | null }>(
-      venv,
-      ["ping", "--url", app.url, "--token", operator],
-    );
-    expect(ping).toEqual({ jobStates: 16, flowStates: 7, reused: true, wrongToken: "UNAUTHENTICATED" });
-  });
 
   it("run_locally gives the reference each comparison uses", async () => {
     const references = Object.fromEntries(
@@ -172,26 +77,140 @@ describe.skipIf(skip !== null)(`jobflow flows through hubql${skip ? ` — skippe
     expect(Object.keys(references["retry"]!.outputs)).toHaveLength(2);
   }, 120_000);
 
-  describe("two workers run each flow to run_locally's states and outputs", () => {
-    // Needs DESIGN.md §1 (JobInput.documentJson, Job.documentJson, Flow.documentJson), §2.2 (list-valued
-    // replace/addition/detour with their own parents, outputJson) and §3 (Job.outputJson): addFlow refuses today.
-    it.fails.each(FLOWS)(
-      "%s",
-      async (flow) => {
-        const { flowUuid } = await submit(flow);
-        ensureWorkers();
-        await waitForFlow(flowUuid, FLOW_FINAL_STATES);
-        const result = await check(flow);
-        expect(result.problems).toEqual([]);
-        expect(result.flowState).toBe(flow === "stop" ? "STOPPED" : "COMPLETED");
-      },
-      120_000,
-    );
+  describe.each(DIALECTS)("on %s", (dialect) => {
+    const operator = randomBytes(18).toString("hex");
+    const workDir = mkdtempSync(path.join(tmpdir(), "hubql-jobflow-"));
+    const runsLog = path.join(workDir, "runs.log");
+    const workerEnv = { HUBQL_JOBFLOW_TEST_RUNS: runsLog, HUBQL_JOBFLOW_TEST_MARKERS: workDir };
+    let app: App;
+    /** The two workers every flow shares, and the slow test's own. */
+    let workers: WorkerProcess[] = [];
+    const extraWorkers: WorkerProcess[] = [];
 
-    // Needs the same server step as above.
-    it.fails(
-      "retry: the flaky job FAILED, its child WAITING, the flow FAILED; after rerunJobs, COMPLETED",
-      async () => {
+    beforeAll(async () => {
+      app = await startTestHttp(dialect, {
+        auth: { tokens: `operator:${operator}`, tokensFile: null, allowUnauthenticatedNetwork: false },
+      });
+    });
+
+    afterAll(async () => {
+      await Promise.all([...workers, ...extraWorkers].map((worker) => worker.stop()));
+      await app?.close();
+      rmSync(workDir, { recursive: true, force: true });
+    });
+
+    /** The two workers, started for the first flow and kept for the rest. */
+    function ensureWorkers(): void {
+      if (workers.length > 0) return;
+      workers = ["a", "b"].map((name) =>
+        startWorker(
+          venv,
+          [
+            "--url",
+            app.url,
+            "--token",
+            operator,
+            "--worker",
+            "local",
+            "--holder",
+            `worker-${name}`,
+            "--poll-interval",
+            "0.2",
+            "--ttl",
+            "30",
+            "--run-dir",
+            path.join(workDir, `runs-${name}`),
+          ],
+          workerEnv,
+        ),
+      );
+    }
+
+    async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+      const response = await fetch(`${app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${operator}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { data?: T; errors?: unknown[] };
+      if (body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+      return body.data as T;
+    }
+
+    /** Polls the flow until its state is one of `states`; fails with the workers' logs after `seconds`. */
+    async function waitForFlow(uuid: string, states: readonly string[], seconds = 90): Promise<string> {
+      const deadline = Date.now() + seconds * 1000;
+      for (;;) {
+        const { flow } = await gql<{ flow: { state: string } | null }>(
+          "query($uuid: ID!) { flow(uuid: $uuid) { state } }",
+          { uuid },
+        );
+        if (flow && states.includes(flow.state)) return flow.state;
+        if (Date.now() > deadline) {
+          const logs = workers.map((worker) => worker.log().slice(-4000)).join("\n---\n");
+          throw new Error(`flow ${uuid} is ${flow?.state ?? "missing"} after ${seconds} s; workers:\n${logs}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+
+    const submit = (flow: string, worker = "local", ...extra: string[]) =>
+      driver<{ flowUuid: string; dbIds: string[] }>(venv, [
+        "submit",
+        flow,
+        "--url",
+        app.url,
+        "--token",
+        operator,
+        "--worker",
+        worker,
+        ...extra,
+      ]);
+
+    type FlowJobs = {
+      flows: {
+        edges: {
+          node: {
+            jobs: { name: string; index: number; state: string; error: string | null; outputJson: string | null }[];
+          };
+        }[];
+      };
+    };
+    /** The job rows of the (one) flow with that name. */
+    const jobsOf = async (name: string) =>
+      (
+        await gql<FlowJobs>(
+          `query($name: String) { flows(query: { name: $name }) { edges { node { jobs { name index state error outputJson } } } } }`,
+          { name },
+        )
+      ).flows.edges[0]?.node.jobs ?? [];
+    const check = (flow: string, phase: "first" | "final" = "final") =>
+      driver<Check>(venv, ["check", flow, "--url", app.url, "--token", operator, "--phase", phase]);
+
+    it("installs hubql_jobflow, whose client talks to the gateway over one kept-alive connection", async () => {
+      const ping = await driver<{ jobStates: number; flowStates: number; reused: boolean; wrongToken: string | null }>(
+        venv,
+        ["ping", "--url", app.url, "--token", operator],
+      );
+      expect(ping).toEqual({ jobStates: 16, flowStates: 7, reused: true, wrongToken: "UNAUTHENTICATED" });
+    });
+
+    describe("two workers run each flow to run_locally's states and outputs", () => {
+      it.each(FLOWS)(
+        "%s",
+        async (flow) => {
+          const { flowUuid } = await submit(flow);
+          ensureWorkers();
+          await waitForFlow(flowUuid, FLOW_FINAL_STATES);
+          const result = await check(flow);
+          expect(result.problems).toEqual([]);
+          expect(result.flowState).toBe(flow === "stop" ? "STOPPED" : "COMPLETED");
+        },
+        120_000,
+      );
+
+      // Needs the same server step as above.
+      it("retry: the flaky job FAILED, its child WAITING, the flow FAILED; after rerunJobs, COMPLETED", async () => {
         const { flowUuid } = await submit("retry");
         ensureWorkers();
         expect(await waitForFlow(flowUuid, FLOW_FINAL_STATES)).toBe("FAILED");
@@ -208,14 +227,10 @@ describe.skipIf(skip !== null)(`jobflow flows through hubql${skip ? ` — skippe
         expect(await waitForFlow(flowUuid, ["COMPLETED"])).toBe("COMPLETED");
         const final = await check("retry");
         expect(final.problems).toEqual([]);
-      },
-      180_000,
-    );
+      }, 180_000);
 
-    // Needs the same server step.
-    it.fails(
-      "slow: the lease is renewed while a job outlives it, and released when the job completes",
-      async () => {
+      // Needs the same server step.
+      it("slow: the lease is renewed while a job outlives it, and released when the job completes", async () => {
         const { flowUuid } = await submit("slow", "slow");
         const slowWorker = startWorker(
           venv,
@@ -242,25 +257,52 @@ describe.skipIf(skip !== null)(`jobflow flows through hubql${skip ? ` — skippe
         const done = (await gql<Lease>(lease, { flow: flowUuid })).jobs.edges[0]?.node;
         expect(done).toMatchObject({ state: "COMPLETED", isLocked: false });
         expect((await check("slow")).problems).toEqual([]);
-      },
-      120_000,
-    );
+      }, 120_000);
 
-    // Needs the same server step: with it, every flow above has run by now.
-    it.fails("no job ran twice, and both workers ran jobs", () => {
-      const lines = readFileSync(runsLog, "utf8").trim().split("\n");
-      const runs = new Map<string, number>();
-      const pids = new Set<string>();
-      for (const line of lines) {
-        const [uuid, index, pid] = line.split(" ");
-        runs.set(`${uuid}:${index}`, (runs.get(`${uuid}:${index}`) ?? 0) + 1);
-        pids.add(pid ?? "");
-      }
-      // Only the flaky job runs twice: once failing, once after its rerun.
-      const twice = [...runs].filter(([, count]) => count > 1);
-      expect(twice).toHaveLength(1);
-      expect(twice[0]![1]).toBe(2);
-      expect(pids).toEqual(new Set(workers.map((worker) => String(worker.child.pid))));
+      it("the store_inputs job of a multi-job replace stores references, as under run_locally", async () => {
+        const jobs = await jobsOf("replace");
+        const storeInputs = jobs.find((job) => job.index === 2);
+        expect(storeInputs?.state).toBe("COMPLETED");
+        expect(JSON.parse(storeInputs?.outputJson ?? "null")).toMatchObject({
+          "@class": "OutputReference",
+          attributes: [],
+        });
+      });
+
+      it("a reference nothing can resolve fails its job with jobflow's reason", async () => {
+        const { flowUuid } = await submit("external", "local", "--allow-external-references");
+        ensureWorkers();
+        expect(await waitForFlow(flowUuid, FLOW_FINAL_STATES)).toBe("FAILED");
+        const [job] = await jobsOf("external");
+        expect(job).toMatchObject({ state: "FAILED", outputJson: null });
+        expect(job?.error).toContain("Could not resolve reference");
+      }, 120_000);
+
+      it("an output with NaN fails its job, saying that JSON cannot carry it", async () => {
+        const { flowUuid } = await submit("nan");
+        ensureWorkers();
+        expect(await waitForFlow(flowUuid, FLOW_FINAL_STATES)).toBe("FAILED");
+        const [job] = await jobsOf("nan");
+        expect(job?.state).toBe("FAILED");
+        expect(job?.error).toContain("NaN and infinities have no JSON form");
+      }, 120_000);
+
+      // Every flow above has run by now.
+      it("no job ran twice, and both workers ran jobs", () => {
+        const lines = readFileSync(runsLog, "utf8").trim().split("\n");
+        const runs = new Map<string, number>();
+        const pids = new Set<string>();
+        for (const line of lines) {
+          const [uuid, index, pid] = line.split(" ");
+          runs.set(`${uuid}:${index}`, (runs.get(`${uuid}:${index}`) ?? 0) + 1);
+          pids.add(pid ?? "");
+        }
+        // Only the flaky job runs twice: once failing, once after its rerun.
+        const twice = [...runs].filter(([, count]) => count > 1);
+        expect(twice).toHaveLength(1);
+        expect(twice[0]![1]).toBe(2);
+        expect(pids).toEqual(new Set(workers.map((worker) => String(worker.child.pid))));
+      });
     });
   });
 });

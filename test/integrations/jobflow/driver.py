@@ -3,7 +3,8 @@ hubql holds after two workers ran them with what jobflow's own ``run_locally`` g
 
     python driver.py ping --url U [--token T]            the client against a live gateway (keep-alive, token)
     python driver.py reference FLOW                      run_locally only: which jobs complete, fail, never run
-    python driver.py submit FLOW --url U [--token T]     submit_flow; prints {"flowUuid", "dbIds"}
+    python driver.py submit FLOW --url U [--token T] [--allow-external-references]
+                                                         submit_flow; prints {"flowUuid", "dbIds"}
     python driver.py check FLOW --url U [--token T] [--phase first|final]
                                                          compare hubql with run_locally; prints {"problems": […]}
 
@@ -38,12 +39,12 @@ from jobflow_remote.jobs.state import FlowState, JobState
 from maggma.stores import MemoryStore
 
 ROWS = """
-query DriverRows($uuid: String!, $after: String) {
+query DriverRows($uuid: String!, $flow: ID!, $after: String) {
   jobs(query: { flowIds: [$uuid] }, first: 500, after: $after) {
     edges { node { uuid index name state parentUuids } }
     pageInfo { hasNextPage endCursor }
   }
-  flow(uuid: $uuid) { state }
+  flow(uuid: $flow) { state }
 }
 """
 
@@ -131,8 +132,8 @@ def _runs(log: Path) -> set[str]:
     return {":".join(line.split()[:2]) for line in log.read_text(encoding="utf-8").splitlines()}
 
 
-def submit(name: str, url: str, token: str | None, worker: str) -> dict[str, Any]:
-    submitted = submit_flow(build(name), url, token, worker=worker)
+def submit(name: str, url: str, token: str | None, worker: str, allow_external: bool) -> dict[str, Any]:
+    submitted = submit_flow(build(name), url, token, worker=worker, allow_external_references=allow_external)
     return {"flowUuid": submitted.uuid, "dbIds": submitted.db_ids}
 
 
@@ -212,7 +213,7 @@ def _rows(client: HubqlClient, flow_uuid: str) -> tuple[list[dict[str, Any]], st
     rows: list[dict[str, Any]] = []
     after: str | None = None
     while True:
-        data = client.execute(ROWS, {"uuid": flow_uuid, "after": after})
+        data = client.execute(ROWS, {"uuid": flow_uuid, "flow": flow_uuid, "after": after})
         rows.extend(edge["node"] for edge in data["jobs"]["edges"])
         state = (data.get("flow") or {}).get("state")
         if not data["jobs"]["pageInfo"]["hasNextPage"]:
@@ -232,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token")
     parser.add_argument("--worker", default="local")
     parser.add_argument("--phase", choices=["first", "final"], default="final")
+    parser.add_argument("--allow-external-references", action="store_true")
     args = parser.parse_args(argv)
     if args.command != "reference" and not args.url:
         parser.error("--url is required")
@@ -242,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "reference":
         result = reference(args.flow, args.phase)
     elif args.command == "submit":
-        result = submit(args.flow, args.url, args.token, args.worker)
+        result = submit(args.flow, args.url, args.token, args.worker, args.allow_external_references)
     else:
         result = check(args.flow, args.url, args.token, args.phase)
     json.dump(result, sys.stdout)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jobflow import CURRENT_JOB, Flow, Job, Response, job
+from jobflow import CURRENT_JOB, Flow, Job, OutputReference, Response, job
 
 NAMESPACE = uuid.UUID("6b1f1f4e-3c4a-4e0a-9a55-2f7d0a6c1d11")
 
@@ -127,6 +127,13 @@ def nap(seconds: float) -> dict[str, Any]:
 
 
 @job
+def not_a_number() -> dict[str, Any]:
+    """An output JSON cannot carry: the worker fails the job, naming NaN."""
+    _record()
+    return {"x": float("nan")}
+
+
+@job
 def stop_after(n: int) -> Response[Any]:
     _record()
     return Response(output={"x": n}, stop_children=True)
@@ -190,6 +197,16 @@ def slow() -> Flow:
     return Flow([_named(nap(3.0), "slow", "nap")], name="slow", uuid=_uuid("slow"))
 
 
+def external() -> Flow:
+    """A reference to a job no flow holds (submitted with allow_external_references): resolving it fails the job."""
+    missing = OutputReference(_uuid("external", "missing"))
+    return Flow([_named(add(missing["x"], 1), "external", "user")], name="external", uuid=_uuid("external"))
+
+
+def nan() -> Flow:
+    return Flow([_named(not_a_number(), "nan", "job")], name="nan", uuid=_uuid("nan"))
+
+
 FLOWS: dict[str, Callable[[], Flow]] = {
     "chain": chain,
     "fan": fan,
@@ -199,6 +216,8 @@ FLOWS: dict[str, Callable[[], Flow]] = {
     "retry": retry,
     "stop": stop,
     "slow": slow,
+    "external": external,
+    "nan": nan,
 }
 
 

@@ -5,7 +5,7 @@
 - ``python -m hubql_jobflow.worker --url … --worker NAME`` runs its jobs (see ``hubql_jobflow.worker``);
 - ``flow_document`` and ``job_documents`` read back what was stored.
 
-The server side this talks to is specified in ``integrations/jobflow/DESIGN.md``.
+The GraphQL API this talks to is described in hubql's ``docs/flows-and-jobs.md`` ("jobflow documents").
 """
 
 from __future__ import annotations
@@ -33,15 +33,12 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-# `FlowInput.documentJson`, `allowExternalReferences` and `JobInput.documentJson` need the server change of
-# DESIGN.md §2.1.
 ADD_FLOW = """
 mutation HubqlJobflowAddFlow($flow: FlowInput!) {
   addFlow(flow: $flow) { uuid ids { dbId uuid index } }
 }
 """
 
-# Needs DESIGN.md §1 and §2.1: `Flow.documentJson`, `Job.documentJson`.
 FLOW_DOCUMENT = "query HubqlJobflowFlowDocument($uuid: ID!) { flow(uuid: $uuid) { documentJson } }"
 JOB_DOCUMENTS = """
 query HubqlJobflowJobDocuments($uuid: String!, $first: Int, $after: String) {

@@ -1,4 +1,4 @@
-"""jobflow objects ⇄ the JSON documents hubql stores (DESIGN.md §1, §2).
+"""jobflow objects ⇄ the JSON documents hubql stores (hubql's docs/flows-and-jobs.md, "jobflow documents").
 
 hubql keeps the serialized jobflow Job exactly as jobflow-remote stores it in ``JobDoc.job``
 (``jsanitize(job, strict=True, enum_values=True)``), and a job's output exactly as ``Job.run`` puts it in the
@@ -99,7 +99,7 @@ def flow_input(
     priority: int | None = None,
     allow_external_references: bool = False,
 ) -> dict[str, Any]:
-    """The ``addFlow(flow: FlowInput)`` argument for a jobflow Flow, Job or list of jobs (DESIGN.md §2.1).
+    """The ``addFlow(flow: FlowInput)`` argument for a jobflow Flow, Job or list of jobs (``FlowInput``).
 
     As jobflow-remote's ``add_flow``: ``get_flow`` (which checks references unless ``allow_external_references``),
     then one job per ``iterflow()`` entry, in that order, with iterflow's parents (references and the fake edges of
@@ -135,7 +135,7 @@ def dynamic_jobs(flow: Flow) -> list[dict[str, Any]]:
 
 
 def response_input(response: Response[Any], output_json: str) -> dict[str, Any]:
-    """``completeJob(response:)`` for a jobflow Response (DESIGN.md §2.2).
+    """``completeJob(response:)`` for a jobflow Response (``JobResponseInput``).
 
     ``output_json`` is the job's stored output (what ``Job.run`` wrote to the JobStore). ``Job.run`` has already
     turned replace/addition/detour into Flows (``prepare_replace`` adds the ``store_inputs`` job at the next index).

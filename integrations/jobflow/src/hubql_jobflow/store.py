@@ -1,4 +1,4 @@
-"""The JobStore a worker runs one job against, filled from outputs stored in hubql (DESIGN.md §3).
+"""The JobStore a worker runs one job against, filled from outputs stored in hubql.
 
 jobflow resolves an ``OutputReference`` by asking the store for the highest index of the referenced uuid and
 reading its output (``JobStore.get_output(uuid, which="last")``), then resolving any references *inside* that
@@ -70,7 +70,7 @@ Fetch = Callable[[Iterable[str]], list[StoredOutput]]
 def fetch_outputs(client: HubqlClient, uuids: Iterable[str]) -> list[StoredOutput]:
     """Every COMPLETED row (any index) of the given uuids, in any flow (external references resolve too).
 
-    Reads ``Job.outputJson``, the exact JSON text the completing worker sent (DESIGN.md §3.1).
+    Reads ``Job.outputJson``, the exact JSON text the completing worker sent.
     """
     wanted = sorted(set(uuids))
     found: list[StoredOutput] = []

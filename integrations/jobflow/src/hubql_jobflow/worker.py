@@ -1,6 +1,6 @@
 """A hubql worker for jobflow jobs: ``python -m hubql_jobflow.worker --url … --worker NAME [--token …]``.
 
-Each cycle (DESIGN.md §3):
+Each cycle:
 
 1. ``checkoutJob`` hands this process one READY job of its worker name, CHECKED_OUT under a lease held by this
    process (one atomic statement on the gateway, so parallel workers never get the same job);
@@ -38,7 +38,6 @@ __all__ = ["CheckedOutJob", "Worker", "WorkerOptions", "main"]
 
 logger = logging.getLogger("hubql_jobflow.worker")
 
-# Needs the server change of DESIGN.md §1 (`Job.documentJson`): today's Job type has no job document.
 CHECKOUT = """
 mutation HubqlJobflowCheckout($query: JobQueryInput, $flowUuid: String, $holder: String, $ttl: Float) {
   checkoutJob(query: $query, flowUuid: $flowUuid, holder: $holder, ttlSeconds: $ttl) {
@@ -56,7 +55,6 @@ mutation HubqlJobflowStart($dbId: String, $lockId: String, $runDir: String, $pro
 }
 """
 
-# `response.outputJson` and list-valued replace/addition/detour need the server change of DESIGN.md §2.2.
 COMPLETE = """
 mutation HubqlJobflowComplete(
   $dbId: String, $lockId: String, $success: Boolean!, $error: String, $response: JobResponseInput
