@@ -28,7 +28,7 @@ const skip = "skip" in found ? found.skip : null;
 if (skip) console.warn(`jobflow integration test skipped: ${skip}`);
 
 /** The flows of test/integrations/jobflow/hubql_test_flows.py. */
-const FLOWS = ["chain", "fan", "replace", "addition", "detour", "stop"] as const;
+const FLOWS = ["chain", "fan", "stores", "replace", "addition", "detour", "stop"] as const;
 const FLOW_FINAL_STATES = ["COMPLETED", "FAILED", "STOPPED"];
 
 interface Check {
@@ -62,6 +62,8 @@ describe.skipIf(skip !== null)(`jobflow flows through hubql${skip ? ` — skippe
     // Every job of the plain flows completes in one pass; dynamic responses add their jobs (replace: x, y and the
     // store_inputs job at index 2; detour: two jobs; addition: one).
     expect(Object.keys(references["chain"]!.outputs)).toHaveLength(4);
+    // Loaded back from the additional store: the value references resolve to.
+    expect(Object.values(references["stores"]!.outputs)).toContain('{"n":3,"values":[0.0,0.5,1.0]}');
     expect(Object.keys(references["fan"]!.outputs)).toHaveLength(6);
     expect(Object.keys(references["replace"]!.outputs).filter((key) => key.endsWith(":2"))).toHaveLength(1);
     expect(Object.keys(references["replace"]!.outputs)).toHaveLength(6);
@@ -267,6 +269,11 @@ describe.skipIf(skip !== null)(`jobflow flows through hubql${skip ? ` — skippe
           "@class": "OutputReference",
           attributes: [],
         });
+      });
+
+      it("additional-store data is inline in the stored output", async () => {
+        const table = (await jobsOf("stores")).find((job) => job.name === "tabulate");
+        expect(table?.outputJson).toBe('{"values":[0.0,0.5,1.0],"n":3}');
       });
 
       it("a reference nothing can resolve fails its job with jobflow's reason", async () => {

@@ -147,6 +147,8 @@ describe.each(DIALECTS)("jobflow job documents on %s", (dialect) => {
       ["old-a", 3, ["sub", flowUuid], null, null, "READY"],
       ["old-b", 1, [flowUuid], null, null, "WAITING"],
     ]);
+    // Flow.parents keys a submitted job by its real index (upstream's FlowDoc writes "1" whatever the index).
+    expect((await jf.flow(flowUuid)).parents).toEqual({ "old-a": { "3": [] }, "old-b": { "1": ["old-a"] } });
   });
 
   it("derives omitted parents in first-appearance order and keeps given ones as given", async () => {

@@ -64,6 +64,13 @@ def numbers(count: int) -> dict[str, Any]:
     return {"values": list(range(1, count + 1)), "scale": 0.5}
 
 
+@job(data=True)
+def tabulate(n: int) -> dict[str, Any]:
+    """Its whole output goes to the additional store ``data`` (a blob in the main store's document)."""
+    _record()
+    return {"values": [i * 0.5 for i in range(n)], "n": n}
+
+
 @job
 def square(value: int, pause: float) -> int:
     _record()
@@ -156,6 +163,13 @@ def fan() -> Flow:
     return Flow([source, *squares, sink], name="fan", uuid=_uuid("fan"))
 
 
+def stores() -> Flow:
+    """An output kept in an additional store, and a child that reads part of it."""
+    table = _named(tabulate(3), "stores", "table")
+    child = _named(add(table.output["n"], table.output["values"][2]), "stores", "child")
+    return Flow([table, child], name="stores", uuid=_uuid("stores"))
+
+
 def replace() -> Flow:
     """``Response(replace=Flow([x, y], output=y.output))``: the child waits for the store_inputs job at index 2."""
     parent = _named(add(4, 5), "replace", "parent")
@@ -210,6 +224,7 @@ def nan() -> Flow:
 FLOWS: dict[str, Callable[[], Flow]] = {
     "chain": chain,
     "fan": fan,
+    "stores": stores,
     "replace": replace,
     "addition": addition,
     "detour": detour,
