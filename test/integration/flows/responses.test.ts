@@ -266,7 +266,7 @@ describe.each(DIALECTS)("dynamic responses on %s", (dialect) => {
   });
 
   it("bumps the flow's updatedOn for each applied part even when its state stays, not for stopChildren alone", async () => {
-    const f = await docFlow({ a: [], b: ["a"], s: [], t: [] });
+    const f = await docFlow({ a: [], b: ["a"], s: [], t: [], u: [] });
     await completeWith(jf, (await next(f.uuid)).dbId, { outputJson: "1" });
     expect((await jf.flow(f.uuid)).state).toBe("RUNNING");
     let before = await flowUpdatedOn(f.uuid);
@@ -282,6 +282,12 @@ describe.each(DIALECTS)("dynamic responses on %s", (dialect) => {
     await completeWith(jf, (await next(f.uuid)).dbId, { outputJson: "1", stopChildren: true });
     expect((await jf.flow(f.uuid)).state).toBe("RUNNING");
     expect(await flowUpdatedOn(f.uuid)).toBe(before);
+    // An empty part is applied like jobflow-remote applies an empty Flow: nothing added, updatedOn bumped.
+    const rows = (await flowRows(jf, f.uuid)).length;
+    await sleep(15);
+    await completeWith(jf, (await next(f.uuid)).dbId, { outputJson: "1", detour: [] });
+    expect((await flowRows(jf, f.uuid)).length).toBe(rows);
+    expect(await flowUpdatedOn(f.uuid)).not.toBe(before);
   });
 
   it("releases the completing caller's lease in the same statement", async () => {
