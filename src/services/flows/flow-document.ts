@@ -61,7 +61,7 @@ function readPlaceholder(node: Record<string, unknown>): { uuid: string; index: 
 }
 
 /**
- * §1.4: a JSON object with `"@class": "Flow"` and the flow's uuid, whose placeholders name exactly the submitted
+ * A JSON object with `"@class": "Flow"` and the flow's uuid, whose placeholders name exactly the submitted
  * `(uuid, index)` pairs, each once, written as `{"@hubql_job": {"uuid", "index"}}`.
  */
 export function validateFlowDocument(

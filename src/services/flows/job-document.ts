@@ -87,7 +87,7 @@ export function truthy(value: unknown): boolean {
   return true;
 }
 
-/** The §1.6 checks of one serialized Job; `argument` names the input (`flow.jobs[2].documentJson`). */
+/** The checks of one serialized Job (docs/flows-and-jobs.md, "jobflow documents"); `argument` names the input (`flow.jobs[2].documentJson`). */
 export function readJobDocument(text: string, argument: string): JobDocument {
   const doc = parseJsonObject(text, argument);
   const fail = (path: string, problem: string) => badInput(`${argument}: ${path} ${problem}`, argument);

@@ -57,7 +57,7 @@ const DOCUMENT_PATHS: Record<(typeof DOCUMENT_FIELDS)[number], string> = {
 };
 
 /**
- * Reads a list of JobInputs (§1.5, §1.6): all with documents or none, no field given twice, each document valid
+ * Reads a list of JobInputs (docs/flows-and-jobs.md, "jobflow documents"): all with documents or none, no field given twice, each document valid
  * and hosted by the flow, workers and exec configs known to the project, `(uuid, index)` unique in the list.
  */
 export function readNewJobs(inputs: readonly JobInput[], options: ReadJobsOptions): NewJob[] {
@@ -142,7 +142,7 @@ function fromFields(input: JobInput, at: string, options: ReadJobsOptions): NewJ
   };
 }
 
-/** Where new jobs' parents come from when a job's list is omitted (§1.7, §2.2). */
+/** Where new jobs' parents come from when a job's list is omitted. */
 export type ParentsScope =
   /** addFlow: the submission's jobs; omitted parents are derived from the references. */
   | { readonly kind: "flow" }

@@ -349,7 +349,7 @@ export class JobOperations {
 
 /**
  * First-level children (no force) or every descendant (force), as job rows (every index), §6.2. Walks the
- * flow-level parents, as upstream walks `FlowDoc.children`: a detour's leaves are not parents there (§4.3).
+ * flow-level parents, as upstream walks `FlowDoc.children`: a detour's leaves are not parents there.
  */
 function affectedChildren(flowJobs: readonly JobRow[], uuid: string, force: boolean): JobRow[] {
   const found = new Map<string, JobRow>();

@@ -159,7 +159,7 @@ export class JobflowReads {
   }
 
   /**
-   * Each flow's document (§1.4) with every placeholder replaced by its job's stored text; null for a flow without
+   * Each flow's document (FlowInput.documentJson) with every placeholder replaced by its job's stored text; null for a flow without
    * one. Two statements for any number of flows: the documents, then the documents of the jobs they name.
    */
   async flowDocuments(uuids: readonly string[]): Promise<(string | null)[]> {

@@ -9,7 +9,7 @@ import { type NewJob, newJobRow, readNewJobs, resolveParents } from "./new-jobs"
 import type { JobflowStore } from "./store";
 import { insertJobs, insertParents, nextDbIds } from "./submission";
 
-/** A jobflow Response as completeJob receives it (§2.2). */
+/** A jobflow Response as completeJob receives it (docs/flows-and-jobs.md, the runner). */
 export interface JobResponse {
   /** The job's stored output (JobStoreDocument.output) as JSON text, stored verbatim. */
   readonly outputJson?: string | null;
@@ -54,7 +54,7 @@ export function outputText(response: JobResponse | null | undefined): string | n
 }
 
 /**
- * The dynamic parts of a response, checked against the flow before anything is written (§2.2): each part's jobs
+ * The dynamic parts of a response, checked against the flow before anything is written: each part's jobs
  * read as in addFlow, their parents inside the part, `(uuid, index)` new in the store and unique in the
  * response. The one reuse allowed: a `replace` job with the completed uuid at the next index (at most one).
  */
@@ -143,7 +143,7 @@ async function checkNewKeys(
  * Appends the parts as jobflow-remote's `_append_flow` does, in order: new rows with consecutive db ids; for a
  * detour, the part's leaves are first appended to the job-level parents of every row of the flow that waits for
  * the completed job (addition roots of the same response included, detour rows not yet there); the flow's
- * `updatedOn` is bumped. Flow-level parents are never changed here (§4.3).
+ * `updatedOn` is bumped. Flow-level parents are never changed here.
  */
 export async function appendParts(
   tx: Executor,

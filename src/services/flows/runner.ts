@@ -162,7 +162,7 @@ export class JobRunner {
   }
 
   /**
-   * complete_job + checkin_job (§6.9, DESIGN §2.2): the job becomes COMPLETED (with its output, stored data and
+   * complete_job + checkin_job (§6.9; docs/flows-and-jobs.md, the runner): the job becomes COMPLETED (with its output, stored data and
    * dynamic response, applied in upstream's order: replace, addition, detour, then stop_children, stop_jobflow) or
    * FAILED; a lease the caller holds with `lockId` is released in the same UPDATE; WAITING jobs of the flow whose
    * parents are now done become READY; the flow state is recomputed. Everything is checked before anything is

@@ -167,7 +167,7 @@ export async function insertParents(
 }
 
 /**
- * Checks a flow before anything is written (§1.5–1.8): names, the jobs (documents or the old form), parents inside
+ * Checks a flow before anything is written (docs/flows-and-jobs.md, "jobflow documents"): names, the jobs (documents or the old form), parents inside
  * the flow without a cycle, references to jobs of the flow unless external ones are allowed, the flow document.
  */
 function validateFlow(

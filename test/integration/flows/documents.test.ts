@@ -1,6 +1,6 @@
 /**
- * The jobflow job document (integrations/jobflow/DESIGN.md §1, docs/flows-and-jobs.md "Job documents"): addFlow with
- * jobs as `hubql_jobflow` sends them, stored as exact text, the columns derived from it, the validation of §1.6,
+ * The jobflow job document (docs/flows-and-jobs.md, "jobflow documents"): addFlow with jobs as `hubql_jobflow`
+ * sends them, stored as exact text, the columns derived from it, the validation,
  * the parents rule, external references and the flow document — on SQLite and Postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,7 +41,7 @@ const truthy = (value: unknown) =>
   !(Array.isArray(value) && value.length === 0) &&
   !(typeof value === "object" && value !== null && Object.keys(value).length === 0);
 
-/** What get_initial_job_doc_dict makes of a document and add_flow's defaults (DESIGN §1.2). */
+/** What get_initial_job_doc_dict makes of a document and add_flow's defaults. */
 function expectedColumns(document: Record<string, unknown>, defaults: Record<string, unknown>) {
   const config = document["config"] as Record<string, unknown>;
   const manager = (config["manager_config"] ?? {}) as Record<string, unknown>;

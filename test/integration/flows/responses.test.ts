@@ -1,6 +1,6 @@
 /**
- * Dynamic responses as jobflow-remote applies them (integrations/jobflow/DESIGN.md §2.2, §4; docs/flows-and-jobs.md
- * "Dynamic responses"): replace/addition/detour as lists of jobs with their own parents, in upstream's order, flow
+ * Dynamic responses as jobflow-remote applies them (docs/flows-and-jobs.md, the runner and "Parents twice"):
+ * replace/addition/detour as lists of jobs with their own parents, in upstream's order, flow
  * updatedOn per part, stop_children/stop_jobflow, the lease released on completion, exact outputs, and the
  * flow-level parents a detour leaves alone (rerun and deletion) — on SQLite and Postgres.
  */
