@@ -1,6 +1,6 @@
 import type { Executor } from "../../db/database";
 import type { Instant } from "../../dialect";
-import { badInput, invalidState } from "../../errors";
+import { badInput, invalidState, limitExceeded } from "../../errors";
 import { inList, selectRows, TABLES } from "../sql";
 import { jobKey } from "./flow-document";
 import { parseJsonText } from "./job-document";
@@ -65,6 +65,12 @@ export async function readResponseParts(
   flowJobs: readonly JobRow[],
   response: JobResponse,
 ): Promise<ResolvedPart[]> {
+  const { maxBatchSize } = store.ctx.limits;
+  const count = PARTS.reduce((sum, name) => sum + (response[name]?.length ?? 0), 0);
+  if (count > maxBatchSize)
+    throw limitExceeded(`a response may add at most ${maxBatchSize} jobs (HUBQL_MAX_BATCH_SIZE), not ${count}`, {
+      maximum: maxBatchSize,
+    });
   const highest = Math.max(...flowJobs.filter((row) => row.uuid === job.uuid).map((row) => row.index));
   const parts: Part[] = [];
   for (const name of PARTS) {

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DIALECTS } from "../../support/databases";
 import { addDocFlow, checkoutNext, completeWith, flowRows, jobDoc, ref, type RowView, uid } from "./documents";
+import { DEFAULT_JOBFLOW } from "../../../src/config";
+import { startTestGateway } from "../../support/gateway";
 import { byIds, byJob, errorOf, JobflowDriver, sleep } from "./support";
 
 describe.each(DIALECTS)("dynamic responses on %s", (dialect) => {
@@ -166,6 +168,22 @@ describe.each(DIALECTS)("dynamic responses on %s", (dialect) => {
     expect((await jf.job(running.dbId)).state).toBe("CHECKED_OUT");
     await completeWith(jf, running.dbId, { outputJson: "1" });
     expect((await jf.job(running.dbId)).state).toBe("COMPLETED");
+  });
+
+  it("refuses a response that adds more jobs than HUBQL_MAX_BATCH_SIZE, as addFlow does", async () => {
+    const small = new JobflowDriver(await startTestGateway(dialect, { maxBatchSize: 2 }, { jobflow: DEFAULT_JOBFLOW }));
+    try {
+      const f = await small.addFlow("f", [{ name: "a" }]);
+      await small.checkout(f.dbIds["a"] as string);
+      const three = [{ name: "x" }, { name: "y" }, { name: "z" }];
+      const error = errorOf(
+        await small.complete("1", true, { response: { addition: three.slice(0, 2), detour: three.slice(2) } }),
+      );
+      expect(error).toMatchObject({ code: "LIMIT_EXCEEDED", extensions: { maximum: 2 } });
+      expect((await small.job("1")).state).toBe("CHECKED_OUT");
+    } finally {
+      await small.close();
+    }
   });
 
   it("addition: roots wait for the completed job, a job with parents in the part does not", async () => {
