@@ -4,6 +4,7 @@ import { FlowsJobs1763800100000 } from "./1763800100000-flows-jobs";
 import { TaskRetention1763800300000 } from "./1763800300000-task-retention";
 import { Queue1763800200000 } from "./1763800200000-queue";
 import { JobDocuments1763800416000 } from "./1763800416000-job-documents";
+import { ChangeLog1764000000000 } from "./1764000000000-change-log";
 
 export const sqliteMigrations = [
   TaskRecords1763800000000,
@@ -11,4 +12,5 @@ export const sqliteMigrations = [
   Queue1763800200000,
   TaskRetention1763800300000,
   JobDocuments1763800416000,
+  ChangeLog1764000000000,
 ];

@@ -1,6 +1,7 @@
 import type { EntitySchema } from "typeorm";
 
 import type { Dialect } from "../../dialect";
+import { changeCaptureEntity, changeListenerEntity, changeLogEntity } from "./change-log.entity";
 import { flowEntity } from "./flow.entity";
 import { batchProcessEntity, jobEntity, jobflowCounterEntity, jobParentEntity } from "./job.entity";
 import { jobLoadEntity } from "./job-load.entity";
@@ -26,5 +27,8 @@ export function entitySchemas(dialect: Dialect): EntitySchema[] {
     scaleJobEntity(dialect),
     queueEntryEntity(dialect),
     jobLoadEntity(dialect),
+    changeLogEntity(dialect),
+    changeListenerEntity(dialect),
+    changeCaptureEntity(dialect),
   ] as EntitySchema[];
 }

@@ -14,6 +14,9 @@ export const TABLES = {
   scaleJobs: "scale_jobs",
   queue: "scale_queue",
   jobLoad: "scale_job_load",
+  changeLog: "change_log",
+  changeListeners: "change_listeners",
+  changeCapture: "change_capture",
 } as const;
 
 export type TableName = (typeof TABLES)[keyof typeof TABLES];
