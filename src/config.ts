@@ -53,6 +53,23 @@ export interface Config {
   readonly jobflow: JobflowConfig;
   /** Seconds between periodic Scale job-load snapshots (HUBQL_JOB_LOAD_INTERVAL_SECONDS); null: none. */
   readonly jobLoadIntervalSeconds: number | null;
+  readonly subscriptions: SubscriptionLimits;
+}
+
+/** GraphQL subscriptions over WebSocket (docs/subscriptions.md): bounds on every resource one client can hold. */
+export interface SubscriptionLimits {
+  /** Open WebSocket connections per process (HUBQL_SUBSCRIPTION_MAX_CONNECTIONS); more are refused at upgrade. */
+  readonly maxConnections: number;
+  /** Active subscriptions per connection (HUBQL_SUBSCRIPTIONS_PER_CONNECTION). */
+  readonly maxPerConnection: number;
+  /** Changes queued for one subscription before it ends with LIMIT_EXCEEDED (HUBQL_SUBSCRIPTION_BUFFER). */
+  readonly buffer: number;
+  /** A message the client has not taken for this long closes its connection as a slow consumer (ms). */
+  readonly sendTimeoutMs: number;
+  /** How often a SQLite store's change log is read while someone subscribes (ms); Postgres is notified. */
+  readonly pollIntervalMs: number;
+  /** Deletions per statement (Postgres) or per log read (SQLite) that carry a before-image; more are bulk. */
+  readonly deleteImages: number;
 }
 
 /**
@@ -103,6 +120,15 @@ export const DEFAULT_LIMITS: Limits = {
   retention: { recordLimit: null, sizeLimit: null, cullFraction: 0.1 },
 };
 
+export const DEFAULT_SUBSCRIPTIONS: SubscriptionLimits = {
+  maxConnections: 2000,
+  maxPerConnection: 100,
+  buffer: 1000,
+  sendTimeoutMs: 30_000,
+  pollIntervalMs: 100,
+  deleteImages: 100,
+};
+
 export const DEFAULT_JOBFLOW: JobflowConfig = {
   workers: null,
   execConfigs: null,
@@ -151,6 +177,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       deltaRetrySeconds: seconds(env, "HUBQL_JOBFLOW_DELTA_RETRY", DEFAULT_JOBFLOW.deltaRetrySeconds),
     },
     jobLoadIntervalSeconds: jobLoadInterval(env),
+    subscriptions: {
+      maxConnections: integer(env, "HUBQL_SUBSCRIPTION_MAX_CONNECTIONS", DEFAULT_SUBSCRIPTIONS.maxConnections, 0),
+      maxPerConnection: integer(env, "HUBQL_SUBSCRIPTIONS_PER_CONNECTION", DEFAULT_SUBSCRIPTIONS.maxPerConnection, 1),
+      buffer: integer(env, "HUBQL_SUBSCRIPTION_BUFFER", DEFAULT_SUBSCRIPTIONS.buffer, 1),
+      sendTimeoutMs: integer(env, "HUBQL_SUBSCRIPTION_SEND_TIMEOUT_MS", DEFAULT_SUBSCRIPTIONS.sendTimeoutMs, 100),
+      pollIntervalMs: integer(env, "HUBQL_SUBSCRIPTION_POLL_MS", DEFAULT_SUBSCRIPTIONS.pollIntervalMs, 10),
+      deleteImages: integer(env, "HUBQL_SUBSCRIPTION_DELETE_IMAGES", DEFAULT_SUBSCRIPTIONS.deleteImages, 0),
+    },
   };
 }
 

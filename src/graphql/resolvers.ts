@@ -2,6 +2,7 @@ import type { NonEmptyArray } from "type-graphql";
 
 import { connectionResolvers } from "./shared/connection";
 
+import { CHANGE_RESOLVERS } from "./changes/change.resolver";
 import { JOBFLOW_RESOLVERS } from "./flows";
 import { QUEUE_RESOLVERS } from "./queue";
 import { TaskOperationsResolver } from "./tasks/task-operations.resolver";
@@ -15,4 +16,5 @@ export const resolvers: NonEmptyArray<Function> = [
   ...QUEUE_RESOLVERS,
   ...JOBFLOW_RESOLVERS,
   ...connectionResolvers,
+  ...CHANGE_RESOLVERS,
 ];

@@ -10,8 +10,11 @@ import type { RequestContext } from "./shared/context";
 import { resolvers } from "./resolvers";
 import { DateTimeScalar } from "./scalars";
 
-/** The Federation 2 version hubql's subgraph SDL links to (accepted by @apollo/gateway 2.x and current routers). */
-export const FEDERATION_URL = "https://specs.apollo.dev/federation/v2.3";
+/**
+ * The Federation 2 version hubql's subgraph SDL links to: 2.4, the first whose composition and routers accept a
+ * subgraph with `Subscription` fields (the Apollo Router's subscription docs list it as a prerequisite).
+ */
+export const FEDERATION_URL = "https://specs.apollo.dev/federation/v2.4";
 
 /** Entity types and how `_entities` finds each (batched per request through the loaders). */
 const references: Record<string, (reference: Record<string, unknown>, ctx: RequestContext) => unknown> = {
@@ -26,6 +29,13 @@ const references: Record<string, (reference: Record<string, unknown>, ctx: Reque
       : ctx.loaders.jobflow.jobByUuidIndex.load({ uuid: String(reference["uuid"]), index: Number(reference["index"]) }),
 };
 
+const NO_TOPICS = {
+  publish: (): void => {},
+  subscribe: (): never => {
+    throw new Error("hubql subscriptions have no topics: each subscribes to the change feed");
+  },
+};
+
 /**
  * Builds the executable subgraph: type-graphql classes → SDL with directives → `buildSubgraphSchema`, which adds
  * `_service`, `_entities` and the federation types.
@@ -37,6 +47,9 @@ export async function buildHubqlSchema(): Promise<GraphQLSchema> {
     validate: false,
     // A subgraph may lack some root types; federation adds Query fields of its own.
     skipCheck: true,
+    // type-graphql insists on a PubSub once a Subscription exists; every subscription of hubql has its own
+    // `subscribe` (the change feed, src/services/changes), so none is ever asked for topics.
+    pubSub: NO_TOPICS,
   });
   const sdl = printSchemaWithDirectives(lexicographicSortSchema(typeGraphqlSchema));
   const typeDefs = parse(

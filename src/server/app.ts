@@ -1,6 +1,8 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 
+import type { GraphQLSchema } from "graphql";
+
 import { ApolloServer } from "@apollo/server";
 import {
   ApolloServerPluginLandingPageDisabled,
@@ -21,6 +23,7 @@ import { createErrorFormatter } from "./format-error";
 import { guardPlugin } from "./guard-plugin";
 import { createHttpServer } from "./http-server";
 import { Metrics, metricsPlugin } from "./metrics";
+import { attachSubscriptions } from "./subscription-server";
 
 export interface App {
   readonly server: Server;
@@ -39,15 +42,16 @@ export interface App {
 export async function createGateway(
   config: Config,
   logger: Logger,
-): Promise<{ apollo: ApolloServer<RequestContext>; services: Services; metrics: Metrics }> {
+): Promise<{ apollo: ApolloServer<RequestContext>; services: Services; metrics: Metrics; schema: GraphQLSchema }> {
   const db = await openStore(config);
   const metrics = new Metrics();
   metrics.observeDatabase(db);
   const store = parseDatabaseUrl(config.databaseUrl).kind;
   logger.info("store ready", { store, url: redact(config.databaseUrl), migrations: "applied" });
   const services = createServices(new ServiceContext(db, config, logger));
+  const schema = await buildHubqlSchema();
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildHubqlSchema(),
+    schema,
     formatError: createErrorFormatter(logger),
     // Apollo's own messages ("Enabling inline tracing…") go through our structured log, not the console.
     logger: {
@@ -73,17 +77,19 @@ export async function createGateway(
     ],
   });
   await apollo.start();
-  return { apollo, services, metrics };
+  return { apollo, services, metrics, schema };
 }
 
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   // Refuse an exposed, unauthenticated listener before opening anything (docs/security.md).
   const tokens = TokenStore.fromConfig(config.auth);
   checkExposure(config, tokens, logger);
-  const { apollo, services, metrics } = await createGateway(config, logger);
+  const { apollo, services, metrics, schema } = await createGateway(config, logger);
   // Periodic job-load snapshots (Scale's hourly clock rule), off unless HUBQL_JOB_LOAD_INTERVAL_SECONDS is set.
   if (config.jobLoadIntervalSeconds && services.context.db) services.queue.jobLoad.start(config.jobLoadIntervalSeconds);
   const server = createHttpServer({ config, apollo, services, logger, tokens, metrics });
+  // Subscriptions: graphql-ws on the same /graphql path (docs/subscriptions.md).
+  const subscriptions = attachSubscriptions({ server, schema, config, services, tokens, logger, metrics });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -100,6 +106,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     url,
     close: () =>
       (closing ??= (async () => {
+        // Open subscriptions would hold the listener open: end them first (1001 Going away).
+        await subscriptions.close();
+        await services.changes.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

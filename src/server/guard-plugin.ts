@@ -1,30 +1,51 @@
 import type { ApolloServerPlugin } from "@apollo/server";
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
 
 import type { Limits } from "../config";
 import { HubqlError } from "../errors";
 import type { RequestContext } from "../graphql/shared/context";
+import type { Principal } from "../principal";
 import { authorizeOperation } from "./auth/authorize";
 import { enforceOperationLimits } from "./limits/operation-limits";
 import { fragmentsOf, rootFields } from "./document/operation";
 
 /**
  * The checks every operation passes once parsed and validated, before it runs: first who may (so an anonymous
- * caller learns nothing about limits), then how much.
+ * caller learns nothing about limits), then how much. One entry point for both transports: Apollo over HTTP
+ * (`guardPlugin`) and graphql-ws subscriptions (src/server/subscriptions).
  */
+export function guardOperation(
+  request: {
+    readonly schema: GraphQLSchema;
+    readonly operation: OperationDefinitionNode;
+    readonly document: DocumentNode;
+    readonly variables: Readonly<Record<string, unknown>> | undefined;
+    readonly principal: Principal;
+  },
+  limits: Limits,
+): void {
+  const { schema, operation, document, variables, principal } = request;
+  const fragments = fragmentsOf(document);
+  const fields = rootFields(operation.selectionSet, fragments);
+  authorizeOperation(principal, operation, fields, variables);
+  enforceOperationLimits(schema, operation, fragments, fields, variables, limits);
+}
+
 export function guardPlugin(limits: Limits): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, operation, document, request, contextValue }) {
           if (!operation) return; // Apollo has already answered OPERATION_RESOLUTION_FAILURE
-          const fragments = fragmentsOf(document);
-          const fields = rootFields(operation.selectionSet, fragments);
-          authorizeOperation(contextValue.principal, operation, fields, request.variables);
           try {
-            enforceOperationLimits(schema, operation, fragments, fields, request.variables, limits);
+            guardOperation(
+              { schema, operation, document, variables: request.variables, principal: contextValue.principal },
+              limits,
+            );
           } catch (error) {
             // Refused before execution: a client error (Apollo would otherwise answer a plugin's error with 500).
-            if (error instanceof HubqlError)
+            // Authorization errors carry their own status (401/403) already.
+            if (error instanceof HubqlError && !(error.extensions["http"] as object | undefined))
               throw new HubqlError(error.code, error.message, { ...error.extensions, http: { status: 400 } });
             throw error;
           }

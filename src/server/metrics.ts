@@ -87,8 +87,22 @@ export class Metrics {
     "hubql_db_statement_duration_seconds",
     "SQL statement time, by statement kind.",
   );
+  readonly subscriptionEvents = new Counter(
+    "hubql_subscription_events_total",
+    "Changes delivered to subscribers (one per subscriber).",
+  );
+  readonly subscriptionDisconnects = new Counter(
+    "hubql_subscription_refusals_total",
+    "Subscription connections refused or closed by hubql, by reason.",
+  );
   private readonly operationNames = new Set<string>();
   private database: Database | null = null;
+  private subscriptions: (() => { connections: number; subscriptions: number }) | null = null;
+
+  /** Open WebSocket connections and active subscriptions, read at scrape time. */
+  observeSubscriptions(read: () => { connections: number; subscriptions: number }): void {
+    this.subscriptions = read;
+  }
 
   /** Statement timings from every query the store runs; pool gauges are read at scrape time. */
   observeDatabase(db: Database | null): void {
@@ -116,9 +130,25 @@ export class Metrics {
       ...this.errors.render(),
       ...this.httpRequests.render(),
       ...this.statementSeconds.render(),
+      ...this.subscriptionEvents.render(),
+      ...this.subscriptionDisconnects.render(),
       ...this.poolGauges(),
+      ...this.subscriptionGauges(),
     ];
     return `${lines.join("\n")}\n`;
+  }
+
+  private subscriptionGauges(): string[] {
+    const now = this.subscriptions?.();
+    if (!now) return [];
+    return [
+      "# HELP hubql_subscription_connections Open WebSocket (graphql-ws) connections.",
+      "# TYPE hubql_subscription_connections gauge",
+      `hubql_subscription_connections ${now.connections}`,
+      "# HELP hubql_subscriptions_active Active subscriptions in this process.",
+      "# TYPE hubql_subscriptions_active gauge",
+      `hubql_subscriptions_active ${now.subscriptions}`,
+    ];
   }
 
   /** Postgres pool state (src/db/pool-stats.ts); SQLite has one connection and no pool. */

@@ -1,4 +1,5 @@
 import type { ServiceContext } from "./shared/service-context";
+import { ChangeFeed } from "./changes/change-feed";
 import { FlowsService } from "./flows/flows.service";
 import { QueueService } from "./queue/queue.service";
 import { TaskPurgeService } from "./tasks/task-purge.service";
@@ -15,6 +16,8 @@ export interface Services {
   readonly taskResults: TaskResultsService;
   readonly taskResubmit: TaskResubmitService;
   readonly taskPurge: TaskPurgeService;
+  /** Live changes for GraphQL subscriptions (docs/subscriptions.md). */
+  readonly changes: ChangeFeed;
 }
 
 export function createServices(context: ServiceContext): Services {
@@ -26,7 +29,9 @@ export function createServices(context: ServiceContext): Services {
     taskResults: new TaskResultsService(context),
     taskResubmit: new TaskResubmitService(context),
     taskPurge: new TaskPurgeService(context),
+    changes: new ChangeFeed(context),
   };
 }
 
 export { ServiceContext } from "./shared/service-context";
+export type { ChangeEntity, ChangeEvent, ChangeKind } from "./changes/change.model";

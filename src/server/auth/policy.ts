@@ -69,13 +69,24 @@ export const MUTATION_POLICY: Readonly<Record<string, FieldRule>> = {
 /** Queries needing more than `reader`; none so far (reading is what a reader token is for). */
 export const QUERY_POLICY: Readonly<Record<string, FieldRule>> = {};
 
+/** Subscriptions (docs/subscriptions.md): watching is reading. One missing here is denied to all but `admin`. */
+export const SUBSCRIPTION_POLICY: Readonly<Record<string, FieldRule>> = {
+  taskRecordChanged: { role: "reader" },
+  jobChanged: { role: "reader" },
+  flowChanged: { role: "reader" },
+  queueEntryChanged: { role: "reader" },
+};
+
 /** The role a root field needs with the given (already resolved) argument values. */
 export function requiredRole(
   operation: "query" | "mutation" | "subscription",
   field: string,
   args: Readonly<Record<string, unknown>>,
 ): Role {
-  const rule = operation === "query" ? (QUERY_POLICY[field] ?? { role: "reader" }) : (MUTATION_POLICY[field] ?? admin);
+  const rule =
+    operation === "query"
+      ? (QUERY_POLICY[field] ?? { role: "reader" })
+      : ((operation === "mutation" ? MUTATION_POLICY : SUBSCRIPTION_POLICY)[field] ?? admin);
   let role = rule.role;
   for (const [argument, escalated] of Object.entries(rule.escalations ?? {})) {
     if (isTruthy(args[argument]) && rank(escalated) > rank(role)) role = escalated;

@@ -7,7 +7,7 @@ import type { Logger } from "../../logger";
 import { type Condition, filterCondition, TRUE } from "../sql";
 
 /** The part of the configuration services read (passed down from the entry point, never read from the environment). */
-export type ServiceConfig = Pick<Config, "limits" | "jobflow">;
+export type ServiceConfig = Pick<Config, "limits" | "jobflow" | "subscriptions">;
 
 /**
  * What every service is built with. `db` is null for the `none` store (IPython's NoDB): writes are accepted and

@@ -1,0 +1,9 @@
+import { registerEnumType } from "type-graphql";
+
+export enum ChangeKind {
+  ADDED = "ADDED",
+  UPDATED = "UPDATED",
+  DELETED = "DELETED",
+}
+
+registerEnumType(ChangeKind, { name: "ChangeKind", description: "What happened to the record." });
