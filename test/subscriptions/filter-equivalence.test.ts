@@ -77,8 +77,14 @@ type Operation =
 
 const thingIndex = fc.integer({ min: 0, max: ALL_THINGS.length - 1 });
 const operation: fc.Arbitrary<Operation> = fc.oneof(
-  { weight: 2, arbitrary: fc.array(thingIndex, { minLength: 1, maxLength: 3 }).map((things) => ({ op: "add" as const, things })) },
-  { weight: 3, arbitrary: fc.tuple(fc.nat(), thingIndex).map(([target, thing]) => ({ op: "update" as const, target, thing })) },
+  {
+    weight: 2,
+    arbitrary: fc.array(thingIndex, { minLength: 1, maxLength: 3 }).map((things) => ({ op: "add" as const, things })),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(fc.nat(), thingIndex).map(([target, thing]) => ({ op: "update" as const, target, thing })),
+  },
   { weight: 2, arbitrary: fc.nat().map((target) => ({ op: "delete" as const, target })) },
 );
 
@@ -124,7 +130,9 @@ describe.each(DIALECTS)("filter equivalence on %s", (dialect: Dialect) => {
         async (filterSet, operations) => {
           const prefix = `r${++run}-`;
           const subscribers: Subscriber<{ taskRecordChanged: Change }>[] = filterSet.map((filter) =>
-            subscribe(client, `subscription($f: Filter) { taskRecordChanged(filter: $f) { kind msgId } }`, { f: filter }),
+            subscribe(client, `subscription($f: Filter) { taskRecordChanged(filter: $f) { kind msgId } }`, {
+              f: filter,
+            }),
           );
           try {
             await waitFor(() => app.services.changes.active === SUBSCRIBERS, 5000, "the subscriptions to start");
@@ -134,7 +142,9 @@ describe.each(DIALECTS)("filter equivalence on %s", (dialect: Dialect) => {
             for (const step of operations) {
               if (step.op === "add") {
                 const ids = step.things.map(() => `${prefix}${next++}`);
-                await app.services.tasks.add(step.things.map((thing, i) => record(ids[i] as string, ALL_THINGS[thing] as Thing)));
+                await app.services.tasks.add(
+                  step.things.map((thing, i) => record(ids[i] as string, ALL_THINGS[thing] as Thing)),
+                );
                 live.push(...ids);
                 for (const [i, filter] of filterSet.entries()) {
                   const listedNow = await listed(filter, prefix);
@@ -146,7 +156,8 @@ describe.each(DIALECTS)("filter equivalence on %s", (dialect: Dialect) => {
                   const { msgId: _, ...patch } = record(target, ALL_THINGS[step.thing] as Thing);
                   await app.services.tasks.update(target, patch);
                   for (const [i, filter] of filterSet.entries()) {
-                    if ((await listed(filter, prefix)).has(target)) expected[i]?.push({ kind: "UPDATED", msgId: target });
+                    if ((await listed(filter, prefix)).has(target))
+                      expected[i]?.push({ kind: "UPDATED", msgId: target });
                   }
                 } else {
                   const before = await Promise.all(filterSet.map((filter) => listed(filter, prefix)));
