@@ -56,9 +56,10 @@ describe("subscriptions with authentication on", () => {
     expect(app.services.changes.active).toBe(0);
   });
 
-  it("accepts a reader token in connection_init, and the Apollo Router's connectionParams form", async () => {
+  it("accepts a reader token in connection_init, and the Apollo Router's {token} form", async () => {
     expect(await closeOf(app.url, { authorization: "Bearer read-token" })).toMatchObject({ acknowledged: true });
     expect(await closeOf(app.url, { Authorization: "Bearer op-token" })).toMatchObject({ acknowledged: true });
+    expect(await closeOf(app.url, { token: "Bearer read-token" })).toMatchObject({ acknowledged: true });
     expect(await closeOf(app.url, { connectionParams: { token: "Bearer read-token" } })).toMatchObject({
       acknowledged: true,
     });

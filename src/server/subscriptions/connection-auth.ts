@@ -14,7 +14,8 @@ export const FORBIDDEN = 4403;
 /**
  * Who a WebSocket connection is, from its `connection_init` payload, before any subscription starts:
  * `{ "authorization": "Bearer <token>" }` (any case of the key), or the Apollo Router's passthrough form
- * `{ "connectionParams": { "token": "Bearer <token>" } }` (it copies the client's Authorization header there).
+ * `{ "token": "Bearer <token>" }`: the router copies a propagated Authorization header there (its source:
+ * `json!({ "token": authorization })`; its docs show it wrapped as `{ "connectionParams": { "token" } }`, also taken).
  * With tokens configured, no credentials or a token below `reader` is refused; without tokens, everyone is the
  * local admin (loopback only, docs/security.md).
  */
@@ -43,8 +44,9 @@ function credentials(payload: unknown): string | undefined {
   for (const [key, value] of Object.entries(payload)) {
     if (key.toLowerCase() === "authorization" && typeof value === "string") return value;
   }
-  const router = payload["connectionParams"];
-  if (isObject(router) && typeof router["token"] === "string") return router["token"];
+  if (typeof payload["token"] === "string") return payload["token"];
+  const wrapped = payload["connectionParams"];
+  if (isObject(wrapped) && typeof wrapped["token"] === "string") return wrapped["token"];
   return undefined;
 }
 
