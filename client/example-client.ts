@@ -4,6 +4,8 @@
  */
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { type DocumentNode, print } from "graphql";
+import { type Client, createClient } from "graphql-ws";
+import WebSocket from "ws";
 
 import {
   AddFlowDocument,
@@ -15,6 +17,7 @@ import {
   type FlowInput,
   JobDocument,
   type JobQuery,
+  JobStateChangesDocument,
   type JobSummaryFragment,
   QueueDocument,
   type QueueQuery,
@@ -52,6 +55,7 @@ type VariablesArg<TVariables> =
 
 export class HubqlClient {
   private readonly printed = new WeakMap<DocumentNode, string>();
+  private socket: Client | null = null;
 
   constructor(
     /** e.g. http://127.0.0.1:4000/graphql */
@@ -80,6 +84,52 @@ export class HubqlClient {
     if (body.data === undefined || body.data === null)
       throw new HubqlError([{ message: `no data (HTTP ${response.status})` }], response.status);
     return body.data;
+  }
+
+  /**
+   * Runs a subscription over graphql-ws (one WebSocket per client, opened on first use, the token in
+   * connection_init). `onResult` gets each typed result; `onEnd` the error that ended it (a HubqlError, e.g.
+   * LIMIT_EXCEEDED after a bulk change: re-read and subscribe again) or nothing when it completed. Returns the
+   * function that stops it.
+   */
+  subscribe<TResult, TVariables>(
+    document: TypedDocumentNode<TResult, TVariables>,
+    variables: TVariables,
+    onResult: (result: TResult) => void,
+    onEnd: (error?: unknown) => void = () => {},
+  ): () => void {
+    let query = this.printed.get(document);
+    if (query === undefined) this.printed.set(document, (query = print(document)));
+    this.socket ??= createClient({
+      url: this.endpoint.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      connectionParams: this.options.token ? { authorization: `Bearer ${this.options.token}` } : {},
+    });
+    let ended = false;
+    const end = (error?: unknown) => {
+      if (!ended) ((ended = true), onEnd(error));
+    };
+    const stop = this.socket.subscribe<TResult>(
+      { query, variables: (variables ?? {}) as Record<string, unknown> },
+      {
+        next: (result) => {
+          if (result.errors?.length) return end(new HubqlError(result.errors as GraphQLErrorPayload[], 200));
+          if (result.data) onResult(result.data);
+        },
+        error: (error) => end(error),
+        complete: () => end(),
+      },
+    );
+    return () => {
+      ended = true;
+      stop();
+    };
+  }
+
+  /** Closes the subscription socket, if one was opened. */
+  async close(): Promise<void> {
+    await this.socket?.dispose();
+    this.socket = null;
   }
 }
 
@@ -136,4 +186,20 @@ export async function queueJobsOfNewType(
   const { queue } = await client.request(QueueDocument, { orderMode: "FIFO", first: 50 });
   const { queueStatus } = await client.request(QueueStatusDocument);
   return { queue, status: queueStatus };
+}
+
+/**
+ * Prints every state a job takes, as it takes it — instead of polling `jobs`: subscribes to `jobChanged` (only jobs
+ * matching `filter`, the list's filter language) and prints `<name> (<dbId>): <state>` for each change. Returns
+ * the function that stops watching.
+ */
+export function watchJobStates(
+  client: HubqlClient,
+  filter: Record<string, unknown> | null,
+  printLine: (line: string) => void = (line) => console.log(line),
+): () => void {
+  return client.subscribe(JobStateChangesDocument, { filter }, ({ jobChanged }) => {
+    const { kind, dbId, job } = jobChanged;
+    printLine(job ? `${job.name} (${dbId}): ${job.state}` : `${dbId}: ${kind.toLowerCase()}`);
+  });
 }

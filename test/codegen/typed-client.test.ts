@@ -17,11 +17,13 @@ import {
   HubqlClient,
   HubqlError,
   queueJobsOfNewType,
+  watchJobStates,
 } from "../../client/example-client";
 import { CountTasksDocument, FindTasksDocument, TaskRecordDocument } from "../../client/generated/operations";
 import type { App } from "../../src/server/app";
 import { DIALECTS } from "../support/databases";
 import { startTestHttp } from "../support/gateway";
+import { waitFor } from "../support/subscriptions";
 
 const run = promisify(execFile);
 const CODEGEN = resolve("node_modules/.bin/graphql-codegen");
@@ -76,7 +78,34 @@ describe.each(DIALECTS)("the typed example client against a live hubql (%s)", (d
     });
     client = new HubqlClient(`${app.url}/graphql`, { token: ADMIN_TOKEN });
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await client?.close();
+    await app?.close();
+  });
+
+  it("watches job states over a subscription (graphql-ws, the token in connection_init) and prints each", async () => {
+    const lines: string[] = [];
+    const stop = watchJobStates(client, { name: { $in: ["watch-a", "watch-b"] } }, (line) => lines.push(line));
+    await waitFor(() => app.services.changes.active === 1);
+    const { checkedOut } = await addFlowAndCheckout(
+      client,
+      {
+        name: "watched",
+        jobs: [
+          { name: "watch-a", uuid: "w-a" },
+          { name: "watch-b", uuid: "w-b", parents: ["w-a"] },
+        ],
+      },
+      "watcher",
+    );
+    // The job as it is when each change is delivered: its ADDED may already show CHECKED_OUT.
+    await waitFor(
+      () => lines.includes(`watch-a (${checkedOut?.dbId}): CHECKED_OUT`) && lines.some((l) => l.startsWith("watch-b")),
+    );
+    stop();
+    expect(lines.find((line) => line.startsWith("watch-b"))).toMatch(/^watch-b \(\w+\): WAITING$/);
+    for (const line of lines) expect(line).toMatch(/^watch-[ab] \(\w+\): (READY|CHECKED_OUT|WAITING)$/);
+  });
 
   it("adds tasks and pages through the unfinished ones with typed results", async () => {
     const result = await addAndListUnfinished(client, [

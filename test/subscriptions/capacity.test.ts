@@ -63,7 +63,9 @@ describe("subscription capacity", () => {
       const server = await startBuiltServer({ DATABASE_URL: databaseUrl });
       cleanup.push(() => server.kill());
       const client: Client = openClient(server.url);
-      cleanup.push(() => client.dispose());
+      cleanup.push(async () => {
+        await client.dispose();
+      });
       const watching = subscribe(client, `subscription { taskRecordChanged { kind msgId record { label } } }`);
       await waitFor(async () => (await activeSubscriptions(server.url)) === 1, 10_000, "the subscriber");
       const started = performance.now();
