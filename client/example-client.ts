@@ -107,7 +107,9 @@ export class HubqlClient {
     });
     let ended = false;
     const end = (error?: unknown) => {
-      if (!ended) ((ended = true), onEnd(error));
+      if (ended) return;
+      ended = true;
+      onEnd(error);
     };
     const stop = this.socket.subscribe<TResult>(
       { query, variables: (variables ?? {}) as Record<string, unknown> },
