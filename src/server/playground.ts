@@ -1,5 +1,7 @@
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 
+import { PLAYGROUND_FETCHER } from "./playground-fetcher";
+
 /**
  * The playground: GraphiQL rendered from the `@graphql-yoga/render-graphiql` package, one self-contained HTML page
  * (scripts, styles and editor workers inline) — nothing is fetched from a CDN, so it works on a machine without
@@ -72,6 +74,21 @@ query FlowsAndJobs($states: [JobState!]) {
     variables: `{ "states": ["READY", "RUNNING", "FAILED"] }`,
   },
   {
+    query: `# Live changes (docs/subscriptions.md): runs until you stop it.
+# Start it, then change a job (checkoutJob, a runner step …) from
+# another tab or client: each change matching the filter appears.
+${AUTH_HINT}
+subscription JobChanges($filter: Filter) {
+  jobChanged(filter: $filter) {
+    kind
+    dbId
+    job { name state worker updatedOn flow { name } }
+  }
+}
+`,
+    variables: `{ "filter": { "state": { "$in": ["READY", "CHECKED_OUT", "RUNNING", "COMPLETED", "FAILED"] } } }`,
+  },
+  {
     query: `# Queue (Scale): the queue in scheduler order, and its status
 # per job type.
 ${AUTH_HINT}
@@ -90,15 +107,33 @@ query Queue($orderMode: QueueOrderMode!) {
 let page: string | undefined;
 
 export function playgroundHtml(): string {
-  page ??= renderGraphiQL({
-    endpoint: "/graphql",
-    title: "hubql playground",
-    defaultTabs: PLAYGROUND_TABS.map((tab) => ({ query: tab.query, variables: tab.variables ?? null, headers: "{}" })),
-    // The Headers editor takes {"Authorization": "Bearer <token>"}; tokens are not written to the browser's storage.
-    headers: "{}",
-    shouldPersistHeaders: false,
-    isHeadersEditorEnabled: true,
-    defaultEditorToolsVisibility: "variables",
-  });
+  page ??= withFetcher(
+    renderGraphiQL({
+      endpoint: "/graphql",
+      title: "hubql playground",
+      defaultTabs: PLAYGROUND_TABS.map((tab) => ({
+        query: tab.query,
+        variables: tab.variables ?? null,
+        headers: "{}",
+      })),
+      // The Headers editor takes {"Authorization": "Bearer <token>"}; tokens are not written to the browser's storage.
+      headers: "{}",
+      shouldPersistHeaders: false,
+      isHeadersEditorEnabled: true,
+      defaultEditorToolsVisibility: "variables",
+    }),
+  );
   return page;
+}
+
+/** GraphiQL rendered through hubql's fetcher (playground-fetcher.ts): subscriptions authenticate at connection_init. */
+function withFetcher(html: string): string {
+  // The page's own call is the last one; the fetcher's script (inserted after) calls the original itself.
+  const call = "YogaGraphiQL.renderYogaGraphiQL(";
+  const render = html.lastIndexOf(call);
+  const head = html.indexOf("</head>");
+  if (render < head || head < 0)
+    throw new Error("@graphql-yoga/render-graphiql changed its page: update playground.ts");
+  const called = `${html.slice(0, render)}hubqlRender(${html.slice(render + call.length)}`;
+  return `${called.slice(0, head)}<script>${PLAYGROUND_FETCHER}</script>${called.slice(head)}`;
 }

@@ -132,6 +132,7 @@ describe.skipIf(SKIP_REASON !== null)(
         "UnfinishedTasks",
         "FindTasks",
         "FlowsAndJobs",
+        "JobChanges",
         "Queue",
       ]);
       expect(await page.locator(".graphiql-tab-active").innerText()).toContain("UnfinishedTasks");
@@ -170,6 +171,29 @@ describe.skipIf(SKIP_REASON !== null)(
         await expect.poll(resultText, { timeout: 15_000, message: title }).toContain('"totalCount"');
         expect(await resultText(), title).not.toContain('"errors"');
       }
+    });
+
+    it("runs the subscription tab over WebSocket, the token in connection_init, and shows changes as they come", async () => {
+      const sockets: string[] = [];
+      page.on("websocket", (socket) => sockets.push(socket.url()));
+      // Tabs slide into place after a switch; a click while they move can miss: click until it is active.
+      await expect
+        .poll(async () => {
+          await page.locator(".graphiql-tab", { hasText: "JobChanges" }).click();
+          return page.locator(".graphiql-tab-active").innerText();
+        })
+        .toContain("JobChanges");
+      await typeIntoHeaders(`{"Authorization": "Bearer ${READER_TOKEN}"}`);
+      await page.locator(".graphiql-execute-button").click();
+      await expect.poll(() => app.services.changes.active, { timeout: 15_000 }).toBe(1);
+      await app.services.flows.submission.addFlow({ name: "watched-flow", jobs: [{ name: "watched-job" }] });
+      await expect.poll(resultText, { timeout: 15_000 }).toContain('"name": "watched-job"');
+      expect(await resultText()).toContain('"kind": "ADDED"');
+      expect(sockets).toEqual([`${app.url.replace("http", "ws")}/graphql`]);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, "playground-subscription.png") });
+      // Stopping it (the same button) ends the subscription on the server.
+      await page.locator(".graphiql-execute-button").click();
+      await expect.poll(() => app.services.changes.active, { timeout: 15_000 }).toBe(0);
     });
 
     it("made no request to a non-loopback address", () => {
