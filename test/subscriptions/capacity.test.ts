@@ -13,7 +13,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Dialect } from "../../src/dialect";
 import { type BuiltServer, startBuiltServer } from "../support/built-server";
 import { DIALECTS, freshDatabaseUrl } from "../support/databases";
-import { activeSubscriptions, openClient, type Subscriber, subscribe, waitFor } from "../support/subscriptions";
+import {
+  activeSubscriptions,
+  openClient,
+  postGraphql,
+  type Subscriber,
+  subscribe,
+  waitFor,
+} from "../support/subscriptions";
 
 const BUDGET_MIB = 250;
 const RECORDS = 100_000;
@@ -24,16 +31,8 @@ function peakRssMiB(server: BuiltServer): number {
   return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN) / 1024;
 }
 
-async function post<T>(server: BuiltServer, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 500));
-  return body.data as T;
-}
+const post = <T>(server: BuiltServer, query: string, variables?: Record<string, unknown>) =>
+  postGraphql<T>(server.url, query, variables);
 
 describe("subscription capacity", () => {
   const cleanup: (() => Promise<void>)[] = [];

@@ -10,7 +10,7 @@ import type { Dialect } from "../../src/dialect";
 import type { App } from "../../src/server/app";
 import { DIALECTS } from "../support/databases";
 import { startTestHttp } from "../support/gateway";
-import { openClient, type Subscriber, subscribe, waitFor } from "../support/subscriptions";
+import { LiveSubscriptions, openClient, waitFor } from "../support/subscriptions";
 
 const INSERT = `INSERT INTO "task_records" ("msg_id", "label") VALUES (:id, 'tx')`;
 const WATCH = `subscription { taskRecordChanged { kind msgId } }`;
@@ -18,7 +18,10 @@ const WATCH = `subscription { taskRecordChanged { kind msgId } }`;
 describe.each(DIALECTS)("delivery on %s", (dialect: Dialect) => {
   let app: App;
   let client: Client;
-  const open: Subscriber[] = [];
+  const subscriptions = new LiveSubscriptions(
+    () => app,
+    () => client,
+  );
 
   beforeAll(async () => {
     app = await startTestHttp(dialect, {
@@ -26,21 +29,13 @@ describe.each(DIALECTS)("delivery on %s", (dialect: Dialect) => {
     });
     client = openClient(app.url);
   });
-  afterEach(async () => {
-    for (const subscriber of open.splice(0)) subscriber.unsubscribe();
-    await waitFor(() => app.services.changes.active === 0, 5000, "the subscriptions to end");
-  });
+  afterEach(() => subscriptions.endAll());
   afterAll(async () => {
     await client?.dispose();
     await app?.close();
   });
 
-  async function live(query = WATCH, variables?: Record<string, unknown>): Promise<Subscriber> {
-    const subscriber = subscribe(client, query, variables);
-    open.push(subscriber);
-    await waitFor(() => app.services.changes.active === open.length, 5000, "the subscription to start");
-    return subscriber;
-  }
+  const live = (query = WATCH, variables?: Record<string, unknown>) => subscriptions.start(query, variables);
 
   it("delivers a change once its transaction commits, not before", async () => {
     const changes = await live();

@@ -9,18 +9,7 @@ import type { Dialect } from "../../src/dialect";
 import type { App } from "../../src/server/app";
 import { DIALECTS } from "../support/databases";
 import { startTestHttp } from "../support/gateway";
-import { openClient, subscribe, waitFor } from "../support/subscriptions";
-
-async function post<T = Record<string, unknown>>(app: App, query: string, variables?: Record<string, unknown>) {
-  const response = await fetch(`${app.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as T;
-}
+import { LiveSubscriptions, openClient, postGraphql } from "../support/subscriptions";
 
 describe.each(DIALECTS)("subscriptions on %s", (dialect: Dialect) => {
   let app: App;
@@ -30,26 +19,19 @@ describe.each(DIALECTS)("subscriptions on %s", (dialect: Dialect) => {
     app = await startTestHttp(dialect);
     client = openClient(app.url);
   });
-  afterEach(async () => {
-    for (const subscriber of open.splice(0)) subscriber.unsubscribe();
-    // Every case ends its subscriptions; the next one counts from zero.
-    await waitFor(() => app.services.changes.active === 0, 5000, "the subscriptions to end");
-  });
+  const subscriptions = new LiveSubscriptions(
+    () => app,
+    () => client,
+  );
+  afterEach(() => subscriptions.endAll());
   afterAll(async () => {
     await client?.dispose();
     await app?.close();
   });
 
-  const open: { unsubscribe(): void }[] = [];
-
-  /** Subscribes and waits until the server holds the subscription (changes after that are delivered). */
-  async function live(query: string, variables?: Record<string, unknown>) {
-    const before = app.services.changes.active;
-    const subscriber = subscribe(client, query, variables);
-    open.push(subscriber);
-    await waitFor(() => app.services.changes.active > before, 5000, "the subscription to start");
-    return subscriber;
-  }
+  const live = (query: string) => subscriptions.start(query);
+  const post = <T = Record<string, unknown>>(_: App, query: string, variables?: Record<string, unknown>) =>
+    postGraphql<T>(app.url, query, variables);
 
   it("taskRecordChanged: ADDED, UPDATED, DELETED with the record as a query resolves it", async () => {
     const changes = await live(

@@ -9,20 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { type BuiltServer, startBuiltServer } from "../support/built-server";
 import { createPostgresDatabase } from "../support/databases";
-import { activeSubscriptions, openClient, subscribe, waitFor } from "../support/subscriptions";
+import { activeSubscriptions, openClient, postGraphql, subscribe, waitFor } from "../support/subscriptions";
 
 const TRIES = 5;
 
-async function post<T>(server: BuiltServer, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as T;
-}
+const post = <T>(server: BuiltServer, query: string, variables?: Record<string, unknown>) =>
+  postGraphql<T>(server.url, query, variables);
 
 describe("subscriptions across replicas (Postgres, two gateway processes)", () => {
   let a: BuiltServer;

@@ -157,3 +157,46 @@ export async function activeSubscriptions(httpUrl: string, token?: string): Prom
   const match = /^hubql_subscriptions_active (\d+)$/m.exec(await response.text());
   return Number(match?.[1] ?? 0);
 }
+
+/** POSTs an operation to `<baseUrl>/graphql` and returns its data; any error fails (tests of errors look themselves). */
+export async function postGraphql<T = Record<string, unknown>>(
+  baseUrl: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<T> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 1000));
+  return body.data as T;
+}
+
+/**
+ * The subscriptions of a suite that talks to an in-process gateway: `start` returns once the gateway holds the
+ * subscription (changes committed after that are delivered); `endAll` (in afterEach) ends them and waits until the
+ * gateway has let go, so the next case counts from zero.
+ */
+export class LiveSubscriptions {
+  private readonly open: Subscriber<never>[] = [];
+
+  constructor(
+    private readonly gateway: () => { services: { changes: { readonly active: number } } },
+    private readonly client: () => Client,
+  ) {}
+
+  async start<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<Subscriber<T>> {
+    const before = this.gateway().services.changes.active;
+    const subscriber = subscribe<T>(this.client(), query, variables);
+    this.open.push(subscriber as unknown as Subscriber<never>);
+    await waitFor(() => this.gateway().services.changes.active > before, 5000, "the subscription to start");
+    return subscriber;
+  }
+
+  async endAll(): Promise<void> {
+    for (const subscriber of this.open.splice(0)) subscriber.unsubscribe();
+    await waitFor(() => this.gateway().services.changes.active === 0, 5000, "the subscriptions to end");
+  }
+}
