@@ -37,6 +37,14 @@ export function guardPlugin(limits: Limits): ApolloServerPlugin<RequestContext> 
       return {
         async didResolveOperation({ schema, operation, document, request, contextValue }) {
           if (!operation) return; // Apollo has already answered OPERATION_RESOLUTION_FAILURE
+          if (operation.operation === "subscription") {
+            // Apollo would run it once as a query, with no change to resolve.
+            throw new HubqlError(
+              "BAD_REQUEST",
+              "Subscriptions run over WebSocket (graphql-ws) on this same path, not over HTTP (docs/subscriptions.md)",
+              { http: { status: 400 } },
+            );
+          }
           try {
             guardOperation(
               { schema, operation, document, variables: request.variables, principal: contextValue.principal },

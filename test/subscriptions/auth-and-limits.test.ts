@@ -88,6 +88,18 @@ describe("subscriptions with authentication on", () => {
     expect(JSON.stringify(query.error)).toMatch(/POST \/graphql/);
   });
 
+  it("answers a subscription sent over HTTP with 400 BAD_REQUEST, pointing at WebSocket", async () => {
+    const response = await fetch(`${app.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer read-token" },
+      body: JSON.stringify({ query: WATCH }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe("BAD_REQUEST");
+    expect(body.errors[0]?.message).toMatch(/WebSocket/);
+  });
+
   it("limits subscriptions per connection (HUBQL_SUBSCRIPTIONS_PER_CONNECTION)", async () => {
     const reader = client({ authorization: "Bearer read-token" });
     const first = subscribe(reader, WATCH);

@@ -6,6 +6,8 @@ import type { Client } from "graphql-ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { DEFAULT_SUBSCRIPTIONS } from "../../src/config";
+import { Database } from "../../src/db/database";
+import { parseDatabaseUrl } from "../../src/db/database-url";
 import type { Dialect } from "../../src/dialect";
 import type { App } from "../../src/server/app";
 import { DIALECTS } from "../support/databases";
@@ -16,7 +18,7 @@ const INSERT = `INSERT INTO "task_records" ("msg_id", "label") VALUES (:id, 'tx'
 const WATCH = `subscription { taskRecordChanged { kind msgId } }`;
 
 describe.each(DIALECTS)("delivery on %s", (dialect: Dialect) => {
-  let app: App;
+  let app: App & { databaseUrl: string };
   let client: Client;
   const subscriptions = new LiveSubscriptions(
     () => app,
@@ -51,6 +53,23 @@ describe.each(DIALECTS)("delivery on %s", (dialect: Dialect) => {
     expect((await changes.next()).data).toEqual({ taskRecordChanged: { kind: "ADDED", msgId: "slow-commit" } });
     expect(Date.now()).toBeGreaterThanOrEqual(committedAt);
   });
+
+  it.runIf(dialect === "sqlite")(
+    "SQLite: delivers a write by another connection to the same file (as the import CLI's), read by polling",
+    async () => {
+      const changes = await live();
+      // A second connection of its own, as another process has: this gateway never sees its statements run.
+      const other = await Database.open(parseDatabaseUrl(app.databaseUrl) as never);
+      try {
+        await other.run(INSERT, { id: "from-another-process" });
+      } finally {
+        await other.close();
+      }
+      expect((await changes.next()).data).toEqual({
+        taskRecordChanged: { kind: "ADDED", msgId: "from-another-process" },
+      });
+    },
+  );
 
   it("delivers nothing for a rolled-back transaction", async () => {
     const changes = await live();
