@@ -52,7 +52,11 @@ export async function startBuiltServer(env: Record<string, string>): Promise<Bui
   });
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      // A server that never listened must not outlive the test.
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start:\n${output}`));
+    }, 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"graphql":"(http:\/\/[^"]+)\/graphql"/.exec(output);
