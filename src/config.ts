@@ -164,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: flag(env, "HUBQL_INTROSPECTION", true),
     playground: flag(env, "HUBQL_PLAYGROUND", true),
     auth: {
+      // Empty is unset, as for every variable here; anything else that names no token refuses to start (tokens.ts).
       tokens: env["HUBQL_TOKENS"] || null,
       tokensFile: env["HUBQL_TOKENS_FILE"] || null,
       allowUnauthenticatedNetwork: env["HUBQL_ALLOW_UNAUTHENTICATED_NETWORK"] === "1",

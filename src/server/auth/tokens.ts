@@ -21,10 +21,24 @@ export type Authentication =
 export class TokenStore {
   private constructor(private readonly tokens: readonly StoredToken[]) {}
 
+  /**
+   * Fails closed: a configured source (HUBQL_TOKENS, HUBQL_TOKENS_FILE) that cannot be read or yields no token stops
+   * start-up. An empty, comments-only or `[]` file, or `HUBQL_TOKENS=","`, would otherwise turn authentication off.
+   */
   static fromConfig(config: AuthConfig): TokenStore {
     const tokens: StoredToken[] = [];
-    if (config.tokens) tokens.push(...parseInlineTokens(config.tokens));
-    if (config.tokensFile) tokens.push(...parseTokensFile(readFileSync(config.tokensFile, "utf8"), config.tokensFile));
+    if (config.tokens !== null) {
+      const inline = parseInlineTokens(config.tokens);
+      if (inline.length === 0) throw new Error("HUBQL_TOKENS is set but names no token; refusing to start");
+      tokens.push(...inline);
+    }
+    if (config.tokensFile !== null) {
+      const fromFile = parseTokensFile(readTokensFile(config.tokensFile), config.tokensFile);
+      if (fromFile.length === 0) {
+        throw new Error(`HUBQL_TOKENS_FILE ${config.tokensFile} holds no token; refusing to start`);
+      }
+      tokens.push(...fromFile);
+    }
     return new TokenStore(tokens);
   }
 
@@ -54,6 +68,15 @@ export function sha256(token: string): Buffer {
   return createHash("sha256").update(token, "utf8").digest();
 }
 
+function readTokensFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable";
+    throw new Error(`HUBQL_TOKENS_FILE ${path} cannot be read (${reason}); refusing to start`);
+  }
+}
+
 /** `HUBQL_TOKENS=role:token,role:token` — convenient for tests and one-off runs; the file is for production. */
 function parseInlineTokens(raw: string): StoredToken[] {
   return raw
@@ -79,7 +102,7 @@ function parseInlineTokens(raw: string): StoredToken[] {
 export function parseTokensFile(text: string, source: string): StoredToken[] {
   const trimmed = text.trim();
   const entries: { role: unknown; sha256: unknown; name?: unknown }[] = trimmed.startsWith("[")
-    ? (JSON.parse(trimmed) as { role: unknown; sha256: unknown; name?: unknown }[])
+    ? jsonEntries(trimmed, source)
     : trimmed
         .split("\n")
         .map((line) => line.trim())
@@ -98,6 +121,19 @@ export function parseTokensFile(text: string, source: string): StoredToken[] {
     const hash = Buffer.from(hex, "hex");
     return { role, hash, name: typeof name === "string" && name !== "" ? name : defaultName(role, hash) };
   });
+}
+
+function jsonEntries(text: string, source: string): { role: unknown; sha256: unknown; name?: unknown }[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${source}: not valid JSON (a JSON tokens file is an array of {"role", "sha256", "name"})`);
+  }
+  if (!Array.isArray(parsed) || parsed.some((entry) => entry === null || typeof entry !== "object")) {
+    throw new Error(`${source}: a JSON tokens file is an array of {"role", "sha256", "name"} objects`);
+  }
+  return parsed as { role: unknown; sha256: unknown; name?: unknown }[];
 }
 
 function defaultName(role: Role, hash: Buffer): string {
