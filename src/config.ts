@@ -10,6 +10,16 @@ export interface Limits {
   readonly maxPageSize: number;
   /** Largest number of records one bulk mutation may take or touch. */
   readonly maxBatchSize: number;
+  /**
+   * Most items a list that is not paged returns (a flow's jobs, a job's parents and children, job types …); a longer
+   * one answers LIMIT_EXCEEDED, never cut short. Also the worst case the cost estimate counts for such a list.
+   */
+  readonly maxListItems: number;
+  /**
+   * Most bytes of stored data (text, JSON, buffers as the driver returns them) one request may read; beyond,
+   * LIMIT_EXCEEDED. Bounds memory where items cannot: `dbQuery` and `taskHistory` answer whole within it.
+   */
+  readonly maxReadBytes: number;
   /** Filter nesting depth and number of conditions. */
   readonly filterMaxDepth: number;
   readonly filterMaxNodes: number;
@@ -110,6 +120,8 @@ export const DEFAULT_LIMITS: Limits = {
   defaultPageSize: 100,
   maxPageSize: 1000,
   maxBatchSize: 10_000,
+  maxListItems: 1000,
+  maxReadBytes: 64 * 1024 * 1024,
   filterMaxDepth: 12,
   filterMaxNodes: 500,
   maxBodyBytes: 16 * 1024 * 1024,
@@ -148,6 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaultPageSize: integer(env, "HUBQL_DEFAULT_PAGE_SIZE", DEFAULT_LIMITS.defaultPageSize, 1),
       maxPageSize: integer(env, "HUBQL_MAX_PAGE_SIZE", DEFAULT_LIMITS.maxPageSize, 1),
       maxBatchSize: integer(env, "HUBQL_MAX_BATCH_SIZE", DEFAULT_LIMITS.maxBatchSize, 1),
+      maxListItems: integer(env, "HUBQL_MAX_LIST_ITEMS", DEFAULT_LIMITS.maxListItems, 1),
+      maxReadBytes: integer(env, "HUBQL_MAX_READ_BYTES", DEFAULT_LIMITS.maxReadBytes, 1024),
       filterMaxDepth: integer(env, "HUBQL_FILTER_MAX_DEPTH", DEFAULT_LIMITS.filterMaxDepth, 1),
       filterMaxNodes: integer(env, "HUBQL_FILTER_MAX_NODES", DEFAULT_LIMITS.filterMaxNodes, 1),
       maxBodyBytes: integer(env, "HUBQL_MAX_BODY_BYTES", DEFAULT_LIMITS.maxBodyBytes, 1024),

@@ -10,6 +10,7 @@ import { type Dialect, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from
 import type { StoreLocation } from "./database-url";
 import { entitySchemas } from "./entities";
 import { poolStats, type PoolStats } from "./pool-stats";
+import { currentReadBudget } from "./read-budget";
 
 export interface QueryResult<T> {
   readonly rows: T[];
@@ -157,12 +158,15 @@ export class Database implements Executor {
     params: Record<string, unknown>,
   ): Promise<QueryResult<T>> {
     const [text, values] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
+    const budget = currentReadBudget();
+    budget?.check();
     const started = performance.now();
     const runner: QueryRunner | undefined = manager.queryRunner;
     const ownRunner = runner ?? this.dataSource.createQueryRunner();
     try {
       const result = await ownRunner.query(text, values, true);
       const rows = (result.records ?? []) as T[];
+      budget?.charge(rows);
       return { rows, affected: result.affected ?? rows.length };
     } finally {
       if (!runner) await ownRunner.release();

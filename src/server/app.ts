@@ -21,6 +21,7 @@ import { checkExposure } from "./auth/exposure";
 import { TokenStore } from "./auth/tokens";
 import { createErrorFormatter } from "./format-error";
 import { guardPlugin } from "./guard-plugin";
+import { enforceListCaps } from "./limits/list-fields";
 import { createHttpServer } from "./http-server";
 import { Metrics, metricsPlugin } from "./metrics";
 import { attachSubscriptions } from "./subscription-server";
@@ -49,7 +50,7 @@ export async function createGateway(
   const store = parseDatabaseUrl(config.databaseUrl).kind;
   logger.info("store ready", { store, url: redact(config.databaseUrl), migrations: "applied" });
   const services = createServices(new ServiceContext(db, config, logger));
-  const schema = await buildHubqlSchema();
+  const schema = enforceListCaps(await buildHubqlSchema(), config.limits);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: createErrorFormatter(logger),

@@ -7,12 +7,14 @@ import type { RequestContext } from "../graphql/shared/context";
 import type { Principal } from "../principal";
 import { authorizeOperation } from "./auth/authorize";
 import { enforceOperationLimits } from "./limits/operation-limits";
-import { fragmentsOf, rootFields } from "./document/operation";
+import { type ExecutedVariables, executedVariables, fragmentsOf, rootFields } from "./document/operation";
 
 /**
  * The checks every operation passes once parsed and validated, before it runs: first who may (so an anonymous
- * caller learns nothing about limits), then how much. One entry point for both transports: Apollo over HTTP
- * (`guardPlugin`) and graphql-ws subscriptions (src/server/subscriptions).
+ * caller learns nothing about limits), then how much. Both read the values execution will use: the coerced
+ * variables with their defaults, and each field's coerced arguments with theirs. One entry point for both
+ * transports: Apollo over HTTP (`guardPlugin`) and graphql-ws subscriptions (src/server/subscriptions). Returns the
+ * executed variables.
  */
 export function guardOperation(
   request: {
@@ -23,12 +25,16 @@ export function guardOperation(
     readonly principal: Principal;
   },
   limits: Limits,
-): void {
-  const { schema, operation, document, variables, principal } = request;
+): ExecutedVariables {
+  const { schema, operation, document, principal } = request;
   const fragments = fragmentsOf(document);
   const fields = rootFields(operation.selectionSet, fragments);
-  authorizeOperation(principal, operation, fields, variables);
-  enforceOperationLimits(schema, operation, fragments, fields, variables, limits);
+  // Anonymous first, before the variables are even coerced: nothing about them is told to a stranger.
+  if (principal.role === null) authorizeOperation(schema, principal, operation, fields, {});
+  const variables = executedVariables(schema, operation, request.variables);
+  authorizeOperation(schema, principal, operation, fields, variables);
+  enforceOperationLimits(schema, operation, fragments, variables, limits);
+  return variables;
 }
 
 export function guardPlugin(limits: Limits): ApolloServerPlugin<RequestContext> {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type ApolloServer, HeaderMap } from "@apollo/server";
 
 import type { Config } from "../config";
+import { ReadBudget, withReadBudget } from "../db/read-budget";
 import { badInput, badRequest, ErrorCode, internalError, limitExceeded, notFound, unauthenticated } from "../errors";
 import { createRequestContext, type RequestContext } from "../graphql/shared/context";
 import type { Logger } from "../logger";
@@ -106,10 +107,13 @@ async function graphql(
       return;
     }
   }
-  const response = await deps.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
-    context: async () => createRequestContext(deps.services, requestId, principal),
-  });
+  // Every statement of the request is charged to one read budget (HUBQL_MAX_READ_BYTES, src/db/read-budget.ts).
+  const response = await withReadBudget(new ReadBudget(deps.config.limits.maxReadBytes), () =>
+    deps.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
+      context: async () => createRequestContext(deps.services, requestId, principal),
+    }),
+  );
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === "complete") {

@@ -1,16 +1,23 @@
-import { buildSchema, getIntrospectionQuery, type OperationDefinitionNode, parse } from "graphql";
+import {
+  buildSchema,
+  getIntrospectionQuery,
+  type GraphQLScalarType,
+  type OperationDefinitionNode,
+  parse,
+} from "graphql";
 import { describe, expect, it } from "vitest";
 
 import { DEFAULT_LIMITS } from "../../src/config";
 import { ErrorCode, HubqlError } from "../../src/errors";
-import { enforceOperationLimits, jsonSize, UNPAGED_LIST_ESTIMATE } from "../../src/server/limits/operation-limits";
-import { fragmentsOf, rootFields } from "../../src/server/document/operation";
+import { FilterScalar } from "../../src/graphql/scalars";
+import { enforceOperationLimits, jsonSize, PATTERN_COST } from "../../src/server/limits/operation-limits";
+import { executedVariables, fragmentsOf } from "../../src/server/document/operation";
 
 /** A schema shaped like hubql's (connections with pageInfo, a Filter scalar, unpaged lists, bulk mutations). */
 const schema = buildSchema(`
   scalar Filter
   type PageInfo { hasNextPage: Boolean! endCursor: String }
-  type Job { id: ID! name: String parents: [Job!]! }
+  type Job { id: ID! name: String parents(atMost: Int): [Job!]! }
   type JobEdge { cursor: String! node: Job! }
   type JobConnection { edges: [JobEdge!]! pageInfo: PageInfo! totalCount: Int! }
   type Query {
@@ -19,6 +26,11 @@ const schema = buildSchema(`
   }
   type Mutation { deleteJobs(ids: [ID!]!, force: Boolean): Int! }
 `);
+// The real Filter scalar: a JSON string literal arrives parsed (what the cost then counts).
+Object.assign(schema.getType("Filter") as GraphQLScalarType, {
+  parseLiteral: FilterScalar.parseLiteral.bind(FilterScalar),
+  parseValue: FilterScalar.parseValue.bind(FilterScalar),
+});
 
 const limits = {
   ...DEFAULT_LIMITS,
@@ -27,20 +39,17 @@ const limits = {
   maxPageSize: 100,
   defaultPageSize: 20,
   maxBatchSize: 50,
+  maxListItems: 30,
 };
 
 function check(query: string, variables?: Record<string, unknown>, overrides: Partial<typeof limits> = {}) {
   const document = parse(query);
   const operation = document.definitions.find((d) => d.kind === "OperationDefinition") as OperationDefinitionNode;
   const fragments = fragmentsOf(document);
-  return enforceOperationLimits(
-    schema,
-    operation,
-    fragments,
-    rootFields(operation.selectionSet, fragments),
-    variables,
-    { ...limits, ...overrides },
-  );
+  return enforceOperationLimits(schema, operation, fragments, executedVariables(schema, operation, variables), {
+    ...limits,
+    ...overrides,
+  });
 }
 
 function limitOf(run: () => unknown): unknown {
@@ -75,8 +84,23 @@ describe("operation limits (depth, cost, page size, batch size)", () => {
     expect(filtered - plain).toBe(jsonSize({ $or: [{ a: 1 }, { b: { $gt: 2 } }] }));
   });
 
-  it("estimates unpaged lists of objects and rejects nested fan-out above the cost limit", () => {
-    expect(check(`{ job(id: "1") { parents { id } } }`).cost).toBe(1 + 1 * (1 + UNPAGED_LIST_ESTIMATE * 1));
+  it("counts a filter given as a JSON string by its size, and each pattern by PATTERN_COST", () => {
+    const plain = check(`{ jobs(first: 1) { totalCount } }`).cost;
+    const inline = check(
+      `{ jobs(first: 1, filter: "{\\"a\\": {\\"$regex\\": \\"x\\"}, \\"b\\": 1}") { totalCount } }`,
+    ).cost;
+    expect(inline - plain).toBe(jsonSize({ a: { $regex: "x" }, b: 1 }) + PATTERN_COST);
+  });
+
+  it("reads variable defaults: a defaulted page size is checked and costed like a sent one", () => {
+    expect(limitOf(() => check(`query($n: Int = 1000) { jobs(first: $n) { totalCount } }`))).toBe("pageSize");
+    expect(check(`query($n: Int = 7) { jobs(first: $n) { totalCount } }`).cost).toBe(1 + 7);
+  });
+
+  it("costs unpaged lists of objects at their cap (or atMost), and rejects nested fan-out above the cost limit", () => {
+    expect(check(`{ job(id: "1") { parents { id } } }`).cost).toBe(1 + 1 * (1 + limits.maxListItems * 1));
+    expect(check(`{ job(id: "1") { parents(atMost: 3) { id } } }`).cost).toBe(1 + 1 * (1 + 3 * 1));
+    expect(limitOf(() => check(`{ job(id: "1") { parents(atMost: 31) { id } } }`))).toBe("pageSize");
     expect(limitOf(() => check(`{ jobs(first: 100) { edges { node { parents { parents { id name } } } } } }`))).toBe(
       "cost",
     );

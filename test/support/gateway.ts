@@ -7,6 +7,7 @@ import "reflect-metadata";
 import type { ApolloServer } from "@apollo/server";
 
 import { DEFAULT_LIMITS, loadConfig, type Config, type Limits } from "../../src/config";
+import { ReadBudget, withReadBudget } from "../../src/db/read-budget";
 import type { Dialect } from "../../src/dialect";
 import { createRequestContext, type RequestContext } from "../../src/graphql/shared/context";
 import { createLogger, silentLogger } from "../../src/logger";
@@ -51,12 +52,17 @@ export async function startTestGateway(
   overrides: Partial<Omit<Config, "limits">> = {},
 ): Promise<TestGateway> {
   const databaseUrl = dialect === "none" ? "none" : await freshDatabaseUrl(dialect);
-  const { apollo, services } = await createGateway(testConfig(databaseUrl, limits, overrides), testLogger());
+  const config = testConfig(databaseUrl, limits, overrides);
+  const { apollo, services } = await createGateway(config, testLogger());
   let n = 0;
   const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> => {
-    const response = await apollo.executeOperation<T>(
-      { query, ...(variables ? { variables } : {}) },
-      { contextValue: createRequestContext(services, `test-${++n}`) },
+    // As over HTTP: the request's statements are charged to one read budget (src/db/read-budget.ts).
+    const budget = new ReadBudget(config.limits.maxReadBytes);
+    const response = await withReadBudget(budget, () =>
+      apollo.executeOperation<T>(
+        { query, ...(variables ? { variables } : {}) },
+        { contextValue: createRequestContext(services, `test-${++n}`) },
+      ),
     );
     if (response.body.kind !== "single") throw new Error("unexpected incremental response");
     // executeOperation returns null-prototype objects; a JSON round trip gives plain ones (and ISO dates).

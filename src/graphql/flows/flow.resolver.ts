@@ -6,6 +6,7 @@ import type { FlowNode, FlowRow } from "../../services/flows/jobflow.model";
 import { SortDirection } from "../shared/sort-direction.enum";
 import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";
+import { AtMostArg } from "../shared/at-most";
 import { selectedFields } from "../shared/selected-fields";
 import { Flow, FlowConnection } from "./flow.type";
 import { FlowOrder } from "./order.input";
@@ -71,17 +72,17 @@ export class FlowResolver {
   }
 
   @FieldResolver(() => [Job], { description: "Every job row of the flow (all indexes), by db id." })
-  jobs(@Root() flow: FlowNode, @Ctx() ctx: RequestContext) {
+  jobs(@Root() flow: FlowNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
     return ctx.loaders.jobflow.flowJobs.load(flow.uuid);
   }
 
   @FieldResolver(() => [String], { description: "FlowDoc.jobs: the job uuids, one per uuid." })
-  async jobUuids(@Root() flow: FlowNode, @Ctx() ctx: RequestContext) {
+  async jobUuids(@Root() flow: FlowNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
     return [...new Set((await ctx.loaders.jobflow.flowJobs.load(flow.uuid)).map((job) => job.uuid))];
   }
 
   @FieldResolver(() => [JobId], { description: "FlowDoc.ids: one (dbId, uuid, index) per job row." })
-  async ids(@Root() flow: FlowNode, @Ctx() ctx: RequestContext) {
+  async ids(@Root() flow: FlowNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
     return (await ctx.loaders.jobflow.flowJobs.load(flow.uuid)).map(({ dbId, uuid, index }) => ({ dbId, uuid, index }));
   }
 

@@ -7,6 +7,7 @@ import type { JobNode, JobRow } from "../../services/flows/jobflow.model";
 import { SortDirection } from "../shared/sort-direction.enum";
 import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";
+import { AtMostArg } from "../shared/at-most";
 import { selectedFields } from "../shared/selected-fields";
 import { Flow } from "./flow.type";
 import { JobKeyArgs } from "./job.args";
@@ -107,12 +108,12 @@ export class JobResolver {
   }
 
   @FieldResolver(() => [Job], { description: "Every row (every index) of every parent uuid." })
-  parents(@Root() job: JobNode, @Ctx() ctx: RequestContext) {
+  parents(@Root() job: JobNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
     return ctx.loaders.jobflow.parents.load(job.dbId);
   }
 
   @FieldResolver(() => [Job], { description: "Jobs that name this job's uuid as a parent." })
-  children(@Root() job: JobNode, @Ctx() ctx: RequestContext) {
+  children(@Root() job: JobNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
     return ctx.loaders.jobflow.children.load(job.dbId);
   }
 

@@ -53,14 +53,21 @@ export class TaskRecordResolver {
     return ctx.services.tasks.count(filter);
   }
 
-  @Query(() => [String], { description: "Every msg_id by submit time, oldest first (Client.hub_history)." })
-  taskHistory(@Ctx() ctx: RequestContext) {
-    return ctx.services.tasks.history();
+  @Query(() => [String], {
+    description:
+      "Every msg_id by submit time, oldest first (Client.hub_history): whole, or the page limit/offset ask for. A request reads at most HUBQL_MAX_READ_BYTES (LIMIT_EXCEEDED beyond; never cut short).",
+  })
+  taskHistory(
+    @Ctx() ctx: RequestContext,
+    @Arg("limit", () => Int, { nullable: true, description: "At most this many ids (a page)." }) limit?: number,
+    @Arg("offset", () => Int, { nullable: true, description: "Skip this many ids first." }) offset?: number,
+  ) {
+    return ctx.services.tasks.history({ limit, offset });
   }
 
   @Query(() => [GraphQLJSONObject], {
     description:
-      "IPython's db_query: records as dicts with the Hub's snake_case keys; msg_id always present, buffers only when named in keys.",
+      "IPython's db_query: records as dicts with the Hub's snake_case keys; msg_id always present, buffers only when named in keys. Whole (by msg_id), or the page limit/offset ask for; a request reads at most HUBQL_MAX_READ_BYTES (LIMIT_EXCEEDED beyond; never cut short).",
   })
   dbQuery(
     @Ctx() ctx: RequestContext,
@@ -70,8 +77,10 @@ export class TaskRecordResolver {
       description: "Keys to return (a single string works too); none or [] means all but the buffers.",
     })
     keys?: string[],
+    @Arg("limit", () => Int, { nullable: true, description: "At most this many records (a page)." }) limit?: number,
+    @Arg("offset", () => Int, { nullable: true, description: "Skip this many records first." }) offset?: number,
   ) {
-    return ctx.services.tasks.dbQuery(query, keys);
+    return ctx.services.tasks.dbQuery(query, keys, { limit, offset });
   }
 
   @Mutation(() => [TaskRecord], {

@@ -1,21 +1,25 @@
 import { HeaderMap } from "@apollo/server";
-import type { FieldNode, OperationDefinitionNode } from "graphql";
+import type { FieldNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
 
 import { ErrorCode, HubqlError } from "../../errors";
-import { argumentValues } from "../document/operation";
+import { executedArguments, type ExecutedVariables } from "../document/operation";
 import { requiredRole } from "./policy";
 import { mayActAs, type Principal } from "../../principal";
 
 /**
  * Checks every root field the operation could run against the caller's role (the policy table), before anything
- * executes. Resolvers carry no decorators, so a mutation added by anyone is covered the moment it exists.
+ * executes. Resolvers carry no decorators, so a mutation added by anyone is covered the moment it exists. The
+ * escalating arguments are read from the values execution will use (`executedArguments`: variable defaults and
+ * argument defaults included), never from the raw request.
  */
 export function authorizeOperation(
+  schema: GraphQLSchema,
   principal: Principal,
   operation: OperationDefinitionNode,
   fields: readonly FieldNode[],
-  variables: Readonly<Record<string, unknown>> | undefined,
+  variables: ExecutedVariables,
 ): void {
+  const root = schema.getRootType(operation.operation);
   for (const field of fields) {
     const name = field.name.value;
     if (principal.role === null) {
@@ -29,7 +33,9 @@ export function authorizeOperation(
     }
     // __typename at the root reads nothing.
     if (name === "__typename") continue;
-    const role = requiredRole(operation.operation, name, argumentValues(field, variables));
+    const definition = root?.getFields()[name];
+    const args = definition ? executedArguments(definition, field, variables) : {};
+    const role = requiredRole(operation.operation, name, args);
     if (!mayActAs(principal, role)) {
       throw new HubqlError(
         ErrorCode.FORBIDDEN,

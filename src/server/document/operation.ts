@@ -2,10 +2,17 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  getArgumentValues,
+  getVariableValues,
+  GraphQLError,
+  type GraphQLField,
+  type GraphQLSchema,
   Kind,
+  type OperationDefinitionNode,
   type SelectionSetNode,
-  valueFromASTUntyped,
 } from "graphql";
+
+import { ErrorCode, HubqlError } from "../../errors";
 
 /**
  * The root fields an operation selects, through fragment spreads and inline fragments. `@skip`/`@include` are
@@ -34,19 +41,45 @@ export function rootFields(
   return fields;
 }
 
+/** Coerced variable values, defaults applied: what execution will use. */
+export type ExecutedVariables = Readonly<Record<string, unknown>>;
+
 /**
- * A field's arguments with variables substituted, uncoerced (coercion comes later, in execution; a value that
- * would not coerce fails there). Good enough to read `first`, list lengths and escalating flags before any work.
+ * The operation's variables exactly as execution will see them (graphql-js `getVariableValues`: coerced, defaults
+ * of `$v: T = default` applied). Policy and cost read these, never the raw request variables: a default is a value
+ * too (`mutation($f: Boolean! = true) { rerunJobs(force: $f) }` forces). A value that does not coerce is
+ * BAD_USER_INPUT, as execution would answer.
  */
-export function argumentValues(
-  field: FieldNode,
-  variables: Readonly<Record<string, unknown>> | undefined,
+export function executedVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  raw: Readonly<Record<string, unknown>> | undefined,
+): ExecutedVariables {
+  const result = getVariableValues(schema, operation.variableDefinitions ?? [], raw ?? {}, { maxErrors: 1 });
+  if (result.errors) throw asBadInput(result.errors[0]);
+  return result.coerced;
+}
+
+/**
+ * A field's arguments as its resolver will get them (graphql-js `getArgumentValues`: literals, variables and
+ * argument defaults, coerced by their types — a Filter written as a JSON string arrives parsed).
+ */
+export function executedArguments(
+  definition: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  variables: ExecutedVariables,
 ): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  for (const argument of field.arguments ?? []) {
-    values[argument.name.value] = valueFromASTUntyped(argument.value, variables as Record<string, unknown> | undefined);
+  try {
+    return getArgumentValues(definition, node, variables as Record<string, unknown>);
+  } catch (error) {
+    throw asBadInput(error);
   }
-  return values;
+}
+
+function asBadInput(error: unknown): HubqlError {
+  if (error instanceof HubqlError) return error;
+  const message = error instanceof GraphQLError || error instanceof Error ? error.message : String(error);
+  return new HubqlError(ErrorCode.BAD_USER_INPUT, message, { http: { status: 400 } });
 }
 
 export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {

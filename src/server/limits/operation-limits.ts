@@ -2,14 +2,18 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   getNamedType,
-  getNullableType,
+  type GraphQLArgument,
   type GraphQLCompositeType,
   type GraphQLField,
-  GraphQLList,
+  type GraphQLInputType,
   type GraphQLSchema,
   isCompositeType,
+  isInputObjectType,
   isInterfaceType,
+  isListType,
+  isNonNullType,
   isObjectType,
+  isScalarType,
   Kind,
   type OperationDefinitionNode,
   SchemaMetaFieldDef,
@@ -19,40 +23,51 @@ import {
 
 import type { Limits } from "../../config";
 import { limitExceeded } from "../../errors";
-import { argumentValues } from "../document/operation";
+import { executedArguments, type ExecutedVariables } from "../document/operation";
+import { AT_MOST_ARGUMENT, isConnectionList, isListField, LIST_BOUNDS, PAGE_SIZE_ARGUMENTS } from "./list-fields";
 
-/** Items assumed for a list of objects that takes no `first` (e.g. a flow's jobs): an estimate, documented. */
-export const UNPAGED_LIST_ESTIMATE = 10;
-/** Arguments that say how many items a field returns: `first` on pages, `limit` on claims (claimQueueEntry). */
-const PAGE_SIZE_ARGUMENTS = ["first", "limit"];
 /** The scalar that carries filters (src/graphql/scalars): its size adds to the cost of the field it filters. */
 const FILTER_SCALAR = "Filter";
+/** Filter operators that run a pattern over every candidate row (`$regex`, `$glob`). */
+const PATTERN_OPERATORS = new Set(["$regex", "$glob"]);
+/**
+ * What one pattern adds to its field's cost: it is matched against every row the rest of the filter leaves, in
+ * process on SQLite (re2js, about 4–10 µs a row of 100 characters, 100 µs a row of 20 KB) — 100 regex counts over
+ * 10,000 records blocked SQLite for 75 s before (issue 12). At the default HUBQL_MAX_QUERY_COST one request runs at
+ * most 50 of them.
+ */
+export const PATTERN_COST = 2000;
+/**
+ * Items of an introspection list (`__Schema.types`, `__Type.fields` …): bounded by the schema itself, which no
+ * caller can grow; GraphiQL's full introspection query stays within the default cost with it.
+ */
+export const INTROSPECTION_LIST_ITEMS = 10;
+/** Leaf items (strings, JSON objects) a cost unit pays for: a list of 10,000 ids costs 100, not 10,000. */
+export const LEAF_ITEMS_PER_COST = 100;
 
-type OperationLimits = Pick<
+export type OperationLimits = Pick<
   Limits,
-  "maxQueryDepth" | "maxQueryCost" | "maxPageSize" | "defaultPageSize" | "maxBatchSize"
+  "maxQueryDepth" | "maxQueryCost" | "maxPageSize" | "defaultPageSize" | "maxBatchSize" | "maxListItems"
 >;
 
 /**
- * Depth, cost, page size and batch size of one operation, judged from its document and variables before any
- * resolver runs (issue #7: "Exceeding one answers LIMIT_EXCEEDED before doing the work").
+ * Depth, cost, page size and batch size of one operation, judged before any resolver runs from the values execution
+ * will use (`executedArguments`: literals, variables with their defaults, argument defaults, all coerced).
  *
- * Cost of a field = 1 + the size of its filter + (items it returns) × (cost of its selection), where items is
- * `first`/`limit` (or the default page size) for paged fields, 1 for `edges`/`nodes` inside a connection (already counted
- * by the connection's `first`), UNPAGED_LIST_ESTIMATE for other lists of objects, and 1 otherwise.
- * Named fragments are costed once per depth (memoised), so fragment fan-out cannot make the estimate itself slow.
+ * Cost of a field = 1 + the size of its filters (JSON values, JSON strings parsed) + PATTERN_COST per `$regex`/`$glob`
+ * + (items it returns, worst case: LIST_BOUNDS) × (cost of its selection); leaf lists pay one unit per
+ * LEAF_ITEMS_PER_COST items. Named fragments are costed once per depth (memoised), so fragment fan-out cannot make
+ * the estimate itself slow.
  */
 export function enforceOperationLimits(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   fragments: Readonly<Record<string, FragmentDefinitionNode>>,
-  rootFields: readonly FieldNode[],
-  variables: Readonly<Record<string, unknown>> | undefined,
+  variables: ExecutedVariables,
   limits: OperationLimits,
 ): { depth: number; cost: number } {
   const root = schema.getRootType(operation.operation);
   if (!root) return { depth: 0, cost: 0 };
-  for (const field of rootFields) checkBatchSizes(field, variables, limits.maxBatchSize);
 
   let deepest = 0;
   const memo = new Map<string, number>();
@@ -88,60 +103,80 @@ export function enforceOperationLimits(
     if (depth > limits.maxQueryDepth) {
       throw limitExceeded(
         `The operation nests fields deeper than ${limits.maxQueryDepth} levels (HUBQL_MAX_QUERY_DEPTH)`,
-        {
-          limit: "depth",
-          maximum: limits.maxQueryDepth,
-        },
+        { limit: "depth", maximum: limits.maxQueryDepth },
       );
     }
     deepest = Math.max(deepest, depth);
     const definition = fieldDefinition(schema, parent, node.name.value);
     if (!definition) return 1; // validation has already rejected unknown fields
-    const args = argumentValues(node, variables);
-    let own = 1;
-    for (const argument of definition.args) {
-      if (getNamedType(argument.type).name === FILTER_SCALAR) own += jsonSize(args[argument.name]);
-    }
+    const args = executedArguments(definition, node, variables);
+    if (parent === root) checkBatchSizes(node.name.value, definition.args, args, limits.maxBatchSize);
+    const own = 1 + inputCost(definition.args, args);
+    const items = itemsReturned(definition, parent, node.name.value, args, limits);
     const childType = getNamedType(definition.type);
-    if (!node.selectionSet || !isCompositeType(childType)) return own;
-    return own + itemsReturned(definition, parent, args, limits) * selectionCost(node.selectionSet, childType, depth);
+    if (!node.selectionSet || !isCompositeType(childType)) return own + (items > 1 ? items / LEAF_ITEMS_PER_COST : 0);
+    return own + items * selectionCost(node.selectionSet, childType, depth);
   };
 
   const cost = selectionCost(operation.selectionSet, root, 0);
   if (cost > limits.maxQueryCost) {
     throw limitExceeded(
-      `The operation's estimated cost ${Math.round(cost)} exceeds ${limits.maxQueryCost} (HUBQL_MAX_QUERY_COST); ask for smaller pages or fewer fields`,
-      {
-        limit: "cost",
-        cost: Math.round(cost),
-        maximum: limits.maxQueryCost,
-      },
+      `The operation's estimated cost ${Math.round(cost)} exceeds ${limits.maxQueryCost} (HUBQL_MAX_QUERY_COST); ask for smaller pages, fewer fields or fewer patterns`,
+      { limit: "cost", cost: Math.round(cost), maximum: limits.maxQueryCost },
     );
   }
   return { depth: deepest, cost };
 }
 
+/** The worst case of a list field: LIST_BOUNDS, with its size argument where it has one. */
 function itemsReturned(
   definition: GraphQLField<unknown, unknown>,
   parent: GraphQLCompositeType,
+  name: string,
   args: Readonly<Record<string, unknown>>,
   limits: OperationLimits,
 ): number {
+  const parentFields = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields() : {};
+  const list = isListField(definition);
+  if (list && isConnectionList(parentFields, name)) return 1;
+  if (list && parent.name.startsWith("__")) return INTROSPECTION_LIST_ITEMS;
+  const bound = LIST_BOUNDS[`${parent.name}.${name}`];
   const sizeArgument = definition.args.find((argument) => PAGE_SIZE_ARGUMENTS.includes(argument.name))?.name;
-  if (sizeArgument) {
-    const size = args[sizeArgument];
-    if (typeof size === "number" && size > limits.maxPageSize) {
-      throw limitExceeded(`'${sizeArgument}' may be at most ${limits.maxPageSize} (HUBQL_MAX_PAGE_SIZE)`, {
-        limit: "pageSize",
-        argument: sizeArgument,
-        maximum: limits.maxPageSize,
-      });
+  const size = sizeArgument ? args[sizeArgument] : undefined;
+  switch (bound?.kind) {
+    case "argument": {
+      const list = args[bound.argument];
+      return Array.isArray(list) ? list.length : 1;
     }
-    return typeof size === "number" && size >= 0 ? size : limits.defaultPageSize;
+    case "fixed":
+      return bound.items;
+    case "batch":
+      return limits.maxBatchSize;
+    case "bytes":
+      return typeof size === "number" ? checkedSize(sizeArgument, size, limits.maxListItems) : limits.maxListItems;
+    case "capped": {
+      const atMost = args[AT_MOST_ARGUMENT];
+      return typeof atMost === "number"
+        ? checkedSize(AT_MOST_ARGUMENT, atMost, limits.maxListItems)
+        : limits.maxListItems;
+    }
+    default:
+      // Pages (connections, claims), and any list not classified (a test failure): its page size, or the list cap.
+      if (typeof size === "number") return checkedSize(sizeArgument, size, limits.maxPageSize);
+      if (sizeArgument) return limits.defaultPageSize;
+      return list ? limits.maxListItems : 1;
   }
-  if (!(getNullableType(definition.type) instanceof GraphQLList)) return 1;
-  const insideConnection = (isObjectType(parent) || isInterfaceType(parent)) && "pageInfo" in parent.getFields();
-  return insideConnection ? 1 : UNPAGED_LIST_ESTIMATE;
+}
+
+function checkedSize(argument: string | undefined, size: number, maximum: number): number {
+  if (size > maximum) {
+    throw limitExceeded(`'${argument}' may be at most ${maximum} (HUBQL_MAX_PAGE_SIZE / HUBQL_MAX_LIST_ITEMS)`, {
+      limit: "pageSize",
+      argument,
+      maximum,
+    });
+  }
+  return Math.max(0, size);
 }
 
 function fieldDefinition(
@@ -154,21 +189,110 @@ function fieldDefinition(
   return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
 }
 
-/** Bulk arguments (lists at the root) are bounded before the service sees them: HUBQL_MAX_BATCH_SIZE. */
+/**
+ * The cost of a field's inputs: every Filter value inside its arguments (at any depth of input objects and lists),
+ * by size plus PATTERN_COST per pattern. Values of types that cannot hold a Filter are not walked (a batch of
+ * 10,000 records costs nothing here; HUBQL_MAX_BATCH_SIZE bounds it).
+ */
+function inputCost(parameters: readonly GraphQLArgument[], args: Readonly<Record<string, unknown>>): number {
+  let cost = 0;
+  for (const parameter of parameters) cost += valueCost(parameter.type, args[parameter.name]);
+  return cost;
+}
+
+const holdsFilter = new Map<string, boolean>();
+
+function canHoldFilter(type: GraphQLInputType): boolean {
+  const named = getNamedType(type);
+  if (isScalarType(named)) return named.name === FILTER_SCALAR;
+  if (!isInputObjectType(named)) return false;
+  const known = holdsFilter.get(named.name);
+  if (known !== undefined) return known;
+  holdsFilter.set(named.name, false); // recursive input types
+  const result = Object.values(named.getFields()).some((field) => canHoldFilter(field.type));
+  holdsFilter.set(named.name, result);
+  return result;
+}
+
+function valueCost(type: GraphQLInputType, value: unknown): number {
+  if (value === null || value === undefined || !canHoldFilter(type)) return 0;
+  const nullable = isNonNullType(type) ? type.ofType : type;
+  if (isListType(nullable)) {
+    return Array.isArray(value) ? value.reduce<number>((sum, item) => sum + valueCost(nullable.ofType, item), 0) : 0;
+  }
+  if (isInputObjectType(nullable)) {
+    let cost = 0;
+    for (const field of Object.values(nullable.getFields())) {
+      cost += valueCost(field.type, (value as Record<string, unknown>)[field.name]);
+    }
+    return cost;
+  }
+  return filterCost(value);
+}
+
+/** Number of values in a filter (objects and arrays count their members) plus its patterns' cost, iteratively. */
+export function filterCost(value: unknown): number {
+  let size = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (item === undefined || item === null) continue;
+    size += 1;
+    if (Array.isArray(item)) {
+      // Element by element: spreading a huge array into push() would overflow the call stack.
+      for (const member of item) stack.push(member);
+    } else if (typeof item === "object") {
+      for (const [key, member] of Object.entries(item as Record<string, unknown>)) {
+        if (PATTERN_OPERATORS.has(key)) size += PATTERN_COST;
+        stack.push(member);
+      }
+    }
+  }
+  return size;
+}
+
+/** Bulk arguments (lists at the root, and lists inside their input objects) are bounded: HUBQL_MAX_BATCH_SIZE. */
 function checkBatchSizes(
-  field: FieldNode,
-  variables: Readonly<Record<string, unknown>> | undefined,
+  field: string,
+  parameters: readonly GraphQLArgument[],
+  args: Readonly<Record<string, unknown>>,
   maximum: number,
 ): void {
-  for (const [argument, value] of Object.entries(argumentValues(field, variables))) {
-    if (Array.isArray(value) && value.length > maximum) {
-      throw limitExceeded(`'${field.name.value}(${argument})' takes at most ${maximum} values (HUBQL_MAX_BATCH_SIZE)`, {
+  for (const parameter of parameters) {
+    if (longestList(parameter.type, args[parameter.name]) > maximum) {
+      throw limitExceeded(`'${field}(${parameter.name})' takes at most ${maximum} values (HUBQL_MAX_BATCH_SIZE)`, {
         limit: "batchSize",
-        argument,
+        argument: parameter.name,
         maximum,
       });
     }
   }
+}
+
+/** The longest list in an input value, by its type (input objects walked; JSON scalars are values, not lists). */
+function longestList(type: GraphQLInputType, value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  const nullable = isNonNullType(type) ? type.ofType : type;
+  if (isListType(nullable)) {
+    if (!Array.isArray(value)) return 0;
+    let longest = value.length;
+    if (isInputObjectType(getNamedType(nullable.ofType)) || isListType(getNullable(nullable.ofType))) {
+      for (const item of value) longest = Math.max(longest, longestList(nullable.ofType, item));
+    }
+    return longest;
+  }
+  if (isInputObjectType(nullable)) {
+    let longest = 0;
+    for (const field of Object.values(nullable.getFields())) {
+      longest = Math.max(longest, longestList(field.type, (value as Record<string, unknown>)[field.name]));
+    }
+    return longest;
+  }
+  return 0;
+}
+
+function getNullable(type: GraphQLInputType): GraphQLInputType {
+  return isNonNullType(type) ? type.ofType : type;
 }
 
 /** Number of values in a JSON document (objects and arrays count their members), iteratively: no deep recursion. */
@@ -179,13 +303,8 @@ export function jsonSize(value: unknown): number {
     const item = stack.pop();
     if (item === undefined || item === null) continue;
     size += 1;
-    // Element by element: spreading a huge array into push() would overflow the call stack.
-    const members = Array.isArray(item)
-      ? item
-      : typeof item === "object"
-        ? Object.values(item as Record<string, unknown>)
-        : [];
-    for (const member of members) stack.push(member);
+    if (Array.isArray(item)) for (const member of item) stack.push(member);
+    else if (typeof item === "object") for (const member of Object.values(item)) stack.push(member);
   }
   return size;
 }

@@ -88,6 +88,9 @@ export class JobTypesService {
 }
 
 /** Defaults of a new type; title, description and timeout come from the manifest's `job` section when not given. */
+/** Most resources one job type declares: a bound the cost estimate relies on (JobType.resources). */
+export const MAX_JOB_TYPE_RESOURCES = 32;
+
 function completeJobType(input: JobTypeInput, now: Instant): Omit<JobTypeRow, "id"> {
   if (!input.name.trim()) throw badInput("A job type needs a non-empty name", "input");
   if (!input.version.trim()) throw badInput("A job type needs a non-empty version", "input");
@@ -97,6 +100,9 @@ function completeJobType(input: JobTypeInput, now: Instant): Omit<JobTypeRow, "i
   const timeout = input.timeout ?? (typeof job["timeout"] === "number" ? job["timeout"] : 1800);
   if (!Number.isInteger(timeout) || timeout < 1)
     throw badInput("timeout must be a positive number of seconds", "input");
+  if ((input.resources ?? []).length > MAX_JOB_TYPE_RESOURCES) {
+    throw badInput(`A job type declares at most ${MAX_JOB_TYPE_RESOURCES} resources`, "input");
+  }
   for (const resource of input.resources ?? []) {
     if (!Number.isFinite(resource.value) || resource.value < 0 || (resource.inputMultiplier ?? 0) < 0) {
       throw badInput(`resource '${resource.name}' needs a non-negative value and inputMultiplier`, "input");

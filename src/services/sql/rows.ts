@@ -39,15 +39,24 @@ export interface RowsQuery {
   /** `ORDER BY` text over qualified columns, never user text. */
   readonly orderBy?: string;
   readonly limit?: number;
+  /** Rows to skip (after `orderBy`). */
+  readonly offset?: number;
   /** `FOR UPDATE` on Postgres (row locks until commit); SQLite's write transaction is exclusive already. */
   readonly forUpdate?: boolean;
 }
 
-/** `SELECT <fields> FROM <table> t WHERE … [ORDER BY …] [LIMIT …] [FOR UPDATE]`, decoded. */
+/** `SELECT <fields> FROM <table> t WHERE … [ORDER BY …] [LIMIT …] [OFFSET …] [FOR UPDATE]`, decoded. */
 export async function selectRows<T>(db: Executor, read: RowsQuery): Promise<T[]> {
   const rows = await query(db, (q) => {
     const order = read.orderBy ? ` ORDER BY ${read.orderBy}` : "";
-    const limit = read.limit === undefined ? "" : ` LIMIT ${q.bind(read.limit)}`;
+    // SQLite needs a LIMIT before an OFFSET: -1 is "no limit" there; Postgres takes LIMIT ALL.
+    const noLimit = db.dialect === "sqlite" ? "-1" : "ALL";
+    const limit =
+      read.limit === undefined
+        ? read.offset
+          ? ` LIMIT ${noLimit} OFFSET ${q.bind(read.offset)}`
+          : ""
+        : ` LIMIT ${q.bind(read.limit)}${read.offset ? ` OFFSET ${q.bind(read.offset)}` : ""}`;
     const lock = read.forUpdate && db.dialect === "postgres" ? " FOR UPDATE" : "";
     return `SELECT ${selectList(read.codec, read.fields)} FROM ${aliased(read.table, read.codec.tableAlias)} WHERE ${read.where.toSql(q)}${order}${limit}${lock}`;
   });

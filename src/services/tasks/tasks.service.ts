@@ -5,17 +5,14 @@ import { formatInstant, type Instant } from "../../dialect";
 import { badInput, limitExceeded, notFound } from "../../errors";
 import type { ServiceContext } from "../shared/service-context";
 import {
-  aliased,
   type Connection,
   countRows,
   inList,
   insertRows,
-  query as select,
   queryPage,
   readFields,
   rowsByKey,
   run,
-  selectList,
   selectRows,
   sqlCondition,
   type SortKey,
@@ -50,6 +47,29 @@ export interface ListTaskRecordsArgs {
 }
 
 const WRITABLE = TASK_RECORD_FIELDS;
+
+/** Records `dbQuery` reads per statement: the read budget is checked between chunks (src/db/read-budget.ts). */
+export const DB_QUERY_CHUNK = 500;
+
+/** An explicit page of a whole-answer list (`dbQuery`, `taskHistory`): `limit` records from `offset`. */
+export interface RecordPage {
+  readonly limit?: number | null;
+  readonly offset?: number | null;
+}
+
+function checkedPage(page: RecordPage): { limit?: number; offset?: number } {
+  const { limit, offset } = page;
+  if (limit !== null && limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw badInput("'limit' must be a non-negative integer", "limit");
+  }
+  if (offset !== null && offset !== undefined && (!Number.isInteger(offset) || offset < 0)) {
+    throw badInput("'offset' must be a non-negative integer", "offset");
+  }
+  const result: { limit?: number; offset?: number } = {};
+  if (limit !== null && limit !== undefined) result.limit = limit;
+  if (offset) result.offset = offset;
+  return result;
+}
 
 /**
  * Task records as the IPython Hub keeps them (ipython-hub.md §1–7), with the differences of §15: Mongo filter
@@ -107,9 +127,10 @@ export class TasksService {
 
   /**
    * Every msg_id by `submitted`, oldest first, like `Client.hub_history()`. Records without a submit time (an
-   * IOPub-first orphan) are left out, as DictDB — IPython's default store — does; ties keep msg_id order.
+   * IOPub-first orphan) are left out, as DictDB — IPython's default store — does; ties keep msg_id order. Whole, or
+   * the page `page` asks for; bounded by the request's read budget (HUBQL_MAX_READ_BYTES), never cut short.
    */
-  async history(): Promise<string[]> {
+  async history(page: RecordPage = {}): Promise<string[]> {
     const db = this.ctx.requireDb();
     const rows = await selectRows<{ msgId: string }>(db, {
       table: TABLES.taskRecords,
@@ -117,6 +138,7 @@ export class TasksService {
       fields: ["msgId"],
       where: sqlCondition(() => `t."submitted" IS NOT NULL`),
       orderBy: `t."submitted", t."msg_id"`,
+      ...checkedPage(page),
     });
     return rows.map((row) => row.msgId);
   }
@@ -125,8 +147,16 @@ export class TasksService {
    * IPython's `db_query(query, keys)`: records as dicts with the Hub's snake_case keys. `msg_id` is always there;
    * `buffers`/`result_buffers` only when named in `keys` (the Hub pops them otherwise); `keys: []` is the same as
    * none (DictDB's reading, not SQLiteDB's list of empty dicts). Datetimes come back as ISO-8601 strings.
+   *
+   * Whole (the Hub's clients expect complete answers) or the page `page` asks for. Memory is bounded by the
+   * request's read budget (HUBQL_MAX_READ_BYTES → LIMIT_EXCEEDED): the matching ids are read first, then the records
+   * in chunks of DB_QUERY_CHUNK, so a request stops within a chunk of its budget however large the records.
    */
-  async dbQuery(query: unknown, keys: readonly string[] | null | undefined): Promise<Record<string, unknown>[]> {
+  async dbQuery(
+    query: unknown,
+    keys: readonly string[] | null | undefined,
+    page: RecordPage = {},
+  ): Promise<Record<string, unknown>[]> {
     const requested = keys && keys.length > 0 ? keys : null;
     const unknown = (requested ?? []).filter((key) => !(TASK_RECORD_KEYS as readonly string[]).includes(key));
     if (unknown.length > 0) {
@@ -141,21 +171,36 @@ export class TasksService {
       ? ["msg_id", ...requested.filter((key) => key !== "msg_id")]
       : TASK_RECORD_KEYS.filter((key) => key !== "buffers" && key !== "result_buffers");
     const properties = [...new Set(wanted)].map((key) => propertyOfKey(key) as keyof TaskRecordRow);
-    const rows = await select(
-      db,
-      (q) => `SELECT ${selectList(this.codec, properties)} FROM ${aliased(TABLES.taskRecords)} WHERE ${where.toSql(q)}`,
-    );
-    return rows.map((raw) => {
-      const row = this.codec.decode<Record<string, unknown>>(raw);
-      const record: Record<string, unknown> = {};
-      for (const key of new Set(wanted)) {
-        const property = propertyOfKey(key) as string;
-        const value = row[property];
-        record[key] =
-          value !== null && this.codec.field(property).kind === "datetime" ? formatInstant(value as Instant) : value;
-      }
-      return record;
+    const ids = await selectRows<{ msgId: string }>(db, {
+      table: TABLES.taskRecords,
+      codec: this.codec,
+      fields: ["msgId"],
+      where,
+      orderBy: `t."msg_id"`,
+      ...checkedPage(page),
     });
+    const records: Record<string, unknown>[] = [];
+    for (let start = 0; start < ids.length; start += DB_QUERY_CHUNK) {
+      const rows = await rowsByKey<Record<string, unknown>, string>(db, {
+        table: TABLES.taskRecords,
+        codec: this.codec,
+        property: "msgId",
+        keys: ids.slice(start, start + DB_QUERY_CHUNK).map((row) => row.msgId),
+        fields: properties,
+      });
+      for (const row of rows) {
+        if (!row) continue; // purged between the two reads
+        const record: Record<string, unknown> = {};
+        for (const key of new Set(wanted)) {
+          const property = propertyOfKey(key) as string;
+          const value = row[property];
+          record[key] =
+            value !== null && this.codec.field(property).kind === "datetime" ? formatInstant(value as Instant) : value;
+        }
+        records.push(record);
+      }
+    }
+    return records;
   }
 
   /**
