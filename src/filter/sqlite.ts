@@ -213,13 +213,13 @@ export class SqliteJson implements JsonDialect<SqliteRef> {
   }
 
   regex(ref: SqliteRef, pattern: TranslatedPattern): Frag {
-    return this.kit.and([this.isType(ref, "string"), regexCall(this.kit, pattern.js, this.value(ref))]);
+    return this.kit.and([this.isType(ref, "string"), regexCall(this.kit, pattern.re2, this.value(ref))]);
   }
 
   glob(ref: SqliteRef, pattern: TranslatedGlob): Frag {
     const test =
       pattern.sqliteGlob === null
-        ? regexCall(this.kit, pattern.js, this.value(ref))
+        ? regexCall(this.kit, pattern.re2, this.value(ref))
         : this.kit.frag(`${this.value(ref)} GLOB ${this.kit.bind(pattern.sqliteGlob)}`, true);
     return this.kit.and([this.isType(ref, "string"), test]);
   }
@@ -246,8 +246,8 @@ function modTest(kit: SqlKit, value: string, divisor: number, remainder: number)
 const INT64_MIN = "-9223372036854775808.0";
 const INT64_LIMIT = "9223372036854775808.0";
 
-function regexCall(kit: SqlKit, js: string, subject: string): Frag {
-  return kit.frag(`${SQLITE_REGEXP_FUNCTION}(${kit.bind(js)}, '${SQLITE_REGEXP_FLAGS}', ${subject})`, false);
+function regexCall(kit: SqlKit, re2: string, subject: string): Frag {
+  return kit.frag(`${SQLITE_REGEXP_FUNCTION}(${kit.bind(re2)}, '${SQLITE_REGEXP_FLAGS}', ${subject})`, false);
 }
 
 export class SqliteColumns implements ColumnDialect {
@@ -269,11 +269,11 @@ export class SqliteColumns implements ColumnDialect {
   }
 
   regex(column: string, pattern: TranslatedPattern): Frag {
-    return regexCall(this.kit, pattern.js, column);
+    return regexCall(this.kit, pattern.re2, column);
   }
 
   glob(column: string, pattern: TranslatedGlob): Frag {
-    if (pattern.sqliteGlob === null) return regexCall(this.kit, pattern.js, column);
+    if (pattern.sqliteGlob === null) return regexCall(this.kit, pattern.re2, column);
     return this.kit.frag(`${column} GLOB ${this.kit.bind(pattern.sqliteGlob)}`, true);
   }
 

@@ -9,7 +9,6 @@ export type Atom =
   | { readonly kind: "any"; readonly newline: boolean }
   | { readonly kind: "class"; readonly negated: boolean; readonly ranges: readonly CharRange[] }
   | { readonly kind: "group"; readonly body: Alternation }
-  | { readonly kind: "look"; readonly negated: boolean; readonly body: Alternation }
   | {
       readonly kind: "assert";
       readonly which: "start" | "end" | "lineStart" | "lineEnd" | "endOrFinalNewline" | "word" | "notWord";

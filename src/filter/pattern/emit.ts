@@ -1,18 +1,22 @@
-/** Pattern AST → JS RegExp source (for the SQLite function) and Postgres ARE source. */
-import { type Alternation, type Atom, cp, type Term, unreachable } from "./ast";
+/** Pattern AST → RE2 source (for the SQLite function, src/dialect/sqlite-regexp.ts) and Postgres ARE source. */
+import { type Alternation, type Atom, type CharRange, type Term, unreachable } from "./ast";
 
-const JS_SYNTAX = new Set(Array.from("^$\\.*+?()[]{}|/", cp));
-const PG_SYNTAX = new Set(Array.from("^$\\.*+?()[]{}|", cp));
-const CLASS_SPECIAL = new Set(Array.from("\\]^-[", cp));
+type Target = "re2" | "pg";
+
+const PG_SYNTAX = new Set(Array.from("^$\\.*+?()[]{}|", (s) => s.codePointAt(0) ?? 0));
+const CLASS_SPECIAL = new Set(Array.from("\\]^-[", (s) => s.codePointAt(0) ?? 0));
+const MAX_CODE_POINT = 0x10ffff;
 
 function needsEscapeCode(c: number): boolean {
   return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029;
 }
 
-function jsChar(c: number, inClass: boolean): string {
-  if (needsEscapeCode(c)) return `\\u{${c.toString(16)}}`;
-  if (inClass ? CLASS_SPECIAL.has(c) : JS_SYNTAX.has(c)) return `\\${String.fromCodePoint(c)}`;
-  return String.fromCodePoint(c);
+/** RE2: letters, digits, `_`, space and non-ASCII stand for themselves; every other ASCII character is \x{…}. */
+function re2Char(c: number): string {
+  const plain =
+    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x20;
+  if (plain || (c > 0x7f && !needsEscapeCode(c))) return String.fromCodePoint(c);
+  return `\\x{${c.toString(16)}}`;
 }
 
 function pgChar(c: number, inClass: boolean): string {
@@ -22,8 +26,6 @@ function pgChar(c: number, inClass: boolean): string {
   if (inClass ? CLASS_SPECIAL.has(c) : PG_SYNTAX.has(c)) return `\\${String.fromCodePoint(c)}`;
   return String.fromCodePoint(c);
 }
-
-type Target = "js" | "pg";
 
 export function emitAlternation(body: Alternation, target: Target): string {
   return body.map((branch) => branch.map((term) => emitTerm(term, target)).join("")).join("|");
@@ -41,45 +43,46 @@ function emitTerm(term: Term, target: Target): string {
   return `${atom}{${min},${max}}`;
 }
 
+function classBody(ranges: readonly CharRange[], target: Target): string {
+  const char = target === "re2" ? re2Char : (c: number) => pgChar(c, true);
+  return ranges.map((r) => (r.from === r.to ? char(r.from) : `${char(r.from)}-${char(r.to)}`)).join("");
+}
+
 function emitAtom(atom: Atom, target: Target): string {
-  const char = target === "js" ? jsChar : pgChar;
   switch (atom.kind) {
     case "char":
-      return char(atom.cp, false);
+      return target === "re2" ? re2Char(atom.cp) : pgChar(atom.cp, false);
     case "any":
-      // JS: [\s\S] is every code point in u-mode; Postgres' `.` already matches newline (no `n` flag).
-      if (atom.newline) return target === "js" ? "[\\s\\S]" : ".";
-      return target === "js" ? "[^\\n]" : "[^\\u000a]";
+      // RE2: `(?s:.)` is every code point; Postgres' `.` already matches newline (no `n` flag).
+      if (atom.newline) return target === "re2" ? "(?s:.)" : ".";
+      return target === "re2" ? "[^\\x{a}]" : "[^\\u000a]";
     case "class": {
       if (atom.ranges.length === 0) {
-        if (target === "js") return atom.negated ? "[\\s\\S]" : "[]";
+        if (target === "re2") return atom.negated ? "(?s:.)" : `[^\\x{0}-\\x{${MAX_CODE_POINT.toString(16)}}]`;
         return atom.negated ? "." : "(?!)";
       }
-      const body = atom.ranges
-        .map((r) => (r.from === r.to ? char(r.from, true) : `${char(r.from, true)}-${char(r.to, true)}`))
-        .join("");
-      return `[${atom.negated ? "^" : ""}${body}]`;
+      return `[${atom.negated ? "^" : ""}${classBody(atom.ranges, target)}]`;
     }
     case "group":
       return `(?:${emitAlternation(atom.body, target)})`;
-    case "look":
-      return `(?${atom.negated ? "!" : "="}${emitAlternation(atom.body, target)})`;
     case "assert":
       switch (atom.which) {
         case "start":
-          return "^";
+          return target === "re2" ? "\\A" : "^";
         case "end":
-          return "$";
+          return target === "re2" ? "\\z" : "$";
         case "lineStart":
-          return target === "js" ? "(?<![^\\n])" : "(?<![^\\u000a])";
+          return target === "re2" ? "(?m:^)" : "(?<![^\\u000a])";
         case "lineEnd":
-          return target === "js" ? "(?=\\n|$)" : "(?=\\u000a|$)";
+          return target === "re2" ? "(?m:$)" : "(?=\\u000a|$)";
         case "endOrFinalNewline":
-          return target === "js" ? "(?=\\n?$)" : "(?=\\u000a?$)";
+          // PCRE's `$`: at the end or before a final newline. RE2 has no lookahead, so it consumes that newline:
+          // equivalent because the parser admits this anchor only where nothing but end anchors follows it.
+          return target === "re2" ? "(?:\\x{a}?\\z)" : "(?=\\u000a?$)";
         case "word":
-          return target === "js" ? "\\b" : "\\y";
+          return target === "re2" ? "\\b" : "\\y";
         case "notWord":
-          return target === "js" ? "\\B" : "\\Y";
+          return target === "re2" ? "\\B" : "\\Y";
         default:
           return unreachable(atom.which);
       }

@@ -142,5 +142,5 @@ export function translateGlob(glob: string): TranslatedGlob {
   checkLength(glob, "the glob");
   const tokens = parseGlob(glob);
   const ast = globToRegex(tokens);
-  return { js: emitAlternation(ast, "js"), pg: emitAlternation(ast, "pg"), sqliteGlob: globToSqlite(tokens) };
+  return { re2: emitAlternation(ast, "re2"), pg: emitAlternation(ast, "pg"), sqliteGlob: globToSqlite(tokens) };
 }

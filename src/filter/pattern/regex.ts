@@ -1,5 +1,5 @@
 /** `$regex`: a PCRE subset parsed into the pattern AST (see index.ts for what is translated and what refused). */
-import { SQLITE_REGEXP_FLAGS } from "../../dialect";
+import { compileRe2 } from "../../dialect";
 import {
   type Alternation,
   type Atom,
@@ -16,15 +16,25 @@ import {
   WORD,
   X_WHITESPACE,
 } from "./ast";
-import { caseVariants } from "./case-fold";
+import { caseVariants, rangeCaseVariants } from "./case-fold";
 import { emitAlternation } from "./emit";
 import { checkLength, PatternError, type TranslatedPattern } from "./types";
 
 /** Highest repetition count Postgres accepts (`RE_DUP_MAX`). */
 const MAX_REPEAT = 255;
 const MAX_GROUP_DEPTH = 32;
-/** Code points visited when widening character ranges for `i`. */
-const MAX_CASE_FOLD_WORK = 70_000;
+/**
+ * Product of nested `{n,m}` counts (the larger bound of each), as RE2 limits it. Postgres' engine expands counted
+ * repetitions into states: `(a{1,255}){1,255}b` failed there with "invalid memory alloc" and
+ * `((a{1,30}){1,30}){1,30}b` took 8.6 s to compile (issue 12).
+ */
+export const MAX_REPEAT_PRODUCT = 1000;
+/**
+ * The pattern expanded (each atom counted once per repetition it can take, nested counts multiplied, a class by its
+ * ranges): what the engines build states for. Postgres compiles about 7 µs per expanded state on this machine
+ * (`(?:(?:ab|cd|ef){1,50}){1,20}x`, 6,000 states: 42 ms), so this keeps one pattern near 15 ms.
+ */
+export const MAX_EXPANDED_SIZE = 2000;
 
 interface RegexFlags {
   readonly i: boolean;
@@ -36,7 +46,6 @@ interface RegexFlags {
 class RegexParser {
   private pos = 0;
   private readonly chars: readonly number[];
-  private foldWork = 0;
 
   constructor(
     pattern: string,
@@ -91,14 +100,7 @@ class RegexParser {
         terms.push({ atom, min: 1, max: 1 });
         continue;
       }
-      if (atom.kind === "assert" || atom.kind === "look") {
-        throw new PatternError("an anchor or lookahead cannot be repeated");
-      }
-      if (quantifier.max === null && atom.kind === "group" && isSingleUnboundedTerm(atom.body)) {
-        throw new PatternError(
-          "nested unbounded repetition such as (a+)+ is not supported (it can take exponential time)",
-        );
-      }
+      if (atom.kind === "assert") throw new PatternError("an anchor cannot be repeated");
       terms.push({ atom, min: quantifier.min, max: quantifier.max });
     }
   }
@@ -185,16 +187,16 @@ class RegexParser {
   private group(depth: number): Atom {
     if (depth >= MAX_GROUP_DEPTH) throw new PatternError(`groups nested deeper than ${MAX_GROUP_DEPTH}`);
     this.pos++; // (
-    let kind: "group" | "ahead" | "notAhead" = "group";
     if (this.peek() === 0x2a /* * */) {
       throw new PatternError("PCRE verbs such as (*UCP) are not supported");
     }
     if (this.peek() === 0x3f /* ? */) {
       const next = this.peek(1);
-      if (next === 0x3a /* : */) kind = "group";
-      else if (next === 0x3d /* = */) kind = "ahead";
-      else if (next === 0x21 /* ! */) kind = "notAhead";
-      else if (next === 0x3c /* < */ && (this.peek(2) === 0x3d || this.peek(2) === 0x21)) {
+      if (next === 0x3a /* : */) {
+        // a non-capturing group, like any other here
+      } else if (next === 0x3d /* = */ || next === 0x21 /* ! */) {
+        throw new PatternError("lookahead (?=…) / (?!…) is not supported (patterns are matched in linear time)");
+      } else if (next === 0x3c /* < */ && (this.peek(2) === 0x3d || this.peek(2) === 0x21)) {
         throw new PatternError("lookbehind (?<=…) / (?<!…) is not supported");
       } else if (next === 0x3c || next === 0x50 /* P */ || next === 0x27 /* ' */) {
         throw new PatternError("named groups are not supported; use (?:…) or (…)");
@@ -208,8 +210,7 @@ class RegexParser {
     const body = this.alternation(depth + 1);
     if (this.peek() !== 0x29) throw new PatternError("missing ')' in pattern");
     this.pos++;
-    if (kind === "group") return { kind: "group", body };
-    return { kind: "look", negated: kind === "notAhead", body };
+    return { kind: "group", body };
   }
 
   private literal(c: number): Atom {
@@ -351,28 +352,86 @@ class RegexParser {
     return { kind: "char", cp: this.escapedCharacter(e, true) };
   }
 
+  /** A class's ranges plus the case variants of their members (Unicode's cased code points only), merged. */
   private foldRanges(ranges: readonly CharRange[]): CharRange[] {
-    const extra: number[] = [];
+    const extra: CharRange[] = [];
     for (const range of ranges) {
-      this.foldWork += range.to - range.from + 1;
-      if (this.foldWork > MAX_CASE_FOLD_WORK) {
-        throw new PatternError("character ranges too wide for case-insensitive matching");
-      }
-      for (let c = range.from; c <= range.to; c++) {
-        for (const v of caseVariants(c)) if (v !== c) extra.push(v);
-      }
+      for (const variant of rangeCaseVariants(range.from, range.to)) extra.push({ from: variant, to: variant });
     }
-    return [...ranges, ...extra.map((v) => ({ from: v, to: v }))];
+    return mergeRanges([...ranges, ...extra]);
   }
 }
 
-function isSingleUnboundedTerm(body: Alternation): boolean {
-  return body.some((branch) => {
-    const only = branch.length === 1 ? branch[0] : undefined;
-    if (!only) return false;
-    if (only.max === null) return true;
-    return only.atom.kind === "group" && isSingleUnboundedTerm(only.atom.body);
-  });
+/** Sorted, overlapping and adjacent ranges joined: what the engines get is as small as the set allows. */
+export function mergeRanges(ranges: readonly CharRange[]): CharRange[] {
+  const sorted = [...ranges].sort((a, b) => a.from - b.from);
+  const merged: CharRange[] = [];
+  for (const range of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && range.from <= last.to + 1)
+      merged[merged.length - 1] = { from: last.from, to: Math.max(last.to, range.to) };
+    else merged.push(range);
+  }
+  return merged;
+}
+
+/**
+ * Refuses what the engines cannot run in bounded time and space: nested counts whose product exceeds
+ * MAX_REPEAT_PRODUCT, an expansion above MAX_EXPANDED_SIZE, and a PCRE `$` that more pattern follows (RE2 has no
+ * lookahead; the SQLite function spells `$` as "an optional final newline, then the end").
+ */
+function checkBounds(body: Alternation): void {
+  const size = expandedSize(body, 1);
+  if (size > MAX_EXPANDED_SIZE) {
+    throw new PatternError(
+      `the pattern expands to ${size} states, more than ${MAX_EXPANDED_SIZE}; use smaller counts or fewer nested repetitions`,
+    );
+  }
+  checkEndAnchors(body, true);
+}
+
+function expandedSize(body: Alternation, product: number): number {
+  let size = 0;
+  for (const branch of body) {
+    for (const term of branch) {
+      const count = term.max ?? term.min + 1;
+      const counted = term.max !== null && term.max > 1 ? term.max : term.min > 1 ? term.min : 1;
+      const nested = product * counted;
+      if (nested > MAX_REPEAT_PRODUCT) {
+        throw new PatternError(
+          `nested repetition counts multiply to more than ${MAX_REPEAT_PRODUCT} (e.g. (a{1,100}){1,100}); use smaller counts`,
+        );
+      }
+      const atom =
+        term.atom.kind === "group"
+          ? expandedSize(term.atom.body, nested)
+          : term.atom.kind === "class"
+            ? 1 + Math.ceil(term.atom.ranges.length / 8)
+            : 1;
+      size += atom * Math.max(1, count);
+      if (size > MAX_EXPANDED_SIZE * 4) return size; // already refused; stop counting
+    }
+  }
+  return size;
+}
+
+/** `$` (without `m`) only where nothing but end anchors can follow it: `tail` says whether this body is last. */
+function checkEndAnchors(body: Alternation, tail: boolean): void {
+  for (const branch of body) {
+    branch.forEach((term, index) => {
+      const rest = branch.slice(index + 1);
+      const atTail =
+        tail &&
+        rest.every(
+          (next) =>
+            next.atom.kind === "assert" && (next.atom.which === "endOrFinalNewline" || next.atom.which === "end"),
+        );
+      if (term.atom.kind === "assert" && term.atom.which === "endOrFinalNewline" && !atTail) {
+        throw new PatternError("'$' must end the pattern (or a branch that ends it); match a newline with \\n");
+      }
+      if (term.atom.kind === "group") checkEndAnchors(term.atom.body, atTail && term.max === 1);
+    });
+  }
 }
 
 /**
@@ -380,6 +439,20 @@ function isSingleUnboundedTerm(body: Alternation): boolean {
  * Throws `PatternError` with a message meant for the caller.
  */
 export function translateRegex(pattern: string, options: string): TranslatedPattern {
+  const key = `${options}/${pattern}`;
+  const cached = translated.get(key);
+  if (cached) return cached;
+  const result = translateUncached(pattern, options);
+  if (translated.size >= TRANSLATION_CACHE_LIMIT) translated.clear();
+  translated.set(key, result);
+  return result;
+}
+
+/** Translations already made: the same pattern in 100 aliases of one request is parsed and checked once. */
+const translated = new Map<string, TranslatedPattern>();
+const TRANSLATION_CACHE_LIMIT = 512;
+
+function translateUncached(pattern: string, options: string): TranslatedPattern {
   checkLength(pattern, "the pattern");
   for (const option of options) {
     if (!"imsxu".includes(option)) {
@@ -393,12 +466,13 @@ export function translateRegex(pattern: string, options: string): TranslatedPatt
     x: options.includes("x"),
   };
   const ast = new RegexParser(pattern, flags).parse();
-  const js = emitAlternation(ast, "js");
+  checkBounds(ast);
+  const re2 = emitAlternation(ast, "re2");
   // A last guard: whatever we emit must compile in the engine the SQLite function uses.
   try {
-    new RegExp(js, SQLITE_REGEXP_FLAGS);
+    compileRe2(re2);
   } catch {
-    throw new PatternError("the pattern is not a valid regular expression");
+    throw new PatternError("the pattern is not a regular expression hubql can run");
   }
-  return { js, pg: emitAlternation(ast, "pg") };
+  return { re2, pg: emitAlternation(ast, "pg") };
 }

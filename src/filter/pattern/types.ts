@@ -13,14 +13,14 @@ export class PatternError extends Error {
 
 /** A pattern ready for both engines. */
 export interface TranslatedPattern {
-  /** JS RegExp source for `hubql_regexp` (run with `SQLITE_REGEXP_FLAGS`). */
-  readonly js: string;
+  /** RE2 source for `hubql_regexp` (src/dialect/sqlite-regexp.ts: re2js, linear time). */
+  readonly re2: string;
   /** Postgres ARE source for `~` (subject `COLLATE "C"`, no embedded options). */
   readonly pg: string;
 }
 
 export interface TranslatedGlob extends TranslatedPattern {
-  /** The same pattern in SQLite `GLOB` syntax, or null when GLOB cannot spell it (then use `js`). */
+  /** The same pattern in SQLite `GLOB` syntax, or null when GLOB cannot spell it (then use `re2`). */
   readonly sqliteGlob: string | null;
 }
 

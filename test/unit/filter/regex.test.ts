@@ -1,5 +1,5 @@
 /**
- * `$regex`/`$glob` translation (regex.ts): PCRE behaviour from the translated JS pattern (what SQLite runs), the
+ * `$regex`/`$glob` translation (regex.ts): PCRE behaviour from the translated RE2 pattern (what SQLite runs), the
  * translations themselves, the SQLite function's contract. Postgres parity: test/conformance/regex-parity.test.ts.
  */
 import { describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation
 import { caseVariants, translateGlob, translateRegex } from "../../../src/filter/pattern";
 
 const matches = (pattern: string, options: string, subject: string): boolean =>
-  sqliteRegexpImplementation(translateRegex(pattern, options).js, SQLITE_REGEXP_FLAGS, subject) === 1;
+  sqliteRegexpImplementation(translateRegex(pattern, options).re2, SQLITE_REGEXP_FLAGS, subject) === 1;
 
 type Row = readonly [pattern: string, options: string, subject: string, expected: boolean];
 
@@ -72,11 +72,12 @@ const PCRE: Record<string, readonly Row[]> = {
     ["]", "", "]", true],
     ["}", "", "}", true],
   ],
-  "groups and lookahead": [
+  groups: [
     ["(ab)+$", "", "abab", true],
+    ["(ab)+$", "", "abab\n", true],
+    ["(ab)+$", "", "abab\n\n", false],
+    ["(?:a$|b)$", "", "a\n", true],
     ["(?:a|b)c", "", "bc", true],
-    ["a(?=b)", "", "ab", true],
-    ["a(?!b)", "", "ab", false],
     ["a|", "", "x", true],
     ["a*?b", "", "aab", true],
   ],
@@ -97,37 +98,85 @@ describe.each(Object.entries(PCRE))("$regex: %s", (_group, rows) => {
 
 describe("$regex translation", () => {
   it("spells newline rules out for both engines", () => {
-    expect(translateRegex("^a.b$", "")).toEqual({ js: "^a[^\\n]b(?=\\n?$)", pg: "^a[^\\u000a]b(?=\\u000a?$)" });
+    expect(translateRegex("^a.b$", "")).toEqual({
+      re2: "\\Aa[^\\x{a}]b(?:\\x{a}?\\z)",
+      pg: "^a[^\\u000a]b(?=\\u000a?$)",
+    });
     expect(translateRegex("^a$", "m")).toEqual({
-      js: "(?<![^\\n])a(?=\\n|$)",
+      re2: "(?m:^)a(?m:$)",
       pg: "(?<![^\\u000a])a(?=\\u000a|$)",
     });
-    expect(translateRegex(".", "s")).toEqual({ js: "[\\s\\S]", pg: "." });
+    expect(translateRegex(".", "s")).toEqual({ re2: "(?s:.)", pg: "." });
   });
 
   it("turns shorthands into ASCII classes and \\b into Postgres' \\y", () => {
     expect(translateRegex("\\d\\w\\s\\b", "")).toEqual({
-      js: "[0-9][0-9A-Z_a-z][\\u{9}-\\u{d} ]\\b",
+      re2: "[0-9][0-9A-Z_a-z][\\x{9}-\\x{d} ]\\b",
       pg: "[0-9][0-9A-Z_a-z][\\u0009-\\u000d ]\\y",
     });
   });
 
   it("expands case-insensitivity into classes", () => {
-    expect(translateRegex("a1", "i").js).toBe("[Aa]1");
+    expect(translateRegex("a1", "i").re2).toBe("[Aa]1");
     expect(caseVariants(0x6b)).toEqual([0x4b, 0x6b]);
     // One-to-one mappings only: ß upper-cases to "SS", which is two characters.
     expect(caseVariants(0xdf)).toEqual([0xdf]);
+    // Ranges fold through Unicode's cased code points and merge.
+    expect(translateRegex("[a-z]", "i").re2).toBe("[A-Za-z]");
+    expect(translateRegex("[k-l]", "i").re2).toBe("[K-Lk-l]");
   });
 
   it("drops laziness and keeps counts", () => {
-    expect(translateRegex("a+?b{2,3}?", "").js).toBe("a+b{2,3}");
+    expect(translateRegex("a+?b{2,3}?", "").re2).toBe("a+b{2,3}");
   });
 
   it("escapes what each engine treats specially", () => {
-    expect(translateRegex("[]^\\\\-]", "")).toEqual({ js: "[\\]\\^\\\\\\-]", pg: "[\\]\\^\\\\\\-]" });
-    expect(translateRegex("\\/{", "")).toEqual({ js: "\\/\\{", pg: "/\\{" });
+    expect(translateRegex("[]^\\\\-]", "")).toEqual({
+      re2: "[\\x{5d}\\x{5e}\\x{5c}\\x{2d}]",
+      pg: "[\\]\\^\\\\\\-]",
+    });
+    expect(translateRegex("\\/{", "")).toEqual({ re2: "\\x{2f}\\x{7b}", pg: "/\\{" });
     expect(translateRegex("\\x{1F600}", "").pg).toBe("😀");
-    expect(translateRegex("\\x01", "")).toEqual({ js: "\\u{1}", pg: "\\u0001" });
+    expect(translateRegex("\\x01", "")).toEqual({ re2: "\\x{1}", pg: "\\u0001" });
+  });
+
+  it("refuses what RE2 cannot run, and what would expand beyond the bounds, with a reason", () => {
+    const refusal = (pattern: string, options = "") => {
+      try {
+        translateRegex(pattern, options);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "accepted";
+    };
+    expect(refusal("a(?=b)")).toMatch(/lookahead/);
+    expect(refusal("a(?!b)")).toMatch(/lookahead/);
+    expect(refusal("(?<=a)b")).toMatch(/lookbehind/);
+    expect(refusal("(a)\\1")).toMatch(/back-references/);
+    expect(refusal("a$b")).toMatch(/'\$' must end/);
+    expect(refusal("(a$)*")).toMatch(/'\$' must end/);
+    expect(refusal("(a{1,255}){1,255}b")).toMatch(/multiply/);
+    expect(refusal("((a{1,30}){1,30}){1,30}b")).toMatch(/multiply/);
+    expect(refusal("(?:[a-z]{1,200}x{1,200}){1,5}")).toMatch(/expands/);
+    // Linear-time matching needs no refusal of nested unbounded repetition any more.
+    expect(refusal("(a+)+$")).toBe("accepted");
+    expect(refusal("(a|a)*!")).toBe("accepted");
+  });
+
+  it("translates a case-insensitive class over most of Unicode in a few milliseconds", () => {
+    translateRegex("[a]", "i"); // builds the table of cased code points once
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) translateRegex(`[\\x{1}-\\x{11100}]N${i}`, "i");
+    expect((performance.now() - started) / 20).toBeLessThan(10);
+  });
+
+  it("matches hostile patterns in linear time", () => {
+    const subject = `${"a".repeat(20_000)}`;
+    for (const pattern of ["(a|a)*!", "(a+)+b", "(x+x+)+y", "^([0-9a-f-]|[0-9a-f-])*!", "(\\w+\\s?)*$"]) {
+      const started = performance.now();
+      matches(pattern, "", subject);
+      expect(performance.now() - started, pattern).toBeLessThan(1000);
+    }
   });
 });
 
@@ -155,7 +204,7 @@ describe("$glob", () => {
     const translated = translateGlob(glob);
     expect(translated.sqliteGlob).toBe(sqlite);
     for (const [subject, expected] of Object.entries(subjects)) {
-      expect(sqliteRegexpImplementation(translated.js, SQLITE_REGEXP_FLAGS, subject), subject).toBe(expected ? 1 : 0);
+      expect(sqliteRegexpImplementation(translated.re2, SQLITE_REGEXP_FLAGS, subject), subject).toBe(expected ? 1 : 0);
     }
   });
 });
@@ -178,7 +227,7 @@ describe("the SQLite function", () => {
   });
 
   it("keeps no state between rows", () => {
-    const { js } = translateRegex("a", "");
-    expect([1, 2, 3].map(() => sqliteRegexpImplementation(js, "u", "a"))).toEqual([1, 1, 1]);
+    const { re2 } = translateRegex("a", "");
+    expect([1, 2, 3].map(() => sqliteRegexpImplementation(re2, "u", "a"))).toEqual([1, 1, 1]);
   });
 });
