@@ -7,6 +7,8 @@ export interface CatalogueOptions {
   readonly label?: string;
   /** Properties that may not be filtered on (internal bookkeeping). */
   readonly exclude?: readonly string[];
+  /** Properties that are credentials: read and written, never filtered on (FieldSpec.secret). */
+  readonly secret?: readonly string[];
   /** Valid names for enum-like text columns, by property. */
   readonly enums?: Readonly<Record<string, readonly string[]>>;
   /** Extra accepted spellings, by property (the column name is always one). */
@@ -40,6 +42,7 @@ export function catalogueFor<T>(entity: EntitySchema<T>, options: CatalogueOptio
       kind: enumValues ? "enum" : kindOf(typeof column.type === "string" ? column.type : ""),
       nullable: column.nullable === true,
       ...(enumValues ? { enumValues } : {}),
+      ...(options.secret?.includes(name) ? { secret: true } : {}),
     });
   }
   return { entity: options.label ?? entity.options.name, fields };

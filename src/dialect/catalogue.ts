@@ -21,6 +21,11 @@ export interface FieldSpec {
   readonly enumValues?: readonly string[];
   /** False for NOT NULL columns (sort keys then need no NULLS FIRST/LAST); nullable when not said. */
   readonly nullable?: boolean;
+  /**
+   * A credential (a lease's lock id): read and written, never filtered on, so nobody can find its value by probing
+   * (`{"lock_id": {"$regex": "^a"}}`, then "^ab" …).
+   */
+  readonly secret?: boolean;
 }
 
 export interface FieldCatalogue {

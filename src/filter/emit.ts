@@ -157,7 +157,10 @@ export class Emitter<R> {
 
   private columnTest(test: Test, field: FieldSpec, column: string): Frag {
     const kit = this.kit;
-    const isNull = kit.frag(`${column} IS NULL`, false);
+    // A NOT NULL column is never missing: `{"msg_id": {"$exists": true}}` or `{"$ne": null}` is no condition at all,
+    // so bulk operations refuse it like `{}` (matchesEverything), and `$exists: false` matches nothing.
+    const isNull = field.nullable === false ? kit.FALSE : kit.frag(`${column} IS NULL`, false);
+    const isPresent = field.nullable === false ? kit.TRUE : kit.frag(`${column} IS NOT NULL`, false);
     switch (test.op) {
       case "and":
         return kit.and(test.tests.map((t) => this.columnTest(t, field, column)));
@@ -177,7 +180,7 @@ export class Emitter<R> {
       case "range":
         return this.columns.compare(column, field, test.cmp, test.value);
       case "exists":
-        return kit.frag(`${column} IS NOT NULL`, false);
+        return isPresent;
       case "regex":
         return this.columns.regex(column, test.pattern);
       case "glob":
@@ -186,7 +189,7 @@ export class Emitter<R> {
         return this.columns.mod(column, field, test.divisor, test.remainder);
       case "type":
         // A column holds one type; NULL is missing, which has no type (not even "null").
-        return test.types.includes(columnType(field)) ? kit.frag(`${column} IS NOT NULL`, false) : kit.FALSE;
+        return test.types.includes(columnType(field)) ? isPresent : kit.FALSE;
       case "size":
       case "elemMatchValue":
       case "elemMatchDoc":

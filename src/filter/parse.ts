@@ -263,6 +263,9 @@ class Parser {
           : `; fields: ${this.catalogue.fields.map((f) => f.name).join(", ")}`;
       throw badFilter(`unknown field '${head}' on ${this.catalogue.entity}${tail}`, path);
     }
+    if (field.secret) {
+      throw badFilter(`'${head}' cannot be filtered on: a lease's id is known only to its holder`, path);
+    }
     if (field.kind !== "json") {
       if (rest.length > 0) {
         throw badFilter(

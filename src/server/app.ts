@@ -18,6 +18,7 @@ import { buildHubqlSchema } from "../graphql/schema";
 import type { Logger } from "../logger";
 import { createServices, ServiceContext, type Services } from "../services";
 import { checkExposure } from "./auth/exposure";
+import { protectLockIds } from "./auth/lease-secrecy";
 import { TokenStore } from "./auth/tokens";
 import { createErrorFormatter } from "./format-error";
 import { guardPlugin } from "./guard-plugin";
@@ -50,7 +51,7 @@ export async function createGateway(
   const store = parseDatabaseUrl(config.databaseUrl).kind;
   logger.info("store ready", { store, url: redact(config.databaseUrl), migrations: "applied" });
   const services = createServices(new ServiceContext(db, config, logger));
-  const schema = enforceListCaps(await buildHubqlSchema(), config.limits);
+  const schema = protectLockIds(enforceListCaps(await buildHubqlSchema(), config.limits));
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError: createErrorFormatter(logger),

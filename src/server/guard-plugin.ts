@@ -1,20 +1,32 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
+import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
 
 import type { Limits } from "../config";
 import { HubqlError } from "../errors";
 import type { RequestContext } from "../graphql/shared/context";
 import type { Principal } from "../principal";
 import { authorizeOperation } from "./auth/authorize";
+import { recordPresentedLockIds } from "./auth/lease-secrecy";
 import { enforceOperationLimits } from "./limits/operation-limits";
-import { type ExecutedVariables, executedVariables, fragmentsOf, rootFields } from "./document/operation";
+import {
+  executedArguments,
+  type ExecutedVariables,
+  executedVariables,
+  fragmentsOf,
+  rootFields,
+} from "./document/operation";
+
+/** What a guarded operation will run with: its root fields and its executed variables. */
+export interface GuardedOperation {
+  readonly fields: readonly FieldNode[];
+  readonly variables: ExecutedVariables;
+}
 
 /**
  * The checks every operation passes once parsed and validated, before it runs: first who may (so an anonymous
  * caller learns nothing about limits), then how much. Both read the values execution will use: the coerced
  * variables with their defaults, and each field's coerced arguments with theirs. One entry point for both
- * transports: Apollo over HTTP (`guardPlugin`) and graphql-ws subscriptions (src/server/subscriptions). Returns the
- * executed variables.
+ * transports: Apollo over HTTP (`guardPlugin`) and graphql-ws subscriptions (src/server/subscriptions).
  */
 export function guardOperation(
   request: {
@@ -25,7 +37,7 @@ export function guardOperation(
     readonly principal: Principal;
   },
   limits: Limits,
-): ExecutedVariables {
+): GuardedOperation {
   const { schema, operation, document, principal } = request;
   const fragments = fragmentsOf(document);
   const fields = rootFields(operation.selectionSet, fragments);
@@ -34,7 +46,7 @@ export function guardOperation(
   const variables = executedVariables(schema, operation, request.variables);
   authorizeOperation(schema, principal, operation, fields, variables);
   enforceOperationLimits(schema, operation, fragments, variables, limits);
-  return variables;
+  return { fields, variables };
 }
 
 export function guardPlugin(limits: Limits): ApolloServerPlugin<RequestContext> {
@@ -51,8 +63,9 @@ export function guardPlugin(limits: Limits): ApolloServerPlugin<RequestContext> 
               { http: { status: 400 } },
             );
           }
+          let guarded: GuardedOperation;
           try {
-            guardOperation(
+            guarded = guardOperation(
               { schema, operation, document, variables: request.variables, principal: contextValue.principal },
               limits,
             );
@@ -62,6 +75,12 @@ export function guardPlugin(limits: Limits): ApolloServerPlugin<RequestContext> 
             if (error instanceof HubqlError && !(error.extensions["http"] as object | undefined))
               throw new HubqlError(error.code, error.message, { ...error.extensions, http: { status: 400 } });
             throw error;
+          }
+          // Lock ids the caller presents are its own to see in the answer (src/server/auth/lease-secrecy.ts).
+          const root = schema.getRootType(operation.operation);
+          for (const field of guarded.fields) {
+            const definition = root?.getFields()[field.name.value];
+            if (definition) recordPresentedLockIds(contextValue, executedArguments(definition, field, guarded.variables));
           }
         },
       };

@@ -19,7 +19,7 @@ export class JobMutationsResolver {
     nullable: true,
     description: "Atomically hands out one READY job (priority DESC, created first) as CHECKED_OUT; null if none.",
   })
-  checkoutJob(
+  async checkoutJob(
     @Ctx() ctx: RequestContext,
     @Arg("filter", () => FilterScalar, { nullable: true }) filter?: Record<string, unknown>,
     @Arg("query", () => JobQueryInput, { nullable: true }) query?: JobQueryInput,
@@ -28,7 +28,10 @@ export class JobMutationsResolver {
     holder?: string,
     @Arg("ttlSeconds", () => Float, { nullable: true }) ttlSeconds?: number,
   ) {
-    return ctx.services.flows.runner.checkout({ filter, query, flowUuid, holder, ttlSeconds });
+    const job = await ctx.services.flows.runner.checkout({ filter, query, flowUuid, holder, ttlSeconds });
+    // The caller took this lease: its lock id is theirs to see (docs/security.md, "Leases").
+    if (job?.lockId) ctx.knownLockIds.add(job.lockId);
+    return job;
   }
 
   @Mutation(() => Job, {

@@ -10,6 +10,11 @@ export interface RequestContext {
   readonly loaders: Loaders;
   /** Who is asking (src/principal.ts, authenticated in src/server/auth); `local` (admin) when authentication is off, as in in-process tests. */
   readonly principal: Principal;
+  /**
+   * Lock ids this request may see besides an admin: those it took (checkout) or presented as an argument. Every other
+   * lease's id reads as null (src/server/auth/lease-secrecy.ts).
+   */
+  readonly knownLockIds: Set<string>;
 }
 
 export function createRequestContext(
@@ -17,5 +22,5 @@ export function createRequestContext(
   requestId: string,
   principal: Principal = LOCAL_PRINCIPAL,
 ): RequestContext {
-  return { services, requestId, loaders: new Loaders(services), principal };
+  return { services, requestId, loaders: new Loaders(services), principal, knownLockIds: new Set() };
 }

@@ -16,14 +16,24 @@ export const FLOW_TEXT_FIELDS = ["documentJson"] as const satisfies readonly (ke
 
 const JOB_OPTIONS = { label: "Job", enums: { state: JOB_STATES, previousState: JOB_STATES } };
 const FLOW_OPTIONS = { label: "Flow", enums: { state: FLOW_STATES } };
+/** A lease's id is its holder's credential: read and written, never filtered on (docs/security.md, "Leases"). */
+const SECRET = ["lockId"];
 
 /** Every column of a job row (jobflow-remote.md §3.1, flattened): what the row codec reads and writes. */
 export const JOB_COLUMNS = catalogueFor(jobEntity("sqlite"), JOB_OPTIONS);
 /** What a job filter may name: every column but the exact-text ones. */
-export const JOB_CATALOGUE = catalogueFor(jobEntity("sqlite"), { ...JOB_OPTIONS, exclude: JOB_TEXT_FIELDS });
+export const JOB_CATALOGUE = catalogueFor(jobEntity("sqlite"), {
+  ...JOB_OPTIONS,
+  exclude: JOB_TEXT_FIELDS,
+  secret: SECRET,
+});
 
 export const FLOW_COLUMNS = catalogueFor(flowEntity("sqlite"), FLOW_OPTIONS);
-export const FLOW_CATALOGUE = catalogueFor(flowEntity("sqlite"), { ...FLOW_OPTIONS, exclude: FLOW_TEXT_FIELDS });
+export const FLOW_CATALOGUE = catalogueFor(flowEntity("sqlite"), {
+  ...FLOW_OPTIONS,
+  exclude: FLOW_TEXT_FIELDS,
+  secret: SECRET,
+});
 
 /** `job_parents` rows (child db id, parent uuid): written, never filtered. */
 export const JOB_PARENT_CATALOGUE = catalogueFor(jobParentEntity("sqlite"));

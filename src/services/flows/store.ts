@@ -105,7 +105,8 @@ export class JobflowStore {
     if (options.breakLock || (options.lockId && options.lockId === row.lockId)) return;
     const since = row.lockTime ? formatInstant(row.lockTime) : "an unknown time";
     throw locked(
-      `${what} is locked by ${row.lockHolder ?? "an unnamed holder"} (lock_id ${row.lockId}) since ${since}, lease until ${formatInstant(row.lockExpires)}.`,
+      // Never the lock id: it is the holder's proof of ownership (docs/security.md, "Leases").
+      `${what} is locked by ${row.lockHolder ?? "an unnamed holder"} since ${since}, lease until ${formatInstant(row.lockExpires)}.`,
       row.lockHolder,
       row.lockTime,
     );
