@@ -28,14 +28,24 @@ export function isTransientConflict(error: unknown): boolean {
 
 /**
  * Driver refusals that are the caller's doing, not a fault: text Postgres cannot store (a NUL character, SQLSTATE
- * 22021 / 22P05) and a statement cancelled by `statement_timeout` (57014). null for anything else.
+ * 22021 / 22P05), a statement cancelled by `statement_timeout` (57014), a value too long for an index (Postgres
+ * 54000: a B-tree entry holds at most ~2,700 bytes, so a 1 MB key is refused), a number out of a column's range
+ * (22003), and a statement with more parameters than the driver takes (SQLite "too many SQL variables", Postgres'
+ * 16-bit parameter count). null for anything else.
  */
-export type CallerRefusal = "unstorable-text" | "statement-timeout";
+export type CallerRefusal =
+  "unstorable-text" | "statement-timeout" | "value-too-long" | "number-out-of-range" | "too-many-parameters";
 
 export function callerRefusal(error: unknown): CallerRefusal | null {
   if (!isDriverError(error)) return null;
   const code = driverErrorCode(error);
   if (code === "22021" || code === "22P05") return "unstorable-text";
   if (code === "57014") return "statement-timeout";
+  if (code === "54000" || code === "22001") return "value-too-long";
+  if (code === "22003") return "number-out-of-range";
+  const message = error instanceof Error ? error.message : "";
+  if (/too many SQL variables|bind message supplies|number of parameters must be between/i.test(message)) {
+    return "too-many-parameters";
+  }
   return null;
 }

@@ -7,4 +7,5 @@ export * from "./dialect";
 export * from "./instant";
 export * from "./json";
 export * from "./sqlite-regexp";
+export * from "./unstorable";
 export * from "./values";

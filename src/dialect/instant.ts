@@ -1,4 +1,5 @@
 import type { Dialect } from "./dialect";
+import { UnstorableValueError } from "./unstorable";
 
 /**
  * The instant codec: the one place that knows how an instant is represented in memory, in SQL and on the wire.
@@ -36,9 +37,25 @@ export function formatInstant(instant: Instant): string {
   return instant.toISOString();
 }
 
-/** The SQL parameter for an instant on `dialect`. */
+/**
+ * Instants hubql stores: years 0001–9999 (ISO-8601's four-digit years). SQLite keeps fixed-width text, whose order
+ * is time order only there (year 10000 printed as `+010000-…` sorted before year 0), and Postgres refuses year 0.
+ */
+export const MIN_INSTANT_MILLIS = -62_135_596_800_000; // 0001-01-01T00:00:00.000Z
+export const MAX_INSTANT_MILLIS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Whether an instant is one hubql can store (0001–9999, not Invalid Date). */
+export function isStorableInstant(instant: Instant): boolean {
+  const millis = instant.getTime();
+  return millis >= MIN_INSTANT_MILLIS && millis <= MAX_INSTANT_MILLIS;
+}
+
+/** The SQL parameter for an instant on `dialect`; UnstorableValueError outside 0001–9999. */
 export function encodeInstant(instant: Instant, dialect: Dialect): string {
   void dialect;
+  if (!isStorableInstant(instant)) {
+    throw new UnstorableValueError("Instants must lie between years 0001 and 9999 (UTC)");
+  }
   return formatInstant(instant);
 }
 
@@ -65,6 +82,12 @@ const ISO_INSTANT =
  * string is UTC) or Mongo extended JSON `{"$date": "…" | millis}`. Returns null when it is not a valid instant.
  */
 export function parseInstant(value: unknown): Instant | null {
+  const parsed = parseAnyInstant(value);
+  // Outside 0001–9999 (`{"$date": 1e300}`, ±8.64e15 ms, year 0000 with an offset) is not an instant hubql keeps.
+  return parsed && isStorableInstant(parsed) ? parsed : null;
+}
+
+function parseAnyInstant(value: unknown): Instant | null {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
     const keys = Object.keys(value);
@@ -75,7 +98,7 @@ export function parseInstant(value: unknown): Instant | null {
         const millis = Number((inner as { $numberLong: unknown }).$numberLong);
         return Number.isFinite(millis) ? new Date(millis) : null;
       }
-      return parseInstant(inner);
+      return parseAnyInstant(inner);
     }
     return null;
   }

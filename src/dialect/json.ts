@@ -1,6 +1,38 @@
-/** JSON is bound as text on both dialects (node-pg would turn a JS array into a Postgres array literal otherwise). */
+import { UnstorableValueError } from "./unstorable";
+
+/**
+ * Deepest nesting a stored JSON value may have (a scalar is depth 0, `{"a": [1]}` depth 2). Every JSON column is
+ * checked at write: SQLite's JSON functions refuse documents deeper than 1,000, so one record nested 1,001 deep made
+ * every filter on its column fail for every caller (issue 12), and serialising 20,000 levels overflowed the stack.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * JSON is bound as text on both dialects (node-pg would turn a JS array into a Postgres array literal otherwise).
+ * UnstorableValueError for a value deeper than MAX_JSON_DEPTH or holding a non-finite number (JSON `1e400` parses as
+ * Infinity, which JSON.stringify would silently store as null).
+ */
 export function encodeJson(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value);
+  if (value === undefined || value === null) return null;
+  checkJsonValue(value);
+  return JSON.stringify(value);
+}
+
+/** Refuses what JSON text cannot hold faithfully, iteratively (a hostile value must not overflow the stack here). */
+export function checkJsonValue(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item === "number" && !Number.isFinite(item)) {
+      throw new UnstorableValueError("JSON values cannot hold non-finite numbers (Infinity, NaN, or beyond ±1.8e308)");
+    }
+    if (item === null || typeof item !== "object") continue;
+    if (depth >= MAX_JSON_DEPTH) {
+      throw new UnstorableValueError(`JSON values may nest at most ${MAX_JSON_DEPTH} levels deep`);
+    }
+    const members = Array.isArray(item) ? item : Object.values(item as Record<string, unknown>);
+    for (const member of members) stack.push([member, depth + 1]);
+  }
 }
 
 /** JSON text as SQLite returns it (Postgres `jsonb` arrives parsed and needs no decoding). */

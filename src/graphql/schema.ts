@@ -7,6 +7,7 @@ import { type GraphQLSchema, lexicographicSortSchema, parse } from "graphql";
 import { buildSchema, createResolversMap } from "type-graphql";
 
 import type { RequestContext } from "./shared/context";
+import { badInput } from "../errors";
 import { resolvers } from "./resolvers";
 import { DateTimeScalar } from "./scalars";
 
@@ -36,6 +37,54 @@ const NO_TOPICS = {
   },
 };
 
+/** The key fields each entity type is found by (its `@key`s); a representation must carry one set of them. */
+const ENTITY_KEYS: Record<string, readonly (readonly string[])[]> = {
+  TaskRecord: [["msgId"]],
+  QueueEntry: [["id"]],
+  JobType: [["id"]],
+  ScaleJob: [["id"]],
+  Flow: [["uuid"]],
+  Job: [["dbId"], ["uuid", "index"]],
+};
+
+const NUMERIC_KEYS = new Set(["id", "index"]);
+
+/**
+ * Representations are caller input: each must be an object naming one of hubql's entity types and carrying one of
+ * its keys as a string or number. Anything else is BAD_USER_INPUT (with its index) before any lookup; the federation
+ * library would otherwise throw a plain error, answered as an internal one.
+ */
+export function checkRepresentations(representations: unknown): void {
+  if (!Array.isArray(representations)) throw badInput("representations must be a list", "representations");
+  representations.forEach((reference: unknown, index) => {
+    const where = `representations[${index}]`;
+    if (reference === null || typeof reference !== "object" || Array.isArray(reference)) {
+      throw badInput(`${where} must be an object with __typename and a key`, "representations", { index });
+    }
+    const record = reference as Record<string, unknown>;
+    const typename = record["__typename"];
+    const keys = typeof typename === "string" ? ENTITY_KEYS[typename] : undefined;
+    if (!keys) {
+      throw badInput(`${where}.__typename must be one of ${Object.keys(ENTITY_KEYS).join(", ")}`, "representations", {
+        index,
+      });
+    }
+    // Numeric keys (`id`, `index`) must be whole numbers, written as numbers or digits; the others are text.
+    const valid = (field: string, value: unknown) =>
+      NUMERIC_KEYS.has(field)
+        ? (typeof value === "number" || (typeof value === "string" && /^-?\d{1,15}$/.test(value))) &&
+          Number.isSafeInteger(Number(value))
+        : typeof value === "string";
+    if (!keys.some((fields) => fields.every((field) => valid(field, record[field])))) {
+      throw badInput(
+        `${where} needs ${keys.map((fields) => fields.join(" and ")).join(" or ")} for ${String(typename)}`,
+        "representations",
+        { index },
+      );
+    }
+  });
+}
+
 /**
  * Builds the executable subgraph: type-graphql classes → SDL with directives → `buildSubgraphSchema`, which adds
  * `_service`, `_entities` and the federation types.
@@ -59,5 +108,14 @@ export async function buildHubqlSchema(): Promise<GraphQLSchema> {
   for (const [typeName, resolveReference] of Object.entries(references)) {
     resolverMap[typeName] = { ...(resolverMap[typeName] as object), __resolveReference: resolveReference } as never;
   }
-  return buildSubgraphSchema([{ typeDefs, resolvers: resolverMap }]);
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers: resolverMap }]);
+  const entities = schema.getQueryType()?.getFields()["_entities"];
+  if (entities?.resolve) {
+    const resolve = entities.resolve;
+    entities.resolve = (source, args: Record<string, unknown>, context, info) => {
+      checkRepresentations(args["representations"]);
+      return resolve(source, args, context, info);
+    };
+  }
+  return schema;
 }

@@ -2,6 +2,7 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
 
 import { callerRefusal, isDriverError } from "../db/driver-errors";
+import { UnstorableValueError } from "../dialect";
 import { badInput, ErrorCode, GRAPHQL_PROTOCOL_CODES, HubqlError, limitExceeded } from "../errors";
 import type { Logger } from "../logger";
 
@@ -76,9 +77,35 @@ function knownRefusal(formatted: GraphQLFormattedError, original: unknown): Hubq
       },
     );
   }
+  if (
+    formatted.extensions?.["code"] === "GRAPHQL_PARSE_FAILED" &&
+    /Maximum call stack size exceeded/.test(formatted.message)
+  ) {
+    return limitExceeded("The GraphQL document nests too deeply to parse; pass deep values as variables", {
+      limit: "depth",
+    });
+  }
+  if (original instanceof UnstorableValueError) return badInput(original.message);
+  if (original instanceof RangeError && /Maximum call stack size exceeded/.test(original.message)) {
+    // A value or document nested deeper than any limit lets through: refused, logged as a refusal, not a crash.
+    return limitExceeded("The request nests values too deeply to process", { limit: "depth" });
+  }
   const refusal = callerRefusal(original);
   if (refusal === "unstorable-text") {
     return badInput("Text values may not contain NUL (\\u0000) characters on this store");
+  }
+  if (refusal === "value-too-long") {
+    return badInput(
+      "A value is too long for the field that stores it (on Postgres an indexed text holds at most about 2,700 bytes); nothing was written",
+    );
+  }
+  if (refusal === "number-out-of-range") {
+    return badInput("A number is out of the range its field stores; nothing was written");
+  }
+  if (refusal === "too-many-parameters") {
+    return limitExceeded("The request names too many values for one statement; send fewer ids or smaller filters", {
+      limit: "parameters",
+    });
   }
   if (refusal === "statement-timeout") {
     return limitExceeded(

@@ -13,6 +13,8 @@ import {
   type ExecutedVariables,
   executedVariables,
   fragmentsOf,
+  requestedArguments,
+  requestedVariables,
   rootFields,
 } from "./document/operation";
 
@@ -41,9 +43,20 @@ export function guardOperation(
   const { schema, operation, document, principal } = request;
   const fragments = fragmentsOf(document);
   const fields = rootFields(operation.selectionSet, fragments);
-  // Anonymous first, before the variables are even coerced: nothing about them is told to a stranger.
-  if (principal.role === null) authorizeOperation(schema, principal, operation, fields, {});
-  const variables = executedVariables(schema, operation, request.variables);
+  // The fields' own roles first, before the variables are even coerced: a caller who may not run the operation
+  // learns nothing about its variables. Then escalations, from the coerced values.
+  authorizeOperation(schema, principal, operation, fields, null);
+  let variables: ExecutedVariables;
+  try {
+    variables = executedVariables(schema, operation, request.variables);
+  } catch (error) {
+    // Nothing will run; still, an escalation sent by a caller too low for it is FORBIDDEN first.
+    const sent = requestedVariables(operation, request.variables);
+    authorizeOperation(schema, principal, operation, fields, sent, (_definition, field) =>
+      requestedArguments(field, sent),
+    );
+    throw error;
+  }
   authorizeOperation(schema, principal, operation, fields, variables);
   enforceOperationLimits(schema, operation, fragments, variables, limits);
   return { fields, variables };

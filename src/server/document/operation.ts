@@ -10,6 +10,7 @@ import {
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  valueFromASTUntyped,
 } from "graphql";
 
 import { ErrorCode, HubqlError } from "../../errors";
@@ -74,6 +75,31 @@ export function executedArguments(
   } catch (error) {
     throw asBadInput(error);
   }
+}
+
+/**
+ * The variables as sent, with the operation's defaults filled in, uncoerced. Used only when coercion fails, so that
+ * a caller whose escalating arguments (`breakLock: true`) need a higher role is told FORBIDDEN before it is told
+ * its other variables are wrong.
+ */
+export function requestedVariables(
+  operation: OperationDefinitionNode,
+  raw: Readonly<Record<string, unknown>> | undefined,
+): ExecutedVariables {
+  const values: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue) values[definition.variable.name.value] = valueFromASTUntyped(definition.defaultValue);
+  }
+  return { ...values, ...raw };
+}
+
+/** A field's arguments with `requestedVariables` substituted, uncoerced (see there). */
+export function requestedArguments(node: FieldNode, variables: ExecutedVariables): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const argument of node.arguments ?? []) {
+    values[argument.name.value] = valueFromASTUntyped(argument.value, variables as Record<string, unknown>);
+  }
+  return values;
 }
 
 function asBadInput(error: unknown): HubqlError {

@@ -210,11 +210,23 @@ export class JobflowLeases {
   }
 
   private ttl(ttlSeconds: number | null | undefined): number {
-    const ttl = ttlSeconds ?? this.store.project.lockTtlSeconds;
-    if (!Number.isFinite(ttl) || ttl <= 0)
-      throw badInput("ttlSeconds must be a positive number of seconds", "ttlSeconds");
-    return ttl;
+    return leaseTtl(ttlSeconds, this.store.project.lockTtlSeconds);
   }
+}
+
+/** Longest lease one call may ask for: a year. Beyond it a lease would be a lock nobody can wait out. */
+export const MAX_LEASE_SECONDS = 366 * 24 * 3600;
+
+/** A lease length in seconds: positive, finite and at most MAX_LEASE_SECONDS (`ttlSeconds: 1e15` is refused). */
+export function leaseTtl(ttlSeconds: number | null | undefined, fallback: number): number {
+  const ttl = ttlSeconds ?? fallback;
+  if (!Number.isFinite(ttl) || ttl <= 0 || ttl > MAX_LEASE_SECONDS) {
+    throw badInput(
+      `ttlSeconds must be a positive number of seconds, at most ${MAX_LEASE_SECONDS} (a year)`,
+      "ttlSeconds",
+    );
+  }
+  return ttl;
 }
 
 /** The SQL condition selecting one job by key (§6: exactly one of db id and uuid). */

@@ -6,7 +6,7 @@ import { badInput, invalidState, notFound } from "../../errors";
 import { inList, query, run, TABLES } from "../sql";
 import type { JobNode, JobQuery, JobRow, LockOptions } from "./jobflow.model";
 import { activeLease, jobCondition, prepareJobFilter } from "./query";
-import { jobKeyCondition, type JobKey } from "./leases";
+import { jobKeyCondition, type JobKey, leaseTtl } from "./leases";
 import { appendParts, type JobResponse, outputText, readResponseParts } from "./responses";
 import { BATCH_STATES, isJobState, type JobState, RUNNING_STATES } from "./states";
 import { type JobflowStore, NO_LEASE } from "./store";
@@ -73,9 +73,7 @@ export class JobRunner {
     const filter = prepareJobFilter(ctx, request.filter);
     return this.store.write(async (tx, now) => {
       const where = jobCondition(ctx, filter, request.query, now);
-      const ttl = request.ttlSeconds ?? this.store.project.lockTtlSeconds;
-      if (request.ttlSeconds !== null && request.ttlSeconds !== undefined && !(request.ttlSeconds > 0))
-        throw badInput("ttlSeconds must be positive", "ttlSeconds");
+      const ttl = leaseTtl(request.ttlSeconds, this.store.project.lockTtlSeconds);
       const rows = await query<{ dbId: string; flowUuid: string }>(tx, (q) => {
         const at = q.bind(this.store.instant(now));
         const lease = request.holder

@@ -64,7 +64,18 @@ function combine(parts: readonly Condition[], op: "AND" | "OR", absorbing: Condi
   }
   if (kept.length === 0) return neutral;
   if (kept.length === 1 && kept[0]) return kept[0];
-  return sqlCondition((q) => kept.map((part) => `(${part.toSql(q)})`).join(` ${op} `));
+  return sqlCondition((q) => balanced(kept, op, q));
+}
+
+/**
+ * `(a) OP (b) OP …` as a balanced tree of parenthesised halves. A flat chain parses as a left-deep tree as deep as
+ * it is long: SQLite refuses expressions deeper than 1,000 ("Expression tree is too large"), so 2,000 named jobs
+ * (`jobs(query: {jobIds: […]})`) failed; balanced, the depth is log2 of the count.
+ */
+function balanced(parts: readonly Condition[], op: "AND" | "OR", q: SqlParams): string {
+  if (parts.length <= 8) return parts.map((part) => `(${part.toSql(q)})`).join(` ${op} `);
+  const middle = Math.ceil(parts.length / 2);
+  return `(${balanced(parts.slice(0, middle), op, q)}) ${op} (${balanced(parts.slice(middle), op, q)})`;
 }
 
 function isConstant(part: Condition, constant: Condition): boolean {

@@ -1,6 +1,13 @@
 import type { Executor } from "../../db/database";
 import type { RowCodec } from "../../db/row-codec";
-import { decodeInstant, type Dialect, encodeInstant, formatInstant, type Instant } from "../../dialect";
+import {
+  decodeInstant,
+  type Dialect,
+  encodeInstant,
+  formatInstant,
+  type Instant,
+  isStorableInstant,
+} from "../../dialect";
 import { badInput, limitExceeded } from "../../errors";
 import { and, type Condition, query, sqlCondition } from "./condition";
 import { selectList } from "./rows";
@@ -33,10 +40,14 @@ export function decodeCursor(cursor: string, keys: readonly SortKey[], argument 
   }
   keys.forEach((key, i) => {
     const value: unknown = values[i];
+    // Exactly what this list's cursors hold: a tampered `[1.5]` or `[1e21]` on an integer key would otherwise reach
+    // the database as a value its column type refuses (an internal error instead of this refusal).
+    const instant = key.kind === "datetime" && typeof value === "string" ? decodeInstant(value) : null;
     const ok =
       (value === null && key.nullable) ||
-      (key.kind === "datetime" && typeof value === "string" && decodeInstant(value) !== null) ||
-      ((key.kind === "integer" || key.kind === "number") && typeof value === "number" && Number.isFinite(value)) ||
+      (instant !== null && isStorableInstant(instant)) ||
+      (key.kind === "integer" && Number.isSafeInteger(value)) ||
+      (key.kind === "number" && typeof value === "number" && Number.isFinite(value)) ||
       ((key.kind === "string" || key.kind === "enum") && typeof value === "string");
     if (!ok) throw badInput(`'${argument}' is not a cursor of this list and order`, argument);
   });

@@ -23,7 +23,8 @@ describe.each(DIALECTS)("flow and job reads on %s", (dialect) => {
   afterAll(() => jf?.close());
 
   it("flows → jobs → parents/children/flow resolve in a constant number of statements (no N+1)", async () => {
-    const query = `{ flows(first: 100) { edges { node { uuid state jobUuids ids { dbId } jobs { dbId name flow { uuid } parents { dbId } children { dbId } } } } } }`;
+    // Nested lists are costed at their worst case: `atMost` says how many each may hold (docs/security.md).
+    const query = `{ flows(first: 100) { edges { node { uuid state jobUuids(atMost: 10) ids(atMost: 10) { dbId } jobs(atMost: 10) { dbId name flow { uuid } parents(atMost: 1) { dbId } children(atMost: 9) { dbId } } } } } }`;
     type Data = {
       flows: {
         edges: {
