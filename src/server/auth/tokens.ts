@@ -73,7 +73,7 @@ function readTokensFile(path: string): string {
     return readFileSync(path, "utf8");
   } catch (error) {
     const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable";
-    throw new Error(`HUBQL_TOKENS_FILE ${path} cannot be read (${reason}); refusing to start`);
+    throw new Error(`HUBQL_TOKENS_FILE ${path} cannot be read (${reason}); refusing to start`, { cause: error });
   }
 }
 
