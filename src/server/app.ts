@@ -21,7 +21,6 @@ import { checkExposure } from "./auth/exposure";
 import { protectLockIds } from "./auth/lease-secrecy";
 import { TokenStore } from "./auth/tokens";
 import { createErrorFormatter } from "./format-error";
-import { documentGuardRule } from "./document/document-guard";
 import { guardPlugin } from "./guard-plugin";
 import { enforceListCaps } from "./limits/list-fields";
 import { createHttpServer } from "./http-server";
@@ -70,8 +69,6 @@ export async function createGateway(
     // main.ts owns SIGINT/SIGTERM: Apollo would otherwise stop itself and re-raise the signal mid-shutdown.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: config.limits.maxQueryTokens },
-    // Runs on the Document before GraphQL's rules follow fragment chains recursively (src/server/document).
-    validationRules: [documentGuardRule],
     // No network at run time: no Apollo landing page from a CDN (we serve our own playground), no reporting.
     plugins: [
       ApolloServerPluginLandingPageDisabled(),

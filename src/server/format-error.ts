@@ -86,6 +86,10 @@ function knownRefusal(formatted: GraphQLFormattedError, original: unknown): Hubq
     });
   }
   if (original instanceof UnstorableValueError) return badInput(original.message);
+  if (formatted.message === "provided sha does not match query") {
+    // Apollo's automatic persisted queries: a caller's hash that does not match its query (Apollo gives no code).
+    return badInput("The persisted query's sha256Hash does not match the query sent with it");
+  }
   if (original instanceof RangeError && /Maximum call stack size exceeded/.test(original.message)) {
     // A value or document nested deeper than any limit lets through: refused, logged as a refusal, not a crash.
     return limitExceeded("The request nests values too deeply to process", { limit: "depth" });

@@ -12,6 +12,7 @@ import type { Services } from "../services";
 import { LOCAL_PRINCIPAL, type Principal } from "../principal";
 import type { TokenStore } from "./auth/tokens";
 import type { Metrics } from "./metrics";
+import { fragmentChainRefusal } from "./document/document-guard";
 import { errorBody } from "./format-error";
 import { playgroundHtml } from "./playground";
 
@@ -104,6 +105,15 @@ async function graphql(
     } catch {
       deps.metrics.errors.inc({ code: ErrorCode.BAD_USER_INPUT });
       sendJson(res, 400, errorBody(badInput("The request body is not valid JSON")));
+      return;
+    }
+  }
+  // GraphQL's validation follows fragment chains recursively: a 5,000-long chain overflowed it (src/server/document).
+  for (const query of documentsOf(body, url)) {
+    const refusal = fragmentChainRefusal(query, deps.config.limits.maxQueryTokens);
+    if (refusal) {
+      deps.metrics.errors.inc({ code: ErrorCode.LIMIT_EXCEEDED });
+      sendJson(res, 400, errorBody(refusal));
       return;
     }
   }
@@ -220,6 +230,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
+}
+
+/** The GraphQL documents a request carries: the URL's `query` (GET), the body's, or each of a batch's. */
+function documentsOf(body: unknown, url: URL): unknown[] {
+  const fromUrl = url.searchParams.get("query");
+  const requests = Array.isArray(body) ? body : [body];
+  return [
+    ...(fromUrl === null ? [] : [fromUrl]),
+    ...requests.map((request: unknown) =>
+      request !== null && typeof request === "object" ? (request as Record<string, unknown>)["query"] : undefined,
+    ),
+  ];
 }
 
 function wantsHtml(req: IncomingMessage): boolean {

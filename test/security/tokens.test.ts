@@ -66,6 +66,46 @@ describe("bearer tokens", () => {
     expect(() => TokenStore.fromConfig({ ...noAuth, tokensFile: "/nonexistent/tokens" })).toThrow();
   });
 
+  it("fails closed: a configured source that yields no token, or cannot be read, stops start-up", () => {
+    const emptySources: [string, string][] = [
+      ["an empty file", ""],
+      ["a blank file", "  \n\n \t\n"],
+      ["a comments-only file", "# tokens go here\n# reader:<hex>\n"],
+      ["an empty JSON array", "[]"],
+      ["an empty JSON array with blanks", " [ ] \n"],
+    ];
+    for (const [label, text] of emptySources) {
+      expect(() => TokenStore.fromConfig({ ...noAuth, tokensFile: tokensFile(text) }), label).toThrow(/holds no token/);
+    }
+    for (const inline of [",", " , ,", ",,,", " "]) {
+      expect(() => TokenStore.fromConfig({ ...noAuth, tokens: inline }), JSON.stringify(inline)).toThrow(
+        /names no token/,
+      );
+    }
+    const directory = mkdtempSync(join(tmpdir(), "hubql-tokens-dir-"));
+    for (const path of ["/nonexistent/tokens", directory]) {
+      expect(() => TokenStore.fromConfig({ ...noAuth, tokensFile: path }), path).toThrow(/cannot be read/);
+    }
+    for (const text of ["[{", '{"role": "admin"}', "[1, 2]", "[null]"]) {
+      expect(() => TokenStore.fromConfig({ ...noAuth, tokensFile: tokensFile(text) }), text).toThrow();
+    }
+    // One good source does not excuse an empty one.
+    expect(() => TokenStore.fromConfig({ ...noAuth, tokens: "admin:x", tokensFile: tokensFile("# none\n") })).toThrow(
+      /holds no token/,
+    );
+  });
+
+  it("startApp refuses a configuration that yields no token before opening the store", async () => {
+    for (const auth of [
+      { ...noAuth, tokens: "," },
+      { ...noAuth, tokensFile: tokensFile("# nothing\n") },
+      { ...noAuth, tokensFile: tokensFile("[]") },
+    ]) {
+      const config = { ...loadConfig({}), port: 0, auth, databaseUrl: "sqlite:/nonexistent-dir-never-created/x.db" };
+      await expect(startApp(config, silentLogger)).rejects.toThrow(/refusing to start/);
+    }
+  });
+
   it("is off with no tokens", () => {
     expect(TokenStore.fromConfig(noAuth).enabled).toBe(false);
     expect(loadConfig({}).auth).toEqual(noAuth);

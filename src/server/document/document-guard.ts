@@ -1,6 +1,6 @@
-import { type ASTVisitor, type DocumentNode, Kind, type SelectionSetNode } from "graphql";
+import { type DocumentNode, Kind, parse, type SelectionSetNode } from "graphql";
 
-import { limitExceeded } from "../../errors";
+import { type HubqlError, limitExceeded } from "../../errors";
 
 /**
  * Longest chain of fragments spreading fragments (`fragment A { ...B } fragment B { ...C } …`). GraphQL's own
@@ -10,21 +10,33 @@ import { limitExceeded } from "../../errors";
 export const MAX_FRAGMENT_CHAIN = 50;
 
 /**
- * A validation rule that runs on the Document node, before any rule descends into fragments: it refuses a fragment
- * chain longer than MAX_FRAGMENT_CHAIN with LIMIT_EXCEEDED (HTTP 400), walked without recursion.
+ * LIMIT_EXCEEDED when `query` chains fragments deeper than MAX_FRAGMENT_CHAIN, else null. It must run before Apollo:
+ * anything thrown inside Apollo's parse-validate pipeline (a validation rule included) comes back as a 500. Only a
+ * document with more than MAX_FRAGMENT_CHAIN `fragment` keywords can hold such a chain, so every other document costs
+ * one regular-expression count and is not parsed here.
  */
-export function documentGuardRule(): ASTVisitor {
-  return {
-    Document(node) {
-      const chain = longestFragmentChain(node);
-      if (chain > MAX_FRAGMENT_CHAIN) {
-        throw limitExceeded(
-          `Fragments spread fragments ${chain} deep, more than ${MAX_FRAGMENT_CHAIN}; inline some of them`,
-          { limit: "fragments", maximum: MAX_FRAGMENT_CHAIN, http: { status: 400 } },
-        );
-      }
+export function fragmentChainRefusal(query: unknown, maxTokens: number): HubqlError | null {
+  if (typeof query !== "string") return null;
+  let definitions = 0;
+  for (const _match of query.matchAll(/\bfragment\b/g)) {
+    if (++definitions > MAX_FRAGMENT_CHAIN) break;
+  }
+  if (definitions <= MAX_FRAGMENT_CHAIN) return null;
+  let document: DocumentNode;
+  try {
+    document = parse(query, { maxTokens });
+  } catch {
+    return null; // Apollo answers the syntax error itself
+  }
+  const chain = longestFragmentChain(document);
+  if (chain <= MAX_FRAGMENT_CHAIN) return null;
+  return limitExceeded(
+    `Fragments spread fragments ${chain} deep, more than ${MAX_FRAGMENT_CHAIN}; inline some of them`,
+    {
+      limit: "fragments",
+      maximum: MAX_FRAGMENT_CHAIN,
     },
-  };
+  );
 }
 
 /** The longest path in the fragment-spread graph (cycles are left to GraphQL's NoFragmentCycles rule). */

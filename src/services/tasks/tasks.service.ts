@@ -347,9 +347,22 @@ export function completeRecord(record: TaskRecordData): TaskRecordRow {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/**
+ * Longest msg_id accepted, in characters: a key is indexed, and a Postgres B-tree entry holds at most ~2,700 bytes
+ * (a 1 MB msg_id failed as an internal error). 512 characters fit in any encoding; IPython's are 36-character uuids.
+ */
+export const MAX_MSG_ID_LENGTH = 512;
+
 function validateRecord(record: TaskRecordData, index: number): void {
   if (typeof record.msgId !== "string" || record.msgId.length === 0) {
     throw badInput(`records[${index}].msgId must be a non-empty string; nothing was added`, "records", { index });
+  }
+  if (record.msgId.length > MAX_MSG_ID_LENGTH) {
+    throw badInput(
+      `records[${index}].msgId is longer than ${MAX_MSG_ID_LENGTH} characters; nothing was added`,
+      "records",
+      { index, maximum: MAX_MSG_ID_LENGTH },
+    );
   }
   validateBuffers(record, `records[${index}]`, "records");
 }
