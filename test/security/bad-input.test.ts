@@ -121,8 +121,9 @@ describe.each(DIALECTS)("bad input on %s", (dialect) => {
       ["jobs", cursorOf([1.5])],
       ["jobs", cursorOf([1e21])],
       ["jobs", cursorOf(["1"])],
-      ["jobs", cursorOf([-1e400])],
-      ["jobs", cursorOf([9007199254740993])],
+      // Written as text: as JS numbers these would already be -Infinity (null) and 2^53.
+      ["jobs", Buffer.from("[-1e400]").toString("base64url")],
+      ["jobs", Buffer.from("[9007199254740993]").toString("base64url")],
       ["taskRecords", cursorOf(["0000-01-01T00:00:00.000Z", "x"])],
       ["taskRecords", cursorOf([{ $date: 1e300 }, "x"])],
       ["taskRecords", cursorOf([1, 2, 3])],
