@@ -100,18 +100,21 @@ export async function startHostileServer(dialect: Dialect, limits: Partial<Limit
       }
       return answer.body.data as T;
     },
-    async snapshot() {
-      const db = app.services.context.db;
-      if (!db) throw new Error("no store");
-      const parts: string[] = [];
-      for (const table of TABLES) {
-        const rows = await db.query(`SELECT * FROM ${table}`).catch(() => [{ missing: table }]);
-        parts.push(JSON.stringify(rows.map((row) => JSON.stringify(row)).sort()));
-      }
-      return parts.join("\n");
-    },
+    snapshot: () => snapshotStore(app),
     close: () => app.close(),
   };
+}
+
+/** Every row of every table, as text: equal before and after means nothing changed. */
+export async function snapshotStore(app: App): Promise<string> {
+  const db = app.services.context.db;
+  if (!db) throw new Error("no store");
+  const parts: string[] = [];
+  for (const table of TABLES) {
+    const rows = await db.query(`SELECT * FROM ${table}`).catch(() => [{ missing: table }]);
+    parts.push(JSON.stringify(rows.map((row) => JSON.stringify(row)).sort()));
+  }
+  return parts.join("\n");
 }
 
 /**

@@ -7,6 +7,7 @@ import { ErrorCode, GRAPHQL_PROTOCOL_CODES } from "../../src/errors";
 import type { App } from "../../src/server/app";
 import { DIALECTS } from "../support/databases";
 import { startTestHttp } from "../support/gateway";
+import { snapshotStore } from "./harness";
 
 /**
  * Malformed and hostile input at the API over real HTTP (issue #7, "Robustness"): filters, cursors, ids, variables,
@@ -238,29 +239,7 @@ describe.each(DIALECTS)("hostile input on %s", (dialect) => {
     });
   }
 
-  async function snapshot(): Promise<string> {
-    const db = app.services.context.db;
-    if (!db) throw new Error("no store");
-    const tables = [
-      "task_records",
-      "task_culled_ids",
-      "flows",
-      "jobs",
-      "job_parents",
-      "jobflow_counters",
-      "batch_processes",
-      "scale_jobs",
-      "scale_queue",
-      "scale_job_types",
-      "scale_job_load",
-    ];
-    const parts: string[] = [];
-    for (const table of tables) {
-      const rows = await db.query(`SELECT * FROM ${table}`).catch(() => [{ missing: table }]);
-      parts.push(JSON.stringify(rows.map((row) => JSON.stringify(row)).sort()));
-    }
-    return parts.join("\n");
-  }
+  const snapshot = () => snapshotStore(app);
 
   let before: string;
   beforeAll(async () => {

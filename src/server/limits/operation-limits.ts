@@ -232,6 +232,16 @@ function valueCost(type: GraphQLInputType, value: unknown): number {
 
 /** Number of values in a filter (objects and arrays count their members) plus its patterns' cost, iteratively. */
 export function filterCost(value: unknown): number {
+  return walkJson(value, (key) => (PATTERN_OPERATORS.has(key) ? PATTERN_COST : 0));
+}
+
+/** Number of values in a JSON document (objects and arrays count their members), iteratively: no deep recursion. */
+export function jsonSize(value: unknown): number {
+  return walkJson(value, () => 0);
+}
+
+/** Counts a JSON value's values, plus `keyCost` of each member name, without recursion. */
+function walkJson(value: unknown, keyCost: (key: string) => number): number {
   let size = 0;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
@@ -243,7 +253,7 @@ export function filterCost(value: unknown): number {
       for (const member of item) stack.push(member);
     } else if (typeof item === "object") {
       for (const [key, member] of Object.entries(item as Record<string, unknown>)) {
-        if (PATTERN_OPERATORS.has(key)) size += PATTERN_COST;
+        size += keyCost(key);
         stack.push(member);
       }
     }
@@ -293,18 +303,4 @@ function longestList(type: GraphQLInputType, value: unknown): number {
 
 function getNullable(type: GraphQLInputType): GraphQLInputType {
   return isNonNullType(type) ? type.ofType : type;
-}
-
-/** Number of values in a JSON document (objects and arrays count their members), iteratively: no deep recursion. */
-export function jsonSize(value: unknown): number {
-  let size = 0;
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const item = stack.pop();
-    if (item === undefined || item === null) continue;
-    size += 1;
-    if (Array.isArray(item)) for (const member of item) stack.push(member);
-    else if (typeof item === "object") for (const member of Object.values(item)) stack.push(member);
-  }
-  return size;
 }
