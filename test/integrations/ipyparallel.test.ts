@@ -35,7 +35,6 @@ const RUN_TIMEOUT_MS = 5 * 60_000;
 /** The server-side gaps of issue 15, as today's main has them (SERVER-NOTES.md). */
 const GAP = {
   microseconds: "known gap: hubql keeps instants at millisecond precision",
-  order: "known gap: dbQuery has no ORDER BY (an index's order shows through, not the Hub's insertion order)",
   ties: "known gap: equal submitted instants are ordered by msg_id text, not insertion order",
   resubmittedFrom: "known gap: updateTaskRecord(resubmitted) does not link the resubmission back",
 };
@@ -188,7 +187,8 @@ describe("HubqlDB and SQLiteDB given the same BaseDB calls", () => {
     same("instant filters");
   });
 
-  it.fails(`finds records in insertion order [${GAP.order}]`, (ctx) => {
+  // dbQuery answers in the store's insertion order since it reads in chunks (issue 12: SQLite rowid, Postgres heap).
+  it("finds records in insertion order", (ctx) => {
     skipWithout(env, ctx);
     same("find order");
   });
@@ -514,7 +514,7 @@ describe("a live ipyparallel cluster on HubqlDB answers as one on SQLiteDB", () 
     },
   );
 
-  it.fails(`db_query returns records in the Hub's order [${GAP.order}]`, (ctx) => {
+  it("db_query returns records in the Hub's order", (ctx) => {
     skipWithout(env, ctx);
     for (const [name, s, h] of snapshots()) {
       expect(h.all.order, `${name}: every record`).toEqual(s.all.order);

@@ -23,8 +23,8 @@ import { MAX_JOB_TYPE_RESOURCES } from "../../services/queue/job-types.service";
  * - `argument`: one item per value of an argument (`_entities(representations)`, `taskResults(msgIds)`, bulk adds).
  * - `capped`: at most HUBQL_MAX_LIST_ITEMS, or its `atMost` argument when it has one; a longer list answers
  *   LIMIT_EXCEEDED at run time (`enforceListCaps`). Never cut short: clients get all or an error.
- * - `batch`: a mutation's report, one item per record it touched (at most HUBQL_MAX_BATCH_SIZE, checked by the
- *   service before any change).
+ * - `batch`: a mutation's report, one item per record it touched: costed at the records the mutation names, or at
+ *   HUBQL_MAX_LIST_ITEMS for a filter (the service bounds what it touches by HUBQL_MAX_BATCH_SIZE before any change).
  * - `fixed`: bounded by the schema or by validation at write (`items`).
  * - `bytes`: the Hub's whole answers (`dbQuery`, `taskHistory`): as many items as the request's read budget
  *   (HUBQL_MAX_READ_BYTES) allows, or a `limit`/`offset` page; costed at HUBQL_MAX_LIST_ITEMS.

@@ -71,6 +71,12 @@ export function enforceOperationLimits(
 
   let deepest = 0;
   const memo = new Map<string, number>();
+  /** The arguments of the root field being costed: a mutation's report counts the records it names. */
+  let rootArgs: Readonly<Record<string, unknown>> = {};
+  /** Which root field is being costed (per AST node): fragment costs are memoised per root, since a report's size
+   * depends on it; the same node reached through several fragment paths keeps one id, so memoisation still works. */
+  let rootIndex = 0;
+  const rootIds = new Map<FieldNode, number>();
 
   const selectionCost = (set: SelectionSetNode, parent: GraphQLCompositeType, depth: number): number => {
     let cost = 0;
@@ -82,7 +88,7 @@ export function enforceOperationLimits(
         const condition = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : parent;
         const type = condition && isCompositeType(condition) ? condition : parent;
         if (selection.kind === Kind.FRAGMENT_SPREAD) {
-          const key = `${selection.name.value}@${depth}`;
+          const key = `${selection.name.value}@${depth}#${rootIndex}`;
           let fragmentCost = memo.get(key);
           if (fragmentCost === undefined) {
             memo.set(key, 0); // validation rejects fragment cycles; this only guards the walk itself
@@ -112,7 +118,12 @@ export function enforceOperationLimits(
     const args = executedArguments(definition, node, variables);
     if (parent === root) checkBatchSizes(node.name.value, definition.args, args, limits.maxBatchSize);
     const own = 1 + inputCost(definition.args, args);
-    const items = itemsReturned(definition, parent, node.name.value, args, limits);
+    if (parent === root) {
+      rootArgs = args;
+      rootIndex = rootIds.get(node) ?? rootIds.size + 1;
+      rootIds.set(node, rootIndex);
+    }
+    const items = itemsReturned(definition, parent, node.name.value, args, limits, rootArgs);
     const childType = getNamedType(definition.type);
     if (!node.selectionSet || !isCompositeType(childType)) return own + (items > 1 ? items / LEAF_ITEMS_PER_COST : 0);
     return own + items * selectionCost(node.selectionSet, childType, depth);
@@ -135,6 +146,7 @@ function itemsReturned(
   name: string,
   args: Readonly<Record<string, unknown>>,
   limits: OperationLimits,
+  rootArgs: Readonly<Record<string, unknown>>,
 ): number {
   const parentFields = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields() : {};
   const list = isListField(definition);
@@ -150,8 +162,12 @@ function itemsReturned(
     }
     case "fixed":
       return bound.items;
-    case "batch":
-      return limits.maxBatchSize;
+    case "batch": {
+      // One item per record the mutation names; for a filter, the list cap (the service bounds the records it
+      // touches by HUBQL_MAX_BATCH_SIZE before changing any).
+      const named = Object.values(rootArgs).filter(Array.isArray);
+      return named.length > 0 ? Math.max(...named.map((list) => list.length)) : limits.maxListItems;
+    }
     case "bytes":
       return typeof size === "number" ? checkedSize(sizeArgument, size, limits.maxListItems) : limits.maxListItems;
     case "capped": {

@@ -1,7 +1,7 @@
 import type { Executor } from "../../db/database";
 import { isUniqueViolation } from "../../db/driver-errors";
 import { RowCodec } from "../../db/row-codec";
-import { formatInstant, type Instant } from "../../dialect";
+import { type Dialect, formatInstant, type Instant } from "../../dialect";
 import { badInput, limitExceeded, notFound } from "../../errors";
 import type { ServiceContext } from "../shared/service-context";
 import {
@@ -47,6 +47,12 @@ export interface ListTaskRecordsArgs {
 }
 
 const WRITABLE = TASK_RECORD_FIELDS;
+
+/**
+ * The order `dbQuery` answers in: the store's own, as its single statement returned before it read in chunks —
+ * SQLite's rowid (insertion order, as the Hub's SQLiteDB) and Postgres' heap order — now stated, so pages are stable.
+ */
+const STORE_ORDER: Readonly<Record<Dialect, string>> = { sqlite: `t."rowid"`, postgres: `t."ctid"` };
 
 /** Records `dbQuery` reads per statement: the read budget is checked between chunks (src/db/read-budget.ts). */
 export const DB_QUERY_CHUNK = 500;
@@ -176,7 +182,7 @@ export class TasksService {
       codec: this.codec,
       fields: ["msgId"],
       where,
-      orderBy: `t."msg_id"`,
+      orderBy: STORE_ORDER[db.dialect],
       ...checkedPage(page),
     });
     const records: Record<string, unknown>[] = [];
