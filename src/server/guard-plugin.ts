@@ -93,7 +93,8 @@ export function guardPlugin(limits: Limits): ApolloServerPlugin<RequestContext> 
           const root = schema.getRootType(operation.operation);
           for (const field of guarded.fields) {
             const definition = root?.getFields()[field.name.value];
-            if (definition) recordPresentedLockIds(contextValue, executedArguments(definition, field, guarded.variables));
+            if (definition)
+              recordPresentedLockIds(contextValue, executedArguments(definition, field, guarded.variables));
           }
         },
       };
