@@ -9,7 +9,7 @@
  * 'queue' holds strings, got a number"), not a silent non-match. `null` is always accepted (it means missing).
  * Mongo would simply match nothing; an error is kinder to a person and can never change a correct filter's result.
  */
-import { parseInstant } from "../dialect";
+import { INSTANT_RANGE, parseInstant } from "../dialect";
 import { badFilter, limitExceeded } from "../errors/errors";
 import { type FilterNode, type JsonValue, type RangeOp, type Test, TYPE_NAMES, type TypeName, type Value } from "./ast";
 import { PatternError, translateGlob, translateRegex } from "./pattern";
@@ -499,7 +499,7 @@ class Parser {
   }
 
   /** A non-null operand for a typed column, checked against the column's kind. */
-  private columnValue(raw: unknown, field: FieldSpec, path: FilterPath): string | number | boolean | Date {
+  private columnValue(raw: unknown, field: FieldSpec, path: FilterPath): string | number | boolean {
     switch (field.kind) {
       case "string":
         if (typeof raw === "string") return raw;
@@ -530,7 +530,7 @@ class Parser {
         if (instant) return instant;
         if (typeof raw === "string" || isDateLiteral(raw)) {
           throw badFilter(
-            `'${show(raw)}' is not a valid datetime for field '${field.name}'; use ISO-8601 such as "2026-11-22T10:00:00Z" or {"$date": "…"}`,
+            `'${show(raw)}' is not a valid datetime for field '${field.name}'; use ISO-8601 such as "2026-11-22T10:00:00Z" or {"$date": "…"}, from ${INSTANT_RANGE}`,
             path,
           );
         }

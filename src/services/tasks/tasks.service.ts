@@ -1,7 +1,6 @@
 import type { Executor } from "../../db/database";
 import { isUniqueViolation } from "../../db/driver-errors";
 import { RowCodec } from "../../db/row-codec";
-import { formatInstant, type Instant } from "../../dialect";
 import { badInput, limitExceeded, notFound } from "../../errors";
 import type { ServiceContext } from "../shared/service-context";
 import {
@@ -148,12 +147,8 @@ export class TasksService {
     return rows.map((raw) => {
       const row = this.codec.decode<Record<string, unknown>>(raw);
       const record: Record<string, unknown> = {};
-      for (const key of new Set(wanted)) {
-        const property = propertyOfKey(key) as string;
-        const value = row[property];
-        record[key] =
-          value !== null && this.codec.field(property).kind === "datetime" ? formatInstant(value as Instant) : value;
-      }
+      // Instants are already their wire text (src/dialect/instant.ts): no conversion per value.
+      for (const key of new Set(wanted)) record[key] = row[propertyOfKey(key) as string];
       return record;
     });
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { instantFromMillis } from "../../../src/dialect";
 import { countStatements, startTestGateway, type TestGateway } from "../../support/gateway";
 import { DIALECTS } from "../../support/databases";
 
@@ -15,7 +16,7 @@ const PAGE = `query Page($filter: Filter, $orderBy: [TaskRecordOrder!], $first: 
 }`;
 
 const NOW = Date.parse("2026-11-22T12:00:00.000Z");
-const minutes = (n: number) => new Date(NOW + n * 60_000).toISOString();
+const minutes = (n: number) => instantFromMillis(NOW + n * 60_000);
 const CLIENT_A = "client-a";
 const CLIENT_B = "client-b";
 
@@ -207,7 +208,7 @@ describe.each(DIALECTS)("task records on %s", (dialect) => {
         msgId: "u1",
         label: "after",
         queue: "task",
-        completed: "2026-11-22T12:00:00.000Z",
+        completed: "2026-11-22T12:00:00.000000Z",
         stdout: "hi",
       });
     });
