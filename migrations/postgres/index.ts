@@ -6,6 +6,7 @@ import { Queue1763800200000 } from "./1763800200000-queue";
 import { JobDocuments1763800416000 } from "./1763800416000-job-documents";
 import { ChangeLog1764000000000 } from "./1764000000000-change-log";
 import { InstantMicroseconds1796177100000 } from "./1796177100000-instant-microseconds";
+import { TaskRecordSequence1796177200000 } from "./1796177200000-task-record-sequence";
 
 export const postgresMigrations = [
   TaskRecords1763800000000,
@@ -15,4 +16,5 @@ export const postgresMigrations = [
   JobDocuments1763800416000,
   ChangeLog1764000000000,
   InstantMicroseconds1796177100000,
+  TaskRecordSequence1796177200000,
 ];

@@ -10,6 +10,7 @@
  * Mongo would simply match nothing; an error is kinder to a person and can never change a correct filter's result.
  */
 import { INSTANT_RANGE, parseInstant } from "../dialect";
+import { InputReason } from "../errors/codes";
 import { badFilter, limitExceeded } from "../errors/errors";
 import { type FilterNode, type JsonValue, type RangeOp, type Test, TYPE_NAMES, type TypeName, type Value } from "./ast";
 import { PatternError, translateGlob, translateRegex } from "./pattern";
@@ -208,7 +209,11 @@ class Parser {
       } else if ((FIELD_OPERATORS as readonly string[]).includes(key)) {
         throw badFilter(`${key} applies to a field: write {"<field>": {"${key}": …}}`, keyPath);
       } else {
-        throw badFilter(`unknown operator '${key}'${didYouMean(key, [...LOGICAL, "$comment"])}`, keyPath);
+        throw badFilter(
+          `unknown operator '${key}'${didYouMean(key, [...LOGICAL, "$comment"])}`,
+          keyPath,
+          InputReason.UNKNOWN_OPERATOR,
+        );
       }
     }
     return children.length === 1 && children[0] ? children[0] : { kind: "and", children };
@@ -261,7 +266,7 @@ class Parser {
         hint !== undefined
           ? `; did you mean '${hint}'?`
           : `; fields: ${this.catalogue.fields.map((f) => f.name).join(", ")}`;
-      throw badFilter(`unknown field '${head}' on ${this.catalogue.entity}${tail}`, path);
+      throw badFilter(`unknown field '${head}' on ${this.catalogue.entity}${tail}`, path, InputReason.UNKNOWN_FIELD);
     }
     if (field.kind !== "json") {
       if (rest.length > 0) {
@@ -351,7 +356,7 @@ class Parser {
       if (op === "$date") {
         throw badFilter(`{"$date": …} values are for datetime fields; inside JSON compare ISO-8601 strings`, path);
       }
-      throw badFilter(`unknown operator '${op}'${didYouMean(op, FIELD_OPERATORS)}`, path);
+      throw badFilter(`unknown operator '${op}'${didYouMean(op, FIELD_OPERATORS)}`, path, InputReason.UNKNOWN_OPERATOR);
     }
     const known = op as FieldOperator;
     switch (known) {

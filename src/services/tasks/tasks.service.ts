@@ -1,7 +1,7 @@
 import type { Executor } from "../../db/database";
 import { isUniqueViolation } from "../../db/driver-errors";
 import { RowCodec } from "../../db/row-codec";
-import { badInput, limitExceeded, notFound } from "../../errors";
+import { badInput, InputReason, limitExceeded, notFound } from "../../errors";
 import type { ServiceContext } from "../shared/service-context";
 import {
   aliased,
@@ -21,13 +21,16 @@ import {
   sortKeys,
   TABLES,
 } from "../sql";
+import { linkResubmissions, setByMsgId } from "./resubmission-links";
 import {
   BUFFER_PROPERTIES,
   bufferBytes,
+  type NewTaskRecord,
   propertyOfKey,
   TASK_RECORD_CATALOGUE,
   TASK_RECORD_FIELDS,
   TASK_RECORD_KEYS,
+  TASK_RECORD_READ_CATALOGUE,
   TASK_RECORD_SORT_FIELDS,
   TASK_RECORD_STORAGE_CATALOGUE,
   type TaskRecordData,
@@ -38,6 +41,14 @@ import {
 import { TaskRetention } from "./retention";
 
 export type TaskRecordNode = Partial<TaskRecordRow> & { msgId: string };
+
+/**
+ * The Hub's order (ipython-hub.md §7): `find_records` answers in insertion order (SQLiteDB scans its rowids, DictDB
+ * iterates its dict), `get_history` by `submitted` with insertion order among equal instants. `seq` is the
+ * insertion sequence.
+ */
+const INSERTION_ORDER = `t."seq"`;
+const SUBMIT_ORDER = `t."submitted", t."seq"`;
 
 export interface ListTaskRecordsArgs {
   readonly filter?: unknown;
@@ -61,7 +72,7 @@ export class TasksService {
   private readonly retention: TaskRetention;
 
   constructor(private readonly ctx: ServiceContext) {
-    this.codec = new RowCodec(TASK_RECORD_CATALOGUE, ctx.dialect);
+    this.codec = new RowCodec(TASK_RECORD_READ_CATALOGUE, ctx.dialect);
     this.bookkeeping = new RowCodec(TASK_RECORD_STORAGE_CATALOGUE, ctx.dialect);
     this.retention = new TaskRetention(ctx.limits.retention, ctx.dialect);
   }
@@ -106,7 +117,8 @@ export class TasksService {
 
   /**
    * Every msg_id by `submitted`, oldest first, like `Client.hub_history()`. Records without a submit time (an
-   * IOPub-first orphan) are left out, as DictDB — IPython's default store — does; ties keep msg_id order.
+   * IOPub-first orphan) are left out, as DictDB — IPython's default store — does; ties keep insertion order, as in
+   * the Hub.
    */
   async history(): Promise<string[]> {
     const db = this.ctx.requireDb();
@@ -115,7 +127,7 @@ export class TasksService {
       codec: this.codec,
       fields: ["msgId"],
       where: sqlCondition(() => `t."submitted" IS NOT NULL`),
-      orderBy: `t."submitted", t."msg_id"`,
+      orderBy: SUBMIT_ORDER,
     });
     return rows.map((row) => row.msgId);
   }
@@ -123,7 +135,9 @@ export class TasksService {
   /**
    * IPython's `db_query(query, keys)`: records as dicts with the Hub's snake_case keys. `msg_id` is always there;
    * `buffers`/`result_buffers` only when named in `keys` (the Hub pops them otherwise); `keys: []` is the same as
-   * none (DictDB's reading, not SQLiteDB's list of empty dicts). Datetimes come back as ISO-8601 strings.
+   * none (DictDB's reading, not SQLiteDB's list of empty dicts). Datetimes come back as RFC 3339 strings with
+   * microseconds. Records come in insertion order, whatever the filter, as SQLiteDB and DictDB return them (not
+   * by `submitted`: docs/hub-operations.md, "Order").
    */
   async dbQuery(query: unknown, keys: readonly string[] | null | undefined): Promise<Record<string, unknown>[]> {
     const requested = keys && keys.length > 0 ? keys : null;
@@ -132,6 +146,7 @@ export class TasksService {
       throw badInput(
         `Bad record key(s): ${unknown.map((k) => `'${k}'`).join(", ")}; valid keys are ${TASK_RECORD_KEYS.join(", ")}`,
         "keys",
+        { reason: InputReason.UNKNOWN_KEY },
       );
     }
     const where = this.ctx.where(query ?? {}, TASK_RECORD_CATALOGUE);
@@ -142,7 +157,8 @@ export class TasksService {
     const properties = [...new Set(wanted)].map((key) => propertyOfKey(key) as keyof TaskRecordRow);
     const rows = await select(
       db,
-      (q) => `SELECT ${selectList(this.codec, properties)} FROM ${aliased(TABLES.taskRecords)} WHERE ${where.toSql(q)}`,
+      (q) =>
+        `SELECT ${selectList(this.codec, properties)} FROM ${aliased(TABLES.taskRecords)} WHERE ${where.toSql(q)} ORDER BY ${INSERTION_ORDER}`,
     );
     return rows.map((raw) => {
       const row = this.codec.decode<Record<string, unknown>>(raw);
@@ -174,7 +190,7 @@ export class TasksService {
         throw badInput(
           `records[${index}] repeats msg_id '${record.msgId}' of records[${earlier}]; nothing was added`,
           "records",
-          { index },
+          { index, reason: InputReason.DUPLICATE_ID },
         );
       }
       seen.set(record.msgId, index);
@@ -197,21 +213,34 @@ export class TasksService {
           const ids = existing.map((row) => row.msgId);
           throw badInput(`Already have msg_id ${ids.map((id) => `'${id}'`).join(", ")}; nothing was added`, "records", {
             msgIds: ids,
+            reason: InputReason.DUPLICATE_ID,
           });
         }
         await this.insertWithin(tx, rows);
       })
       .catch((error: unknown) => {
         // Another writer inserted one of the ids between our check and our insert.
-        if (isUniqueViolation(error))
-          throw badInput("A msg_id in the batch already exists; nothing was added", "records");
+        if (isUniqueViolation(error)) {
+          throw badInput("A msg_id in the batch already exists; nothing was added", "records", {
+            reason: InputReason.DUPLICATE_ID,
+          });
+        }
         throw error;
       });
     return rows;
   }
 
-  /** `update_record(msg_id, patch)`; an unknown id is NOT_FOUND (SQLiteDB's silent no-op is not copied). */
-  async update(msgId: string, patch: TaskRecordPatch): Promise<TaskRecordNode> {
+  /**
+   * `update_record(msg_id, patch)`; an unknown id is NOT_FOUND (SQLiteDB's silent no-op is not copied). Returns the
+   * record as stored after the update, only `fields` (and msgId) when given: the Hub updates a record several times
+   * per task and wants none of it back. Setting `resubmitted = X` also sets X's `resubmittedFrom` (the Hub
+   * resubmits by add + update, `linkResubmissions`).
+   */
+  async update(
+    msgId: string,
+    patch: TaskRecordPatch,
+    fields?: readonly (keyof TaskRecordRow)[],
+  ): Promise<TaskRecordNode> {
     validatePatch(patch);
     const db = this.ctx.db;
     if (!db) return { msgId, ...patch };
@@ -241,8 +270,11 @@ export class TasksService {
           return `UPDATE "${TABLES.taskRecords}" SET ${sets.join(", ")} WHERE "msg_id" = ${q.bind(msgId)}`;
         });
         if (result.affected === 0) throw notFound(`No task record with msg_id '${msgId}'`, { msgId });
+        // The resubmission names this original (the back link of `linkResubmissions`).
+        if (patch.resubmitted && patch.resubmitted !== msgId)
+          await setByMsgId(tx, "resubmitted_from", [[patch.resubmitted, msgId]]);
       }
-      const updated = await this.getWithin(tx, msgId, readFields(this.codec, undefined, []));
+      const updated = await this.getWithin(tx, msgId, readFields(this.codec, fields, ["msgId"]));
       if (!updated) throw notFound(`No task record with msg_id '${msgId}'`, { msgId });
       // DictDB recounts sizes on update and may cull (ipython-hub.md §12).
       if (touchesBuffers) await this.retention.enforce(tx);
@@ -262,16 +294,18 @@ export class TasksService {
   }
 
   /**
-   * Inserts complete rows (see `completeRecord`) inside the caller's transaction, then applies retention
-   * (ipython-hub.md §12). The caller has made sure the ids are new; resubmit uses this too.
+   * Inserts complete rows (see `completeRecord`) inside the caller's transaction, in order (the store numbers
+   * `seq` as they come), links resubmissions both ways (`linkResubmissions`), then applies retention
+   * (ipython-hub.md §12). The caller has made sure the ids are new; resubmit and the importer use this too.
    */
-  async insertWithin(tx: Executor, rows: readonly TaskRecordRow[]): Promise<void> {
+  async insertWithin(tx: Executor, rows: readonly NewTaskRecord[]): Promise<void> {
     await insertRows(tx, {
       table: TABLES.taskRecords,
       codec: this.bookkeeping,
-      properties: [...WRITABLE, "bufferBytes"],
+      properties: rows.some((row) => row.importFingerprint) ? INSERTED_BY_IMPORT : INSERTED,
       rows,
     });
+    await linkResubmissions(tx, rows);
     await this.retention.enforce(tx);
   }
 
@@ -280,19 +314,22 @@ export class TasksService {
     return sortKeys(
       this.codec,
       order.map(({ field, descending }) => ({ property: TASK_RECORD_SORT_FIELDS[field], descending, label: field })),
-      { property: "msgId" },
+      { property: "seq" },
     );
   }
 }
 
-export function completeRecord(record: TaskRecordData): TaskRecordRow {
+const INSERTED = [...WRITABLE, "bufferBytes"];
+const INSERTED_BY_IMPORT = [...INSERTED, "importFingerprint"];
+
+export function completeRecord(record: TaskRecordData): NewTaskRecord {
   const row = {} as Record<string, unknown>;
   for (const property of WRITABLE) row[property] = (record as Partial<TaskRecordRow>)[property] ?? null;
   // The Hub's init_record starts both streams empty; IOPub `stream` messages append to them.
   row["stdout"] = record.stdout ?? "";
   row["stderr"] = record.stderr ?? "";
   row["bufferBytes"] = bufferBytes(record.buffers, record.resultBuffers);
-  return row as unknown as TaskRecordRow;
+  return row as unknown as NewTaskRecord;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

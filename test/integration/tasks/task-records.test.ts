@@ -286,14 +286,17 @@ describe.each(DIALECTS)("keyset pagination on %s", (dialect) => {
     throw new Error("pagination did not end");
   }
 
+  /** By `started`, ties in insertion order (the records went in reversed), always ascending as the Hub's order. */
   function expected(direction: "ASC" | "DESC") {
+    const inserted = [...records].reverse();
     const key = (r: (typeof records)[number]) => (r.started === null ? -Infinity : Date.parse(r.started));
-    return [...records]
+    return inserted
+      .map((r, seq) => ({ r, seq }))
       .sort((a, b) => {
-        const primary = direction === "ASC" ? key(a) - key(b) : key(b) - key(a);
-        return primary !== 0 && !Number.isNaN(primary) ? primary : a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0;
+        const primary = direction === "ASC" ? key(a.r) - key(b.r) : key(b.r) - key(a.r);
+        return primary !== 0 && !Number.isNaN(primary) ? primary : a.seq - b.seq;
       })
-      .map((r) => r.msgId);
+      .map(({ r }) => r.msgId);
   }
 
   it.each([
