@@ -10,9 +10,8 @@
  *    `get_result` and `purge_results` are compared (ids, uuids and instants normalised to labels; instants checked
  *    exactly within each run). Midway hubql is killed and restarted under the HubqlDB controller.
  *
- * Comparisons that today's server fails are `it.fails`, named after the gap (SERVER-NOTES.md in the package says
- * what to change); fixing the server makes them pass, and then `it.fails` itself fails until it becomes `it`.
- * Without Python ≥ 3.10 (or without a way to install ipyparallel) every test here is skipped, with the reason.
+ * Instants are compared to the microsecond and orders exactly (insertion order for `find_records`, issue 15); the
+ * deliberate differences are asserted as such (the package's README lists them). Without Python ≥ 3.10 (or without a way to install ipyparallel) every test here is skipped, with the reason.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -31,14 +30,6 @@ const PACKAGE_TESTS = join(__dirname, "../../integrations/ipyparallel/tests");
 const KEEP = process.env["HUBQL_TEST_KEEP"] === "1";
 const SETUP_TIMEOUT_MS = 15 * 60_000;
 const RUN_TIMEOUT_MS = 5 * 60_000;
-
-/** The server-side gaps of issue 15, as today's main has them (SERVER-NOTES.md). */
-const GAP = {
-  microseconds: "known gap: hubql keeps instants at millisecond precision",
-  order: "known gap: dbQuery has no ORDER BY (an index's order shows through, not the Hub's insertion order)",
-  ties: "known gap: equal submitted instants are ordered by msg_id text, not insertion order",
-  resubmittedFrom: "known gap: updateTaskRecord(resubmitted) does not link the resubmission back",
-};
 
 let pythonEnv: Promise<PythonEnv> | undefined;
 /** The virtualenv, made once per run of this file; the first describe to ask waits for it. */
@@ -178,22 +169,22 @@ describe("HubqlDB and SQLiteDB given the same BaseDB calls", () => {
     same("find values");
   });
 
-  it.fails(`returns the Hub's instants to the microsecond [${GAP.microseconds}]`, (ctx) => {
+  it(`returns the Hub's instants to the microsecond`, (ctx) => {
     skipWithout(env, ctx);
     same("instants");
   });
 
-  it.fails(`filters on instants less than a millisecond apart as SQLiteDB does [${GAP.microseconds}]`, (ctx) => {
+  it(`filters on instants less than a millisecond apart as SQLiteDB does`, (ctx) => {
     skipWithout(env, ctx);
     same("instant filters");
   });
 
-  it.fails(`finds records in insertion order [${GAP.order}]`, (ctx) => {
+  it(`finds records in insertion order`, (ctx) => {
     skipWithout(env, ctx);
     same("find order");
   });
 
-  it.fails(`keeps insertion order among equal submitted instants [${GAP.ties}]`, (ctx) => {
+  it(`keeps insertion order among equal submitted instants`, (ctx) => {
     skipWithout(env, ctx);
     same("tie order");
   });
@@ -483,7 +474,7 @@ describe("a live ipyparallel cluster on HubqlDB answers as one on SQLiteDB", () 
     }
   });
 
-  it.fails(`HubqlDB stores the Hub's instants to the microsecond [${GAP.microseconds}]`, (ctx) => {
+  it(`HubqlDB stores the Hub's instants to the microsecond`, (ctx) => {
     skipWithout(env, ctx);
     for (const [name, , h] of snapshots()) {
       expect(h.instants.mismatches, name).toEqual([]);
@@ -502,19 +493,16 @@ describe("a live ipyparallel cluster on HubqlDB answers as one on SQLiteDB", () 
     }
   });
 
-  it.fails(
-    `db_query filters on instants answer as on SQLiteDB, a microsecond either side [${GAP.microseconds}]`,
-    (ctx) => {
-      skipWithout(env, ctx);
-      for (const [name, s, h] of snapshots()) {
-        for (const [query, answer] of Object.entries(s.datetime)) {
-          expect(h.datetime[query], `${name}: ${query}`).toEqual(answer);
-        }
+  it(`db_query filters on instants answer as on SQLiteDB, a microsecond either side`, (ctx) => {
+    skipWithout(env, ctx);
+    for (const [name, s, h] of snapshots()) {
+      for (const [query, answer] of Object.entries(s.datetime)) {
+        expect(h.datetime[query], `${name}: ${query}`).toEqual(answer);
       }
-    },
-  );
+    }
+  });
 
-  it.fails(`db_query returns records in the Hub's order [${GAP.order}]`, (ctx) => {
+  it(`db_query returns records in the Hub's order`, (ctx) => {
     skipWithout(env, ctx);
     for (const [name, s, h] of snapshots()) {
       expect(h.all.order, `${name}: every record`).toEqual(s.all.order);
@@ -643,7 +631,7 @@ describe("a live ipyparallel cluster on HubqlDB answers as one on SQLiteDB", () 
     expect(resubmissionLinks("resubmitted")).toEqual(RESUBMISSIONS);
   });
 
-  it.fails(`resubmissions name their originals in the graph [${GAP.resubmittedFrom}]`, (ctx) => {
+  it(`resubmissions name their originals in the graph`, (ctx) => {
     skipWithout(env, ctx);
     expect(resubmissionLinks("resubmittedFrom")).toEqual(RESUBMISSIONS);
   });
