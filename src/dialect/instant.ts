@@ -97,8 +97,7 @@ export function decodeInstant(value: unknown): Instant | null {
     if (isCanonical(value)) return value;
     const utc = postgresUtc(value);
     if (utc) return utc;
-    const parts = isoParts(value, true);
-    return parts ? fromPartsClamped(parts) : null;
+    return isoInstant(value, true);
   }
   if (value instanceof Date)
     return Number.isNaN(value.getTime()) ? null : fromPartsClamped(millisParts(value.getTime()));
@@ -114,8 +113,7 @@ export function decodeInstant(value: unknown): Instant | null {
  */
 export function parseInstant(value: unknown): Instant | null {
   if (typeof value === "string") {
-    const parts = isoParts(value.trim(), false);
-    return parts ? fromParts(parts) : null;
+    return isoInstant(value.trim(), false);
   }
   if (value instanceof Date) return instantFromDate(value);
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
@@ -152,27 +150,38 @@ function postgresUtc(text: string): Instant | null {
 }
 
 /**
- * `YYYY-MM-DD[(T| )HH:MM[:SS[.f{1,9}]]][Z|±HH[[:]MM]]`. Driver output (`lenient`) may also have more year digits,
- * an offset with seconds (Postgres' local mean times) and ` BC`; `fromParts` refuses what that puts out of range.
+ * `YYYY-MM-DD[(T| )HH:MM[:SS[.f{1,9}]]][Z|±HH[[:]MM]]` as an instant; null when invalid. User input must lie in
+ * 0001–9999 (UTC); driver output (`lenient`) may also have more year digits, an offset with seconds (Postgres'
+ * local mean times) and ` BC`, and is clamped to the range instead.
  */
-function isoParts(text: string, lenient: boolean): Parts | null {
+function isoInstant(text: string, lenient: boolean): Instant | null {
   const match = (lenient ? DRIVER_ISO : INPUT_ISO).exec(text);
   if (!match) return null;
-  const [, y, mo, d, h = "00", mi = "00", s = "00", frac = "", zone = "Z", bc] = match;
+  const [, y = "", mo = "", d = "", h = "00", mi = "00", s = "00", frac = "", zone = "Z", bc] = match;
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
-  // Before year 1 (driver output only): below the range, clamped by the caller.
-  if (bc) return { millis: Number.NEGATIVE_INFINITY, micros: 0 };
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return null;
   const offset = offsetSeconds(zone);
   if (offset === null) return null;
-  const digits = frac.padEnd(6, "0");
-  // The date part through Date.parse in its one specified format (four-digit years; years < 100 are not 19xx).
-  const midnight = year > 9999 ? Number.POSITIVE_INFINITY : Date.parse(`${y}-${mo}-${d}T00:00:00.000Z`);
-  const seconds = Number(h) * 3600 + Number(mi) * 60 + Number(s) - offset;
-  return { millis: midnight + seconds * 1000 + Number(digits.slice(0, 3)), micros: Number(digits.slice(3, 6)) };
+  const digits = frac.length === 6 ? frac : frac.padEnd(6, "0").slice(0, 6);
+  if (offset === 0 && s !== "60" && !bc && y.length === 4 && year >= 1) {
+    // UTC already (the common case: what SQLiteDB and Postgres write): the text is assembled, no date arithmetic.
+    return `${y}-${mo}-${d}T${h}:${mi}:${s}.${digits}Z` as Instant;
+  }
+  // Before year 1 (driver output only): below the range.
+  const parts: Parts = bc
+    ? { millis: Number.NEGATIVE_INFINITY, micros: 0 }
+    : {
+        // The date through Date.parse in its one specified format (four-digit years; years < 100 are not 19xx).
+        millis:
+          (year > 9999 ? Number.POSITIVE_INFINITY : Date.parse(`${y}-${mo}-${d}T00:00:00.000Z`)) +
+          (Number(h) * 3600 + Number(mi) * 60 + Number(s) - offset) * 1000 +
+          Number(digits.slice(0, 3)),
+        micros: Number(digits.slice(3, 6)),
+      };
+  return lenient ? fromPartsClamped(parts) : fromParts(parts);
 }
 
 const INPUT_ISO =

@@ -31,11 +31,13 @@ export async function linkResubmissions(tx: Executor, records: readonly LinkedRe
   for (let start = 0; start < orphans.length; start += LINK_CHUNK) {
     const ids = inList(`"msg_id"`, orphans.slice(start, start + LINK_CHUNK));
     const original = `SELECT o."msg_id" FROM "${TABLES.taskRecords}" o WHERE o."resubmitted" = "${TABLES.taskRecords}"."msg_id"`;
+    // "resubmitted_from IS NULL" stays out of WHERE: with a long IN list SQLite's planner (no statistics) would
+    // rather walk the resubmitted_from index over every record without a link, once per batch (quadratic imports).
     await run(
       tx,
       (q) =>
-        `UPDATE "${TABLES.taskRecords}" SET "resubmitted_from" = (${original} ORDER BY o."seq" DESC LIMIT 1)
-          WHERE ${ids.toSql(q)} AND "resubmitted_from" IS NULL AND EXISTS (${original})`,
+        `UPDATE "${TABLES.taskRecords}" SET "resubmitted_from" = COALESCE("resubmitted_from", (${original} ORDER BY o."seq" DESC LIMIT 1))
+          WHERE ${ids.toSql(q)} AND EXISTS (${original})`,
     );
   }
 }
