@@ -21,15 +21,7 @@ export class TaskRecordSequence1796177200000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
       CREATE TABLE "task_records_next" (
-        "msg_id" text NOT NULL,
-        "header" json, "metadata" json, "content" json, "buffers" json,
-        "submitted" datetime, "client_uuid" text, "engine_uuid" text,
-        "started" datetime, "completed" datetime, "resubmitted" text, "received" datetime,
-        "result_header" json, "result_metadata" json, "result_content" json, "result_buffers" json,
-        "queue" text, "execute_input" text, "execute_result" json, "error" json,
-        "stdout" text, "stderr" text, "label" text,
-        "resubmitted_from" text,
-        "buffer_bytes" integer NOT NULL DEFAULT (0),
+        "msg_id" text NOT NULL, ${RECORD_COLUMNS},
         "seq" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
         "import_fingerprint" text,
         CONSTRAINT "uq_task_records_msg_id" UNIQUE ("msg_id")
@@ -47,17 +39,7 @@ export class TaskRecordSequence1796177200000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
-      CREATE TABLE "task_records_previous" (
-        "msg_id" text PRIMARY KEY NOT NULL,
-        "header" json, "metadata" json, "content" json, "buffers" json,
-        "submitted" datetime, "client_uuid" text, "engine_uuid" text,
-        "started" datetime, "completed" datetime, "resubmitted" text, "received" datetime,
-        "result_header" json, "result_metadata" json, "result_content" json, "result_buffers" json,
-        "queue" text, "execute_input" text, "execute_result" json, "error" json,
-        "stdout" text, "stderr" text, "label" text,
-        "resubmitted_from" text,
-        "buffer_bytes" integer NOT NULL DEFAULT (0)
-      )`);
+      CREATE TABLE "task_records_previous" ("msg_id" text PRIMARY KEY NOT NULL, ${RECORD_COLUMNS})`);
     await queryRunner.query(
       `INSERT INTO "task_records_previous" (${COLUMNS}) SELECT ${COLUMNS} FROM "task_records" ORDER BY "seq"`,
     );
@@ -69,6 +51,17 @@ export class TaskRecordSequence1796177200000 implements MigrationInterface {
     await captureChanges(queryRunner, "task_records", "TaskRecord", "msg_id");
   }
 }
+
+/** Every column but msg_id and the new ones, as the table had them. */
+const RECORD_COLUMNS = `
+  "header" json, "metadata" json, "content" json, "buffers" json,
+  "submitted" datetime, "client_uuid" text, "engine_uuid" text,
+  "started" datetime, "completed" datetime, "resubmitted" text, "received" datetime,
+  "result_header" json, "result_metadata" json, "result_content" json, "result_buffers" json,
+  "queue" text, "execute_input" text, "execute_result" json, "error" json,
+  "stdout" text, "stderr" text, "label" text,
+  "resubmitted_from" text,
+  "buffer_bytes" integer NOT NULL DEFAULT (0)`;
 
 const COLUMNS = [
   "msg_id",

@@ -3,9 +3,9 @@
     python import_compare.py --sqlite-dir PROFILE_DIR --url http://127.0.0.1:PORT/graphql --out steps.json
 
 The same `find_records` calls on SQLiteDB (the Hub's own reader of the file) and on HubqlDB (a hubql serving the
-imported store); each step is {name, sqlite, hubql}, values encoded exactly (datetimes as ISO text with offset and
-microseconds, bytes as base64). SQLiteDB's JSON-text columns (`execute_result`, `error`) are parsed, the one
-documented difference of values.
+imported store); each step is {category, name, sqlite, hubql} as in basedb_differential.py, values encoded
+exactly (datetimes as ISO text with offset and microseconds, bytes as base64). SQLiteDB's JSON-text columns
+(`execute_result`, `error`) are parsed, the one documented difference of values.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import argparse
 import json
 from typing import Any
 
-from basedb_differential import encode
+from basedb_differential import Differential, encode
 from hubql_ipyparallel import HubqlDB
 from ipyparallel.controller.sqlitedb import SQLiteDB
 
@@ -50,32 +50,26 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    backends = {"sqlite": HubTable(location=args.sqlite_dir), "hubql": HubqlDB(url=args.url)}
-    steps: list[dict[str, Any]] = []
+    sqlite = HubTable(location=args.sqlite_dir)
+    d = Differential(sqlite, HubqlDB(url=args.url))
 
     def step(name: str, call: Any) -> None:
-        entry: dict[str, Any] = {"name": name}
-        for backend, db in backends.items():
-            try:
-                entry[backend] = call(db)
-            except Exception as error:
-                entry[backend] = {"error": type(error).__name__, "message": str(error)[:300]}
-        steps.append(entry)
+        d.step("import", name, call, shape=lambda answer: answer)
 
     everything = {"msg_id": {"$ne": ""}}
     step("every record, every key, in order", lambda db: exact(db.find_records(everything)))
     step("pending", lambda db: ids(db.find_records({"completed": None}, ["completed"])))
     step("resubmitted", lambda db: exact(db.find_records({"resubmitted": {"$ne": None}}, ["resubmitted"])))
-    records = backends["sqlite"].find_records(everything, ["submitted", "completed", "received"])
+    records = sqlite.find_records(everything, ["submitted", "completed", "received"])
     for record in records:
         for key in ("submitted", "completed", "received"):
             if record[key] is not None:
                 at = record[key]
-                step(f"{key} = {record['msg_id']}", lambda db, k=key, t=at: ids(db.find_records({k: t}, [k])))
-                step(f"{key} > {record['msg_id']}", lambda db, k=key, t=at: ids(db.find_records({k: {"$gt": t}}, [k])))
+                for name, operand in ((f"{key} =", at), (f"{key} >", {"$gt": at})):
+                    step(f"{name} {record['msg_id']}", lambda db, k=key, o=operand: ids(db.find_records({k: o}, [k])))
     with open(args.out, "w") as out:
-        json.dump(steps, out, indent=1)
-    for db in backends.values():
+        json.dump(d.steps, out, indent=1)
+    for db in d.backends.values():
         db.close()
 
 
