@@ -19,6 +19,7 @@ import { Client } from "pg";
 
 import { DEFAULT_LIMITS, loadConfig } from "../src/config";
 import { openStore } from "../src/db/open-store";
+import { type Instant, instantFromMillis } from "../src/dialect";
 import { silentLogger } from "../src/logger";
 import { createServices, ServiceContext, type Services } from "../src/services";
 import { startEmbeddedPostgres } from "./embedded-postgres";
@@ -73,17 +74,18 @@ async function main(): Promise<void> {
 
 async function seed(services: Services): Promise<void> {
   const base = Date.parse("2026-06-01T00:00:00Z");
+  const at = (millis: number) => instantFromMillis(millis) as Instant;
   for (let start = 0; start < RECORDS; start += BATCH) {
     const records = [];
     for (let i = start; i < Math.min(RECORDS, start + BATCH); i++) {
       records.push({
         msgId: `task-${String(i).padStart(7, "0")}`,
         header: { msg_id: `task-${i}`, msg_type: "apply_request", session: `client-${i % 10}` },
-        submitted: new Date(base + i * 1000),
+        submitted: at(base + i * 1000),
         clientUuid: `client-${i % 10}`,
         engineUuid: `engine-${i % 16}`,
-        started: new Date(base + i * 1000 + 500),
-        completed: new Date(base + i * 1000 + 900),
+        started: at(base + i * 1000 + 500),
+        completed: at(base + i * 1000 + 900),
         queue: "task",
         resultContent: { status: "ok" },
         label: `batch-${i % 100}`,

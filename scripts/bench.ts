@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { Client } from "pg";
 
 import { DEFAULT_LIMITS, loadConfig, type Config } from "../src/config";
+import { type Instant, instantFromMillis } from "../src/dialect";
 import { createRequestContext } from "../src/graphql/shared/context";
 import { silentLogger } from "../src/logger";
 import { startApp } from "../src/server/app";
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
 
 async function seed(tasks: Awaited<ReturnType<typeof startApp>>["services"]["tasks"], n: number): Promise<void> {
   const base = Date.parse("2026-06-01T00:00:00Z");
+  const at = (millis: number) => instantFromMillis(millis) as Instant;
   const batch = 2000;
   for (let start = 0; start < n; start += batch) {
     const records = [];
@@ -96,11 +98,11 @@ async function seed(tasks: Awaited<ReturnType<typeof startApp>>["services"]["tas
       records.push({
         msgId: `task-${String(i).padStart(6, "0")}`,
         header: { msg_id: `task-${i}`, msg_type: "apply_request", session: `client-${i % 10}` },
-        submitted: new Date(base + i * 1000),
+        submitted: at(base + i * 1000),
         clientUuid: `client-${i % 10}`,
         engineUuid: `engine-${i % 16}`,
-        started: done ? new Date(base + i * 1000 + 500) : null,
-        completed: done ? new Date(base + i * 1000 + 900) : null,
+        started: done ? at(base + i * 1000 + 500) : null,
+        completed: done ? at(base + i * 1000 + 900) : null,
         queue: i % 3 === 0 ? "mux" : "task",
         resultHeader: done ? { status: i % 11 === 0 ? "error" : "ok" } : null,
         resultContent: done ? { status: i % 11 === 0 ? "error" : "ok" } : null,

@@ -63,6 +63,12 @@ export interface Config {
   readonly jobflow: JobflowConfig;
   /** Seconds between periodic Scale job-load snapshots (HUBQL_JOB_LOAD_INTERVAL_SECONDS); null: none. */
   readonly jobLoadIntervalSeconds: number | null;
+  /**
+   * How long an idle keep-alive connection stays open, in ms (HUBQL_KEEP_ALIVE_TIMEOUT_MS). Node's 5 s closes the
+   * connection of a client that writes now and then (an IPython Hub between tasks) and costs it a new TCP handshake
+   * per quiet spell; 65 s outlasts the idle timeouts of common proxies and clients (60 s), so they close first.
+   */
+  readonly keepAliveTimeoutMs: number;
   readonly subscriptions: SubscriptionLimits;
 }
 
@@ -115,6 +121,8 @@ export interface AuthConfig {
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
 export const DEFAULT_DATABASE_URL = "sqlite:./data/hubql.db";
+
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export const DEFAULT_LIMITS: Limits = {
   defaultPageSize: 100,
@@ -200,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: integer(env, "HUBQL_SUBSCRIPTION_POLL_MS", DEFAULT_SUBSCRIPTIONS.pollIntervalMs, 10),
       deleteImages: integer(env, "HUBQL_SUBSCRIPTION_DELETE_IMAGES", DEFAULT_SUBSCRIPTIONS.deleteImages, 0),
     },
+    keepAliveTimeoutMs: integer(env, "HUBQL_KEEP_ALIVE_TIMEOUT_MS", DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1000),
   };
 }
 

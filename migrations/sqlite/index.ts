@@ -5,6 +5,8 @@ import { TaskRetention1763800300000 } from "./1763800300000-task-retention";
 import { Queue1763800200000 } from "./1763800200000-queue";
 import { JobDocuments1763800416000 } from "./1763800416000-job-documents";
 import { ChangeLog1764000000000 } from "./1764000000000-change-log";
+import { InstantMicroseconds1796177100000 } from "./1796177100000-instant-microseconds";
+import { TaskRecordSequence1796177200000 } from "./1796177200000-task-record-sequence";
 
 export const sqliteMigrations = [
   TaskRecords1763800000000,
@@ -13,4 +15,6 @@ export const sqliteMigrations = [
   TaskRetention1763800300000,
   JobDocuments1763800416000,
   ChangeLog1764000000000,
+  InstantMicroseconds1796177100000,
+  TaskRecordSequence1796177200000,
 ];

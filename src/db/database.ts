@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
+import { types as pgTypes } from "pg";
 import { DataSource, type EntityManager, type QueryRunner } from "typeorm";
 
 import { postgresMigrations } from "../../migrations/postgres";
@@ -78,7 +79,10 @@ export class Database implements Executor {
             migrations: postgresMigrations,
             installExtensions: false,
             poolSize: options.poolSize ?? 10,
-            extra: options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {},
+            extra: {
+              types: POSTGRES_TYPES,
+              ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+            },
             logging: false,
           })
         : new DataSource({
@@ -175,6 +179,20 @@ export class Database implements Executor {
     }
   }
 }
+
+/** OIDs of `timestamptz` and `timestamp`. */
+const INSTANT_OIDS = new Set([1184, 1114]);
+
+/**
+ * node-pg's type parsers for this pool: instants stay text (node-pg would make a millisecond `Date` of them), for
+ * the instant codec to read at microsecond precision (`decodeInstant`); every other type as node-pg parses it.
+ */
+const POSTGRES_TYPES = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    INSTANT_OIDS.has(oid)
+      ? (value: string) => value
+      : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+};
 
 function sqlitePath(path: string): string {
   if (path === ":memory:") return path;

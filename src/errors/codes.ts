@@ -25,6 +25,24 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * `extensions.reason` on BAD_USER_INPUT errors whose kind programs branch on (docs/errors.md): a stable name, so
+ * no client has to match message text (which may improve). An IPython Hub backend maps them to the exceptions the
+ * Hub's own stores raise (`KeyError`).
+ */
+export const InputReason = {
+  /** A filter names a field the record type does not have (`extensions.filterPath` points at it). */
+  UNKNOWN_FIELD: "UNKNOWN_FIELD",
+  /** A filter uses an operator the filter language does not have. */
+  UNKNOWN_OPERATOR: "UNKNOWN_OPERATOR",
+  /** `dbQuery(keys:)` names a key that is not a TaskRecord key. */
+  UNKNOWN_KEY: "UNKNOWN_KEY",
+  /** An added record's id is already stored (or repeated in the batch); `extensions.msgIds` names stored ones. */
+  DUPLICATE_ID: "DUPLICATE_ID",
+} as const;
+
+export type InputReason = (typeof InputReason)[keyof typeof InputReason];
+
 /** Codes that come from GraphQL itself (parse and validation), passed through unchanged. */
 export const GRAPHQL_PROTOCOL_CODES = [
   "GRAPHQL_PARSE_FAILED",

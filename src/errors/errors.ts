@@ -1,7 +1,7 @@
 import { GraphQLError } from "graphql";
 
 import { formatInstant, type Instant } from "../dialect";
-import { ErrorCode, type GraphqlProtocolCode } from "./codes";
+import { ErrorCode, type GraphqlProtocolCode, type InputReason } from "./codes";
 
 /**
  * Every error hubql raises on purpose. Services throw these (they know nothing of GraphQL transport, but a
@@ -24,9 +24,12 @@ export function badInput(message: string, argument?: string, extra: Record<strin
   return new HubqlError(ErrorCode.BAD_USER_INPUT, message, argument ? { argument, ...extra } : extra);
 }
 
-/** A bad filter: carries the path inside the filter document, e.g. `["started", "$gte"]`. */
-export function badFilter(message: string, filterPath: readonly (string | number)[]): HubqlError {
-  return new HubqlError(ErrorCode.BAD_USER_INPUT, message, { filterPath: [...filterPath] });
+/** A bad filter: carries the path inside the filter document, e.g. `["started", "$gte"]`, and a reason if any. */
+export function badFilter(message: string, filterPath: readonly (string | number)[], reason?: InputReason): HubqlError {
+  return new HubqlError(ErrorCode.BAD_USER_INPUT, message, {
+    filterPath: [...filterPath],
+    ...(reason ? { reason } : {}),
+  });
 }
 
 export function notFound(message: string, extra: Record<string, unknown> = {}): HubqlError {

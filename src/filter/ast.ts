@@ -9,8 +9,11 @@ import type { TranslatedGlob, TranslatedPattern } from "./pattern";
 /** A JSON value from the filter (object key order as given). */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
-/** A value a test compares with: JSON, or an instant for datetime columns. */
-export type Value = JsonValue | Date;
+/**
+ * A value a test compares with: JSON. On a datetime column a string operand is already an instant in its canonical
+ * text (`parse.ts` converts every operand of such a column through the instant codec).
+ */
+export type Value = JsonValue;
 
 export type RangeOp = "gt" | "gte" | "lt" | "lte";
 
@@ -31,7 +34,7 @@ export type Test =
   | { readonly op: "eq"; readonly value: Value }
   | { readonly op: "in"; readonly values: readonly Value[] }
   /** Type-bracketed ordering; never null (`$gte: null` is `eq null`, `$gt: null` is `const false`). */
-  | { readonly op: "range"; readonly cmp: RangeOp; readonly value: string | number | boolean | Date }
+  | { readonly op: "range"; readonly cmp: RangeOp; readonly value: string | number | boolean }
   | { readonly op: "exists" }
   | { readonly op: "regex"; readonly pattern: TranslatedPattern }
   | { readonly op: "glob"; readonly pattern: TranslatedGlob }

@@ -79,8 +79,9 @@ export type Equality<R> = (ref: R, value: JsonValue) => Frag;
 
 /** How one dialect spells tests on typed columns (SQL NULL = missing; fragments may be NULL on NULL). */
 export interface ColumnDialect {
-  compare(column: string, field: FieldSpec, cmp: "eq" | RangeOp, value: Scalar | Date): Frag;
-  in(column: string, field: FieldSpec, values: readonly (Scalar | Date)[]): Frag;
+  /** On a datetime field, a string value is an instant (canonical text). */
+  compare(column: string, field: FieldSpec, cmp: "eq" | RangeOp, value: Scalar): Frag;
+  in(column: string, field: FieldSpec, values: readonly Scalar[]): Frag;
   regex(column: string, pattern: TranslatedPattern): Frag;
   glob(column: string, pattern: TranslatedGlob): Frag;
   mod(column: string, field: FieldSpec, divisor: number, remainder: number): Frag;
@@ -310,7 +311,6 @@ export class Emitter<R> {
           // Booleans bracket with booleans only: false < true.
           return kit.or(BOOLEANS.filter((b) => compareBooleans(b, test.cmp, value)).map((b) => json.eqScalar(ref, b)));
         }
-        if (value instanceof Date) throw new Error("filter compiler: date operand inside JSON");
         return json.compare(ref, test.cmp, value);
       }
       case "exists":
@@ -371,12 +371,11 @@ export class Emitter<R> {
 }
 
 function jsonValue(value: Value): JsonValue {
-  if (value instanceof Date) throw new Error("filter compiler: date operand inside JSON");
   return value;
 }
 
-function columnScalar(value: Value): Scalar | Date {
-  if (value === null || (typeof value === "object" && !(value instanceof Date))) {
+function columnScalar(value: Value): Scalar {
+  if (value === null || typeof value === "object") {
     throw new Error("filter compiler: structured operand on a typed column");
   }
   return value;

@@ -9,7 +9,8 @@
  * 'queue' holds strings, got a number"), not a silent non-match. `null` is always accepted (it means missing).
  * Mongo would simply match nothing; an error is kinder to a person and can never change a correct filter's result.
  */
-import { parseInstant } from "../dialect";
+import { INSTANT_RANGE, parseInstant } from "../dialect";
+import { InputReason } from "../errors/codes";
 import { badFilter, limitExceeded } from "../errors/errors";
 import { type FilterNode, type JsonValue, type RangeOp, type Test, TYPE_NAMES, type TypeName, type Value } from "./ast";
 import { PatternError, translateGlob, translateRegex } from "./pattern";
@@ -208,7 +209,11 @@ class Parser {
       } else if ((FIELD_OPERATORS as readonly string[]).includes(key)) {
         throw badFilter(`${key} applies to a field: write {"<field>": {"${key}": …}}`, keyPath);
       } else {
-        throw badFilter(`unknown operator '${key}'${didYouMean(key, [...LOGICAL, "$comment"])}`, keyPath);
+        throw badFilter(
+          `unknown operator '${key}'${didYouMean(key, [...LOGICAL, "$comment"])}`,
+          keyPath,
+          InputReason.UNKNOWN_OPERATOR,
+        );
       }
     }
     return children.length === 1 && children[0] ? children[0] : { kind: "and", children };
@@ -261,7 +266,7 @@ class Parser {
         hint !== undefined
           ? `; did you mean '${hint}'?`
           : `; fields: ${this.catalogue.fields.map((f) => f.name).join(", ")}`;
-      throw badFilter(`unknown field '${head}' on ${this.catalogue.entity}${tail}`, path);
+      throw badFilter(`unknown field '${head}' on ${this.catalogue.entity}${tail}`, path, InputReason.UNKNOWN_FIELD);
     }
     if (field.secret) {
       throw badFilter(`'${head}' cannot be filtered on: a lease's id is known only to its holder`, path);
@@ -354,7 +359,7 @@ class Parser {
       if (op === "$date") {
         throw badFilter(`{"$date": …} values are for datetime fields; inside JSON compare ISO-8601 strings`, path);
       }
-      throw badFilter(`unknown operator '${op}'${didYouMean(op, FIELD_OPERATORS)}`, path);
+      throw badFilter(`unknown operator '${op}'${didYouMean(op, FIELD_OPERATORS)}`, path, InputReason.UNKNOWN_OPERATOR);
     }
     const known = op as FieldOperator;
     switch (known) {
@@ -502,7 +507,7 @@ class Parser {
   }
 
   /** A non-null operand for a typed column, checked against the column's kind. */
-  private columnValue(raw: unknown, field: FieldSpec, path: FilterPath): string | number | boolean | Date {
+  private columnValue(raw: unknown, field: FieldSpec, path: FilterPath): string | number | boolean {
     switch (field.kind) {
       case "string":
         if (typeof raw === "string") return raw;
@@ -533,7 +538,7 @@ class Parser {
         if (instant) return instant;
         if (typeof raw === "string" || isDateLiteral(raw)) {
           throw badFilter(
-            `'${show(raw)}' is not a valid datetime for field '${field.name}'; use ISO-8601 such as "2026-11-22T10:00:00Z" or {"$date": "…"}`,
+            `'${show(raw)}' is not a valid datetime for field '${field.name}'; use ISO-8601 such as "2026-11-22T10:00:00Z" or {"$date": "…"}, from ${INSTANT_RANGE}`,
             path,
           );
         }

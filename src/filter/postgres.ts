@@ -14,7 +14,6 @@
  * Strings compare with `COLLATE "C"` (byte order, as Mongo and SQLite); regexes run on `COLLATE "C"` subjects so
  * `\w`/`\y` are ASCII, as in PCRE without UCP.
  */
-import { encodeInstant } from "../dialect";
 import type { JsonValue, RangeOp } from "./ast";
 import type { ColumnDialect, Equality, JsonDialect, JsonType, Scalar } from "./emit";
 import type { TranslatedGlob, TranslatedPattern } from "./pattern";
@@ -204,11 +203,12 @@ export class PostgresColumns implements ColumnDialect {
   constructor(private readonly kit: SqlKit) {}
 
   /** Casts keep integer operands off int4 overflow and datetimes typed; strings and booleans take the column's type. */
-  private operand(field: FieldSpec, value: Scalar | Date): string {
+  private operand(field: FieldSpec, value: Scalar): string {
     const kit = this.kit;
-    if (value instanceof Date)
-      return `CAST(${kit.bind(encodeInstant(value, "postgres"), "timestamptz")} AS timestamptz)`;
     switch (field.kind) {
+      case "datetime":
+        // The instant's canonical text (parse.ts), read as timestamptz: microseconds compare exactly.
+        return `CAST(${kit.bind(value, "timestamptz")} AS timestamptz)`;
       case "integer":
         return `CAST(${kit.bind(value, "bigint")} AS bigint)`;
       case "number":
@@ -220,13 +220,14 @@ export class PostgresColumns implements ColumnDialect {
     }
   }
 
-  compare(column: string, field: FieldSpec, cmp: "eq" | RangeOp, value: Scalar | Date): Frag {
+  compare(column: string, field: FieldSpec, cmp: "eq" | RangeOp, value: Scalar): Frag {
     // Equality needs no collation (deterministic collations compare bytes), so the column's index still applies.
-    const left = typeof value === "string" && cmp !== "eq" ? `${column} COLLATE "C"` : column;
+    const text = typeof value === "string" && field.kind !== "datetime";
+    const left = text && cmp !== "eq" ? `${column} COLLATE "C"` : column;
     return this.kit.frag(`${left} ${OPS[cmp]} ${this.operand(field, value)}`, true);
   }
 
-  in(column: string, field: FieldSpec, values: readonly (Scalar | Date)[]): Frag {
+  in(column: string, field: FieldSpec, values: readonly Scalar[]): Frag {
     return this.kit.frag(`${column} IN (${values.map((v) => this.operand(field, v)).join(", ")})`, true);
   }
 

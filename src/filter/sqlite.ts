@@ -9,9 +9,10 @@
  *
  * Embedded documents and arrays compare structurally (element by element, numbers numerically, object keys in
  * order: `{a:1,b:2}` ≠ `{b:2,a:1}`, as in Mongo). Strings compare with BINARY collation (byte order, as Mongo).
- * Datetime columns hold ISO-8601 UTC text with milliseconds (`encodeInstant`), whose text order is instant order.
+ * Datetime columns hold fixed-width ISO-8601 UTC text with microseconds (src/dialect/instant.ts), whose text order
+ * is instant order, so an instant operand (already canonical text) binds and compares as text.
  */
-import { encodeInstant, SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION } from "../dialect";
+import { SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION } from "../dialect";
 import type { JsonValue, RangeOp } from "./ast";
 import type { ColumnDialect, Equality, JsonDialect, JsonType, Scalar } from "./emit";
 import type { TranslatedGlob, TranslatedPattern } from "./pattern";
@@ -253,18 +254,17 @@ function regexCall(kit: SqlKit, re2: string, subject: string): Frag {
 export class SqliteColumns implements ColumnDialect {
   constructor(private readonly kit: SqlKit) {}
 
-  private operand(value: Scalar | Date): string {
-    if (value instanceof Date) return this.kit.bind(encodeInstant(value, "sqlite"));
+  private operand(value: Scalar): string {
     // SQLite has no boolean type: booleans are stored as 0/1.
     if (typeof value === "boolean") return this.kit.bind(value ? 1 : 0);
     return this.kit.bind(value);
   }
 
-  compare(column: string, _field: FieldSpec, cmp: "eq" | RangeOp, value: Scalar | Date): Frag {
+  compare(column: string, _field: FieldSpec, cmp: "eq" | RangeOp, value: Scalar): Frag {
     return this.kit.frag(`${column} ${OPS[cmp]} ${this.operand(value)}`, true);
   }
 
-  in(column: string, _field: FieldSpec, values: readonly (Scalar | Date)[]): Frag {
+  in(column: string, _field: FieldSpec, values: readonly Scalar[]): Frag {
     return this.kit.frag(`${column} IN (${values.map((v) => this.operand(v)).join(", ")})`, true);
   }
 

@@ -90,6 +90,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   // Periodic job-load snapshots (Scale's hourly clock rule), off unless HUBQL_JOB_LOAD_INTERVAL_SECONDS is set.
   if (config.jobLoadIntervalSeconds && services.context.db) services.queue.jobLoad.start(config.jobLoadIntervalSeconds);
   const server = createHttpServer({ config, apollo, services, logger, tokens, metrics });
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
   // Subscriptions: graphql-ws on the same /graphql path (docs/subscriptions.md).
   const subscriptions = attachSubscriptions({ server, schema, config, services, tokens, logger, metrics });
   await new Promise<void>((resolve, reject) => {

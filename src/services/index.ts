@@ -2,6 +2,7 @@ import type { ServiceContext } from "./shared/service-context";
 import { ChangeFeed } from "./changes/change-feed";
 import { FlowsService } from "./flows/flows.service";
 import { QueueService } from "./queue/queue.service";
+import { TaskImportService } from "./tasks/task-import.service";
 import { TaskPurgeService } from "./tasks/task-purge.service";
 import { TaskResubmitService } from "./tasks/task-resubmit.service";
 import { TaskResultsService } from "./tasks/task-results.service";
@@ -18,6 +19,7 @@ export interface Services {
   readonly taskPurge: TaskPurgeService;
   /** Live changes for GraphQL subscriptions (docs/subscriptions.md). */
   readonly changes: ChangeFeed;
+  readonly taskImport: TaskImportService;
 }
 
 export function createServices(context: ServiceContext): Services {
@@ -30,6 +32,7 @@ export function createServices(context: ServiceContext): Services {
     taskResubmit: new TaskResubmitService(context),
     taskPurge: new TaskPurgeService(context),
     changes: new ChangeFeed(context),
+    taskImport: new TaskImportService(context),
   };
 }
 

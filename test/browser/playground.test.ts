@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { parseInstant } from "../../src/dialect";
 import type { App } from "../../src/server/app";
 import { startTestHttp } from "../support/gateway";
 
@@ -64,16 +65,16 @@ describe.skipIf(SKIP_REASON !== null)(
         {
           msgId: "pg-task-1",
           label: "first unfinished",
-          submitted: new Date("2026-11-20T10:00:00Z"),
+          submitted: parseInstant("2026-11-20T10:00:00Z"),
           engineUuid: "engine-a",
         },
         {
           msgId: "pg-task-2",
           label: "done",
-          submitted: new Date("2026-11-20T10:01:00Z"),
-          completed: new Date("2026-11-20T10:02:00Z"),
+          submitted: parseInstant("2026-11-20T10:01:00Z"),
+          completed: parseInstant("2026-11-20T10:02:00Z"),
         },
-        { msgId: "pg-task-3", label: "second unfinished", submitted: new Date("2026-11-20T10:03:00Z") },
+        { msgId: "pg-task-3", label: "second unfinished", submitted: parseInstant("2026-11-20T10:03:00Z") },
       ]);
       profile = mkdtempSync(join(tmpdir(), "hubql-chromium-"));
       // A fresh profile per run: no state (tabs, headers) from an earlier run.

@@ -116,13 +116,13 @@ describe.each(DIALECTS)("the typed example client against a live hubql (%s)", (d
     ]);
     expect(result.added).toEqual(["c-1", "c-2", "c-3", "c-4"]);
     expect(result.unfinished.map((task) => [task.msgId, task.label, task.submitted])).toEqual([
-      ["c-1", "one", "2026-11-21T09:00:00.000Z"],
-      ["c-3", "three", "2026-11-21T09:03:00.000Z"],
-      ["c-4", "four", "2026-11-21T09:04:00.000Z"],
+      ["c-1", "one", "2026-11-21T09:00:00.000000Z"],
+      ["c-3", "three", "2026-11-21T09:03:00.000000Z"],
+      ["c-4", "four", "2026-11-21T09:04:00.000000Z"],
     ]);
     expect(result.total).toBe(4);
     const { taskRecord } = await client.request(TaskRecordDocument, { msgId: "c-2" });
-    expect(taskRecord?.completed).toBe("2026-11-21T09:02:00.000Z");
+    expect(taskRecord?.completed).toBe("2026-11-21T09:02:00.000000Z");
   });
 
   it("adds a flow, checks out its runnable job and reads it back by (uuid, index)", async () => {

@@ -8,7 +8,7 @@ import { Client } from "pg";
 import { PostgresDriver } from "typeorm/driver/postgres/PostgresDriver";
 import { AbstractSqliteDriver } from "typeorm/driver/sqlite-abstract/AbstractSqliteDriver";
 
-import { encodeInstant } from "../../src/dialect";
+import { encodeInstant, type Instant, instantFromDate } from "../../src/dialect";
 import {
   compileFilter,
   type CompileOptions,
@@ -75,7 +75,7 @@ function row(thing: Thing, dialect: Dialect): unknown[] {
     thing.score ?? null,
     thing.retries ?? null,
     flag,
-    thing.submittedAt ? encodeInstant(thing.submittedAt, dialect) : null,
+    thing.submittedAt ? encodeInstant(instantFromDate(thing.submittedAt) as Instant, dialect) : null,
     thing.state ?? null,
     ...JSON_FIELDS.map((f) => json(thing[f])),
   ];

@@ -6,7 +6,7 @@
  */
 import { Query } from "mingo";
 
-import { parseInstant } from "../../src/dialect";
+import { instantMillis, parseInstant } from "../../src/dialect";
 import { THINGS, type Thing } from "./harness";
 import { referenceMatches } from "./mongo-reference";
 
@@ -54,8 +54,10 @@ export function globToRegexSource(glob: string): string {
   return `${out}$`;
 }
 
+/** mingo compares JS Dates (milliseconds): the fixture and the generated operands have no finer digits. */
 function instant(value: unknown): unknown {
-  return parseInstant(value) ?? value;
+  const parsed = parseInstant(value);
+  return parsed ? new Date(instantMillis(parsed)) : value;
 }
 
 function datetimeCondition(condition: unknown): unknown {

@@ -38,11 +38,11 @@ describe.each(DIALECTS)("federation entry points (%s)", (dialect) => {
       }),
     );
     expect(result._entities).toEqual([
-      { msgId: "e-3", label: "label e-3", submitted: "2026-11-22T08:00:00.000Z" },
+      { msgId: "e-3", label: "label e-3", submitted: "2026-11-22T08:00:00.000000Z" },
       null,
-      { msgId: "e-1", label: "label e-1", submitted: "2026-11-20T08:00:00.000Z" },
-      { msgId: "e-3", label: "label e-3", submitted: "2026-11-22T08:00:00.000Z" },
-      { msgId: "e-4", label: "label e-4", submitted: "2026-11-23T08:00:00.000Z" },
+      { msgId: "e-1", label: "label e-1", submitted: "2026-11-20T08:00:00.000000Z" },
+      { msgId: "e-3", label: "label e-3", submitted: "2026-11-22T08:00:00.000000Z" },
+      { msgId: "e-4", label: "label e-4", submitted: "2026-11-23T08:00:00.000000Z" },
     ]);
     expect(statements).toHaveLength(1);
   });

@@ -158,7 +158,7 @@ describe.each(DIALECTS)("hubql composed into a supergraph (%s)", (dialect) => {
     expect(result.data?.reviewQueue).toEqual([
       { msgId: "task-c", label: "gamma", completed: null },
       { msgId: "task-missing", label: null, completed: null },
-      { msgId: "task-a", label: "alpha", completed: "2026-11-20T10:05:00.000Z" },
+      { msgId: "task-a", label: "alpha", completed: "2026-11-20T10:05:00.000000Z" },
       { msgId: "task-c", label: "gamma", completed: null },
     ]);
     expect(statements).toHaveLength(1);

@@ -3,12 +3,19 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { ErrorCode, GRAPHQL_PROTOCOL_CODES } from "../../src/errors";
+import { ErrorCode, GRAPHQL_PROTOCOL_CODES, InputReason } from "../../src/errors";
+
+const CATALOGUE = readFileSync(join(__dirname, "../../docs/errors.md"), "utf8");
 
 /** The codes docs/errors.md documents: its `### CODE` headings. */
 function documentedCodes(): string[] {
-  const text = readFileSync(join(__dirname, "../../docs/errors.md"), "utf8");
-  return [...text.matchAll(/^### ([A-Z_]+)\s*$/gm)].map((match) => match[1] as string);
+  return [...CATALOGUE.matchAll(/^### ([A-Z_]+)\s*$/gm)].map((match) => match[1] as string);
+}
+
+/** The reasons it documents: the first cell of each row of its reasons table. */
+function documentedReasons(): string[] {
+  const section = CATALOGUE.split(/^## /m).find((part) => part.startsWith("Reasons")) ?? "";
+  return [...section.matchAll(/^\| `([A-Z_]+)` +\|/gm)].map((match) => match[1] as string);
 }
 
 describe("the error catalogue (docs/errors.md)", () => {
@@ -26,5 +33,13 @@ describe("the error catalogue (docs/errors.md)", () => {
   it("documents each code once", () => {
     expect(documented.length).toBe(new Set(documented).size);
     expect(documented.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the reasons in the error catalogue", () => {
+  it("are exactly InputReason's, each once", () => {
+    const documented = documentedReasons();
+    expect([...documented].sort()).toEqual(Object.values(InputReason).sort());
+    expect(documented.length).toBe(new Set(documented).size);
   });
 });

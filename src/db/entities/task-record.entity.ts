@@ -6,9 +6,11 @@ import { columnTypes } from "./column-types";
 
 /**
  * One IPython Hub task record (ipython-hub.md §2): the 23 TaskRecord keys as columns named exactly as the Hub names
- * them, plus two of hubql's own: `resubmitted_from` (the new record names its original, §15) and `buffer_bytes`
- * (the decoded size of buffers + result_buffers, kept so retention can cull by size without reading payloads).
- * Buffers are JSON arrays of base64 strings.
+ * them, plus hubql's own: `resubmitted_from` (the new record names its original, §15), `buffer_bytes` (the decoded
+ * size of buffers + result_buffers, kept so retention can cull by size without reading payloads), `seq` (the
+ * insertion sequence, the Hub's order: the primary key, filled by the store on every insert and never reused;
+ * `msg_id` is the unique key callers use) and `import_fingerprint` (a hash of what `import-ipython` last wrote,
+ * docs/hub-operations.md). Buffers are JSON arrays of base64 strings.
  */
 export interface TaskRecordRow {
   msgId: string;
@@ -36,6 +38,8 @@ export interface TaskRecordRow {
   label: string | null;
   resubmittedFrom: string | null;
   bufferBytes: number;
+  seq: number;
+  importFingerprint: string | null;
 }
 
 export function taskRecordEntity(dialect: Dialect): EntitySchema<TaskRecordRow> {
@@ -44,7 +48,7 @@ export function taskRecordEntity(dialect: Dialect): EntitySchema<TaskRecordRow> 
     name: "TaskRecord",
     tableName: TABLES.taskRecords,
     columns: {
-      msgId: { name: "msg_id", type: t.text, primary: true },
+      msgId: { name: "msg_id", type: t.text, unique: true },
       header: { type: t.json, nullable: true },
       metadata: { type: t.json, nullable: true },
       content: { type: t.json, nullable: true },
@@ -69,11 +73,13 @@ export function taskRecordEntity(dialect: Dialect): EntitySchema<TaskRecordRow> 
       label: { type: t.text, nullable: true },
       resubmittedFrom: { name: "resubmitted_from", type: t.text, nullable: true },
       bufferBytes: { name: "buffer_bytes", type: t.bigint, default: 0 },
+      seq: { type: t.bigint, primary: true, generated: "increment" },
+      importFingerprint: { name: "import_fingerprint", type: t.text, nullable: true },
     },
     indices: [
-      { name: "idx_task_records_submitted", columns: ["submitted", "msgId"] },
-      { name: "idx_task_records_started", columns: ["started", "msgId"] },
-      { name: "idx_task_records_completed", columns: ["completed", "msgId"] },
+      { name: "idx_task_records_submitted", columns: ["submitted", "seq"] },
+      { name: "idx_task_records_started", columns: ["started", "seq"] },
+      { name: "idx_task_records_completed", columns: ["completed", "seq"] },
       { name: "idx_task_records_client_uuid", columns: ["clientUuid"] },
       { name: "idx_task_records_engine_uuid", columns: ["engineUuid"] },
       { name: "idx_task_records_queue", columns: ["queue"] },

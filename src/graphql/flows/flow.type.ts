@@ -3,6 +3,8 @@ import { Directive, Field, ID, ObjectType } from "type-graphql";
 
 import { connectionOf } from "../shared/connection";
 import { FlowState } from "./job-state.enum";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 @Directive('@key(fields: "uuid")')
 @ObjectType({ description: "A flow (FlowDoc). Its job lists are derived from the job rows." })
@@ -35,17 +37,17 @@ export class Flow {
   @Field(() => String, { nullable: true })
   lockHolder!: string | null;
 
-  @Field(() => Date, { nullable: true })
-  lockTime!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  lockTime!: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  lockExpires!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  lockExpires!: Instant | null;
 
-  @Field(() => Date)
-  createdOn!: Date;
+  @Field(() => DateTimeScalar)
+  createdOn!: Instant;
 
-  @Field(() => Date)
-  updatedOn!: Date;
+  @Field(() => DateTimeScalar)
+  updatedOn!: Instant;
 }
 
 export const FlowConnection = connectionOf(Flow, "Flow");

@@ -11,6 +11,8 @@ import { JobState } from "./job-state.enum";
 import { Job } from "./job.type";
 import { BulkJobResult } from "./jobflow-results.type";
 import { lockOptions, selection } from "./jobflow-args";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 /** Job writes: the runner (§6.1, §6.9, §8) and the user operations (§6.2–6.12). Thin: arguments → one service call. */
 @Resolver()
@@ -77,8 +79,8 @@ export class JobMutationsResolver {
     @Arg("success", () => Boolean) success: boolean,
     @Arg("error", () => String, { nullable: true }) error?: string,
     @Arg("response", () => JobResponseInput, { nullable: true }) response?: JobResponseInput,
-    @Arg("startTime", () => Date, { nullable: true }) startTime?: Date,
-    @Arg("endTime", () => Date, { nullable: true }) endTime?: Date,
+    @Arg("startTime", () => DateTimeScalar, { nullable: true }) startTime?: Instant,
+    @Arg("endTime", () => DateTimeScalar, { nullable: true }) endTime?: Instant,
   ) {
     return ctx.services.flows.runner.complete(key, { success, error, response, startTime, endTime }, lockOptions(lock));
   }

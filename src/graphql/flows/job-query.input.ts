@@ -3,6 +3,8 @@ import { Field, InputType, Int } from "type-graphql";
 
 import type { JobState as JobStateName } from "../../services/flows/states";
 import { FlowState, JobState } from "./job-state.enum";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 @InputType({ description: "A job by (uuid, index); without index, the highest index of the uuid." })
 export class JobIdInput {
@@ -29,11 +31,11 @@ export class JobQueryInput {
   @Field(() => [JobState], { nullable: true })
   states?: JobStateName[] | null;
 
-  @Field(() => Date, { nullable: true, description: "updatedOn ≥ startDate." })
-  startDate?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: "updatedOn ≥ startDate." })
+  startDate?: Instant | null;
 
-  @Field(() => Date, { nullable: true, description: "updatedOn ≤ endDate." })
-  endDate?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: "updatedOn ≤ endDate." })
+  endDate?: Instant | null;
 
   @Field(() => String, {
     nullable: true,
@@ -68,11 +70,11 @@ export class FlowQueryInput {
   @Field(() => [FlowState], { nullable: true })
   states?: string[] | null;
 
-  @Field(() => Date, { nullable: true })
-  startDate?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  startDate?: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  endDate?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  endDate?: Instant | null;
 
   @Field(() => String, { nullable: true })
   name?: string | null;

@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { GraphQLJSON, GraphQLJSONObject } from "graphql-scalars";
 import { Arg, Args, Ctx, FieldResolver, Float, Info, Int, Query, Resolver, Root } from "type-graphql";
 
+import { compareInstants, type Instant, instantNow, secondsBetween } from "../../dialect";
 import { badInput } from "../../errors";
 import type { JobNode, JobRow } from "../../services/flows/jobflow.model";
 import { SortDirection } from "../shared/sort-direction.enum";
@@ -124,17 +125,17 @@ export class JobResolver {
 
   @FieldResolver(() => Float, { nullable: true, description: "Seconds from startTime to endTime." })
   runTime(@Root() job: JobNode): number | null {
-    return job.startTime && job.endTime ? (job.endTime.getTime() - job.startTime.getTime()) / 1000 : null;
+    return job.startTime && job.endTime ? secondsBetween(job.startTime, job.endTime) : null;
   }
 
   @FieldResolver(() => Float, { nullable: true, description: "Seconds since startTime while the job has no endTime." })
   estimatedRunTime(@Root() job: JobNode): number | null {
-    return job.startTime && !job.endTime ? (Date.now() - job.startTime.getTime()) / 1000 : null;
+    return job.startTime && !job.endTime ? secondsBetween(job.startTime, instantNow()) : null;
   }
 }
 
-export function isLeased(row: { lockId: string | null; lockExpires: Date | null }): boolean {
-  return row.lockId !== null && row.lockExpires !== null && row.lockExpires.getTime() > Date.now();
+export function isLeased(row: { lockId: string | null; lockExpires: Instant | null }): boolean {
+  return row.lockId !== null && row.lockExpires !== null && compareInstants(row.lockExpires, instantNow()) > 0;
 }
 
 /** GraphQL field names that read another property of the row: the parent lists, the parsed views of exact text. */

@@ -3,6 +3,8 @@ import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
 
 import { connectionOf } from "../shared/connection";
 import { JobState } from "./job-state.enum";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 @Directive('@key(fields: "dbId")')
 @Directive('@key(fields: "uuid index")')
@@ -70,8 +72,8 @@ export class Job {
   @Field(() => String, { nullable: true, description: "remote.process_id." })
   processId!: string | null;
 
-  @Field(() => Date, { nullable: true, description: "remote.retry_time_limit: no runner step before it." })
-  retryTimeLimit!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: "remote.retry_time_limit: no runner step before it." })
+  retryTimeLimit!: Instant | null;
 
   @Field(() => String, { nullable: true, description: "remote.error: the last runner error." })
   remoteError!: string | null;
@@ -79,17 +81,17 @@ export class Job {
   @Field(() => String, { nullable: true })
   runDir!: string | null;
 
-  @Field(() => Date, { nullable: true })
-  startTime!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  startTime!: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  endTime!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  endTime!: Instant | null;
 
-  @Field(() => Date)
-  createdOn!: Date;
+  @Field(() => DateTimeScalar)
+  createdOn!: Instant;
 
-  @Field(() => Date)
-  updatedOn!: Date;
+  @Field(() => DateTimeScalar)
+  updatedOn!: Instant;
 
   @Field(() => GraphQLJSON, { nullable: true, description: "A named exec config (string) or an inline one (object)." })
   execConfig!: unknown;
@@ -131,11 +133,11 @@ export class Job {
   @Field(() => String, { nullable: true })
   lockHolder!: string | null;
 
-  @Field(() => Date, { nullable: true })
-  lockTime!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  lockTime!: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  lockExpires!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  lockExpires!: Instant | null;
 }
 
 export const JobConnection = connectionOf(Job, "Job");

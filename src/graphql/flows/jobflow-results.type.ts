@@ -1,4 +1,6 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 /** What reads of counts and the jobflow mutations answer besides jobs and flows. */
 @ObjectType()
@@ -54,11 +56,11 @@ export class Lease {
   @Field()
   holder!: string;
 
-  @Field(() => Date)
-  lockedSince!: Date;
+  @Field(() => DateTimeScalar)
+  lockedSince!: Instant;
 
-  @Field(() => Date)
-  expiresAt!: Date;
+  @Field(() => DateTimeScalar)
+  expiresAt!: Instant;
 
   @Field(() => String, { nullable: true })
   jobDbId!: string | null;

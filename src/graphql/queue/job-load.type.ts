@@ -1,9 +1,11 @@
 import { Field, Int, ObjectType } from "type-graphql";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 @ObjectType({ description: "Job load at one measurement, summed over the job types asked for." })
 export class JobLoadGroup {
-  @Field(() => Date)
-  time!: Date;
+  @Field(() => DateTimeScalar)
+  time!: Instant;
 
   @Field(() => Int)
   pendingCount!: number;
@@ -25,8 +27,8 @@ export class JobLoadSnapshot {
   @Field(() => Int, { nullable: true })
   jobTypeId!: number | null;
 
-  @Field(() => Date)
-  measured!: Date;
+  @Field(() => DateTimeScalar)
+  measured!: Instant;
 
   @Field(() => Int)
   pendingCount!: number;

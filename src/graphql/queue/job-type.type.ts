@@ -1,5 +1,7 @@
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Directive, Field, Float, Int, ObjectType } from "type-graphql";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 @ObjectType({ description: "One scalar resource a job type needs: value + inputMultiplier × input size (MiB)." })
 export class JobTypeResource {
@@ -75,9 +77,9 @@ export class JobType {
   @Field(() => [JobTypeResource])
   resources!: JobTypeResource[];
 
-  @Field(() => Date)
-  created!: Date;
+  @Field(() => DateTimeScalar)
+  created!: Instant;
 
-  @Field(() => Date)
-  lastModified!: Date;
+  @Field(() => DateTimeScalar)
+  lastModified!: Instant;
 }

@@ -2,6 +2,8 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Directive, Field, Float, Int, ObjectType } from "type-graphql";
 
 import { connectionOf } from "../shared/connection";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 @Directive('@key(fields: "id")')
 @ObjectType({
@@ -51,11 +53,11 @@ export class QueueEntry {
   })
   resources!: Record<string, unknown>;
 
-  @Field(() => Date)
-  created!: Date;
+  @Field(() => DateTimeScalar)
+  created!: Instant;
 
-  @Field(() => Date, { description: "When queued; shared by every job queued in one call." })
-  queued!: Date;
+  @Field(() => DateTimeScalar, { description: "When queued; shared by every job queued in one call." })
+  queued!: Instant;
 
   @Field()
   dockerImage!: string;
@@ -71,8 +73,8 @@ export class QueueStatus {
   @Field(() => Int)
   count!: number;
 
-  @Field(() => Date, { description: "Queued time of the oldest entry." })
-  longestQueued!: Date;
+  @Field(() => DateTimeScalar, { description: "Queued time of the oldest entry." })
+  longestQueued!: Instant;
 
   @Field(() => Int, { description: "The best (lowest) priority of the entries." })
   highestPriority!: number;

@@ -3,6 +3,8 @@ import { Directive, Field, Float, Int, ObjectType } from "type-graphql";
 
 import { connectionOf } from "../shared/connection";
 import { ScaleJobStatus } from "./scale-job-status.enum";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 @Directive('@key(fields: "id")')
 @ObjectType({
@@ -57,23 +59,23 @@ export class ScaleJob {
   @Field(() => String, { nullable: true })
   errorCategory!: string | null;
 
-  @Field(() => Date, { nullable: true })
-  queued!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  queued!: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  started!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  started!: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  ended!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  ended!: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  lastStatusChange!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  lastStatusChange!: Instant | null;
 
-  @Field(() => Date)
-  created!: Date;
+  @Field(() => DateTimeScalar)
+  created!: Instant;
 
-  @Field(() => Date)
-  lastModified!: Date;
+  @Field(() => DateTimeScalar)
+  lastModified!: Instant;
 }
 
 export const ScaleJobConnection = connectionOf(ScaleJob, "ScaleJob");

@@ -1,5 +1,7 @@
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, InputType } from "type-graphql";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 /** Every writable field of a task record except its id; shared by TaskRecordInput and TaskRecordPatch. */
 @InputType("TaskRecordFields")
@@ -16,8 +18,8 @@ abstract class TaskRecordFields {
   @Field(() => [String], { nullable: true, description: "Base64." })
   buffers?: string[] | null;
 
-  @Field(() => Date, { nullable: true })
-  submitted?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  submitted?: Instant | null;
 
   @Field(() => String, { nullable: true })
   clientUuid?: string | null;
@@ -25,11 +27,11 @@ abstract class TaskRecordFields {
   @Field(() => String, { nullable: true })
   engineUuid?: string | null;
 
-  @Field(() => Date, { nullable: true })
-  started?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  started?: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  completed?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  completed?: Instant | null;
 
   @Field(() => String, { nullable: true })
   resubmitted?: string | null;
@@ -37,8 +39,8 @@ abstract class TaskRecordFields {
   @Field(() => String, { nullable: true })
   resubmittedFrom?: string | null;
 
-  @Field(() => Date, { nullable: true })
-  received?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  received?: Instant | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true })
   resultHeader?: Record<string, unknown> | null;

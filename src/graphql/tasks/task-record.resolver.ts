@@ -25,7 +25,7 @@ export class TaskRecordResolver {
     filter?: Record<string, unknown>,
     @Arg("orderBy", () => [TaskRecordOrder], {
       nullable: true,
-      description: "Default: submitted ascending. msgId always breaks ties.",
+      description: "Default: submitted ascending. Insertion order (the Hub's) always breaks ties.",
     })
     orderBy?: TaskRecordOrder[],
     @Arg("first", () => Int, { nullable: true }) first?: number,
@@ -55,7 +55,7 @@ export class TaskRecordResolver {
 
   @Query(() => [String], {
     description:
-      "Every msg_id by submit time, oldest first (Client.hub_history): whole, or the page limit/offset ask for. A request reads at most HUBQL_MAX_READ_BYTES (LIMIT_EXCEEDED beyond; never cut short).",
+      "Every msg_id by submit time, oldest first, insertion order among equal times (Client.hub_history): whole, or the page limit/offset ask for. A request reads at most HUBQL_MAX_READ_BYTES (LIMIT_EXCEEDED beyond; never cut short).",
   })
   taskHistory(
     @Ctx() ctx: RequestContext,
@@ -67,7 +67,7 @@ export class TaskRecordResolver {
 
   @Query(() => [GraphQLJSONObject], {
     description:
-      "IPython's db_query: records as dicts with the Hub's snake_case keys; msg_id always present, buffers only when named in keys. Whole (by msg_id), or the page limit/offset ask for; a request reads at most HUBQL_MAX_READ_BYTES (LIMIT_EXCEEDED beyond; never cut short).",
+      "IPython's db_query: records as dicts with the Hub's snake_case keys, in insertion order (the Hub's); msg_id always present, buffers only when named in keys. Whole, or the page limit/offset ask for; a request reads at most HUBQL_MAX_READ_BYTES (LIMIT_EXCEEDED beyond; never cut short).",
   })
   dbQuery(
     @Ctx() ctx: RequestContext,
@@ -90,12 +90,16 @@ export class TaskRecordResolver {
     return ctx.services.tasks.add(records.map((record) => ({ ...record })));
   }
 
-  @Mutation(() => TaskRecord, { description: "Changes fields of one record; an unknown msgId is NOT_FOUND." })
+  @Mutation(() => TaskRecord, {
+    description:
+      "Changes fields of one record; an unknown msgId is NOT_FOUND. Setting resubmitted to X also sets X's resubmittedFrom.",
+  })
   updateTaskRecord(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("msgId", () => ID) msgId: string,
     @Arg("patch", () => TaskRecordPatch) patch: TaskRecordPatch,
   ) {
-    return ctx.services.tasks.update(msgId, { ...patch });
+    return ctx.services.tasks.update(msgId, { ...patch }, [...selectedFields(info)] as (keyof TaskRecordRow)[]);
   }
 }

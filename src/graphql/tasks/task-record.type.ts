@@ -2,6 +2,8 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Directive, Field, ID, ObjectType } from "type-graphql";
 
 import { connectionOf } from "../shared/connection";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 /** Field names follow the Hub's TaskRecord keys in camelCase (ipython-hub.md §2). */
 @Directive('@key(fields: "msgId")')
@@ -28,8 +30,8 @@ export class TaskRecord {
   })
   buffers!: string[] | null;
 
-  @Field(() => Date, { nullable: true, description: "When the client submitted the request (header.date)." })
-  submitted!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the client submitted the request (header.date)." })
+  submitted!: Instant | null;
 
   @Field(() => String, { nullable: true, description: "The submitting client's session." })
   clientUuid!: string | null;
@@ -37,11 +39,14 @@ export class TaskRecord {
   @Field(() => String, { nullable: true })
   engineUuid!: string | null;
 
-  @Field(() => Date, { nullable: true, description: "Set at completion from the reply metadata; null while running." })
-  started!: Date | null;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "Set at completion from the reply metadata; null while running.",
+  })
+  started!: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  completed!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  completed!: Instant | null;
 
   @Field(() => String, { nullable: true, description: "On an original: the msg_id of its latest resubmission." })
   resubmitted!: string | null;
@@ -52,8 +57,8 @@ export class TaskRecord {
   })
   resubmittedFrom!: string | null;
 
-  @Field(() => Date, { nullable: true, description: "When the Hub received the reply." })
-  received!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the Hub received the reply." })
+  received!: Instant | null;
 
   @Field(() => GraphQLJSONObject, { nullable: true })
   resultHeader!: Record<string, unknown> | null;

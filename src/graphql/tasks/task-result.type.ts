@@ -1,5 +1,7 @@
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import type { Instant } from "../../dialect";
+import { DateTimeScalar } from "../scalars/date-time.scalar";
 
 export enum TaskResultStatus {
   PENDING = "PENDING",
@@ -34,17 +36,17 @@ export class TaskResult {
   @Field(() => GraphQLJSONObject, { nullable: true, description: "The request metadata." })
   metadata?: Record<string, unknown> | null;
 
-  @Field(() => Date, { nullable: true })
-  submitted?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  submitted?: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  started?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  started?: Instant | null;
 
-  @Field(() => Date, { nullable: true })
-  completed?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true })
+  completed?: Instant | null;
 
-  @Field(() => Date, { nullable: true, description: "When the Hub received the reply." })
-  received?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the Hub received the reply." })
+  received?: Instant | null;
 
   @Field(() => String, { nullable: true })
   engineUuid?: string | null;

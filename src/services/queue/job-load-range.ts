@@ -1,4 +1,11 @@
-import { instantNow, type Instant } from "../../dialect";
+import {
+  compareInstants,
+  type Instant,
+  instantFromMillis,
+  instantMillis,
+  instantNow,
+  parseInstant,
+} from "../../dialect";
 import { badInput } from "../../errors";
 
 /**
@@ -22,16 +29,17 @@ export function jobLoadRange(
   const start = started ? parseBound(started, "started", now) : midnightDaysAgo(now, DEFAULT_DAYS_BACK);
   const end = ended ? parseBound(ended, "ended", now) : null;
   if (end) {
-    if (start.getTime() === end.getTime()) throw badInput("Start and end values must be different", "started");
-    if (start > end) throw badInput("Start time must come before end time", "started");
-    if (end.getTime() - start.getTime() > MAX_SPAN_MS)
+    if (start === end) throw badInput("Start and end values must be different", "started");
+    if (compareInstants(start, end) > 0) throw badInput("Start time must come before end time", "started");
+    if (instantMillis(end) - instantMillis(start) > MAX_SPAN_MS)
       throw badInput("Time range must be between 0 and 31 days, 0:00:00", "ended");
   }
   return { started: start, ended: end };
 }
 
 function midnightDaysAgo(now: Instant, days: number): Instant {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - days));
+  const today = new Date(instantMillis(now));
+  return instantFromMillis(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - days)) ?? now;
 }
 
 /**
@@ -51,14 +59,16 @@ function parseBound(value: string, name: string, now: Instant): Instant {
     const [years, months, weeks, days, hours, minutes, seconds] = match
       .slice(1)
       .map((part) => Number(part ?? 0)) as number[];
-    const date = new Date(now);
+    const date = new Date(instantMillis(now));
     // Years and months are calendar steps; the rest are exact lengths.
     date.setUTCFullYear(date.getUTCFullYear() - Math.trunc(years ?? 0), date.getUTCMonth() - Math.trunc(months ?? 0));
     const exact = (((weeks ?? 0) * 7 + (days ?? 0)) * 24 + (hours ?? 0)) * 3600 + (minutes ?? 0) * 60 + (seconds ?? 0);
-    return new Date(date.getTime() - exact * 1000);
+    const instant = instantFromMillis(date.getTime() - exact * 1000);
+    if (!instant) throw invalid();
+    return instant;
   }
   if (!ISO_WITH_OFFSET.test(text)) throw invalid();
-  const date = new Date(text.replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
-  if (Number.isNaN(date.getTime())) throw invalid();
-  return date;
+  const instant = parseInstant(text);
+  if (!instant) throw invalid();
+  return instant;
 }

@@ -1,5 +1,5 @@
 import { RowCodec } from "../../db/row-codec";
-import { decodeInstant, instantMillis } from "../../dialect";
+import { compareInstants, decodeInstant } from "../../dialect";
 import { badInput } from "../../errors";
 import type { ServiceContext } from "../shared/service-context";
 import {
@@ -160,6 +160,5 @@ function ignoreCondition(ids: readonly number[] | null | undefined): Condition {
 /** RETURNING has no order: put claimed entries back in the order they were taken. */
 function compareInQueueOrder(mode: QueueOrderMode): (a: QueueEntryRow, b: QueueEntryRow) => number {
   const sign = mode === "LIFO" ? -1 : 1;
-  return (a, b) =>
-    a.priority - b.priority || sign * (instantMillis(a.queued) - instantMillis(b.queued)) || sign * (a.id - b.id);
+  return (a, b) => a.priority - b.priority || sign * compareInstants(a.queued, b.queued) || sign * (a.id - b.id);
 }

@@ -1,13 +1,6 @@
 import type { Executor } from "../../db/database";
 import type { RowCodec } from "../../db/row-codec";
-import {
-  decodeInstant,
-  type Dialect,
-  encodeInstant,
-  formatInstant,
-  type Instant,
-  isStorableInstant,
-} from "../../dialect";
+import { type Dialect, encodeInstant, formatInstant, type Instant, parseInstant } from "../../dialect";
 import { badInput, limitExceeded } from "../../errors";
 import { and, type Condition, query, sqlCondition } from "./condition";
 import { selectList } from "./rows";
@@ -42,10 +35,9 @@ export function decodeCursor(cursor: string, keys: readonly SortKey[], argument 
     const value: unknown = values[i];
     // Exactly what this list's cursors hold: a tampered `[1.5]` or `[1e21]` on an integer key would otherwise reach
     // the database as a value its column type refuses (an internal error instead of this refusal).
-    const instant = key.kind === "datetime" && typeof value === "string" ? decodeInstant(value) : null;
     const ok =
       (value === null && key.nullable) ||
-      (instant !== null && isStorableInstant(instant)) ||
+      (key.kind === "datetime" && typeof value === "string" && parseInstant(value) === value) ||
       (key.kind === "integer" && Number.isSafeInteger(value)) ||
       (key.kind === "number" && typeof value === "number" && Number.isFinite(value)) ||
       ((key.kind === "string" || key.kind === "enum") && typeof value === "string");
@@ -71,7 +63,7 @@ export function keysetCondition(keys: readonly SortKey[], values: readonly unkno
           ? `(${key.column} IS NULL AND (${rest}))`
           : `(${key.column} IS NOT NULL OR (${key.column} IS NULL AND (${rest})))`;
       }
-      const name = q.bind(key.kind === "datetime" ? encodeInstant(decodeInstant(raw) as Instant, dialect) : raw);
+      const name = q.bind(key.kind === "datetime" ? encodeInstant(raw as Instant, dialect) : raw);
       const op = key.descending ? "<" : ">";
       const beyond = key.descending && key.nullable ? ` OR ${key.column} IS NULL` : "";
       return `(${key.column}${collate(key, dialect)} ${op} ${name}${beyond} OR (${key.column} = ${name} AND (${rest})))`;

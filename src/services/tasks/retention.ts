@@ -10,8 +10,8 @@ export type CullReason = "count" | "size";
 
 const CULLED_CATALOGUE = catalogueFor(taskCulledIdEntity("sqlite"));
 
-/** Orders culling candidates: oldest `submitted` first, msg_id breaking ties (DictDB's get_history order, §7). */
-const OLDEST_FIRST = `"submitted", "msg_id"`;
+/** Orders culling candidates: oldest `submitted` first, insertion order breaking ties (DictDB's get_history order, §7). */
+const OLDEST_FIRST = `"submitted", "seq"`;
 
 /**
  * IPython's DictDB culling (ipython-hub.md §12) for any store: after a write that adds records or changes buffer

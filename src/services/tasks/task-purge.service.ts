@@ -77,7 +77,7 @@ export class TaskPurgeService {
       const keptIncomplete =
         onlyCompleted && !explicit ? await countRows(tx, TABLES.taskRecords, and(condition, INCOMPLETE)) : 0;
       if (dryRun || count > PURGE_BATCH_SIZE) {
-        const rows = await this.ids(tx, target, `t."submitted", t."msg_id"`, cap);
+        const rows = await this.ids(tx, target, `t."submitted", t."seq"`, cap);
         return { count, msgIds: rows.map((row) => row.msgId), keptIncomplete, done: dryRun };
       }
       const deleted = await deleteWhere(tx, target, null);
@@ -177,7 +177,7 @@ export class TaskPurgeService {
 /** One DELETE; `limit` takes the oldest first so batches go in submit order. Returns the removed ids. */
 async function deleteWhere(tx: Executor, condition: Condition, limit: number | null): Promise<string[]> {
   const rows = await query<{ msgId: string }>(tx, (q) => {
-    const limited = limit === null ? "" : ` ORDER BY t."submitted", t."msg_id" LIMIT ${q.bind(limit)}`;
+    const limited = limit === null ? "" : ` ORDER BY t."submitted", t."seq" LIMIT ${q.bind(limit)}`;
     return `DELETE FROM "${TABLES.taskRecords}" WHERE "msg_id" IN (SELECT t."msg_id" FROM ${aliased(TABLES.taskRecords)} WHERE ${condition.toSql(q)}${limited})
      RETURNING "msg_id" AS "msgId"`;
   });

@@ -3,13 +3,23 @@ import { catalogueFor } from "../../db/catalogue";
 
 export type { TaskRecordRow };
 
-/** The filterable fields of a task record; `bufferBytes` is bookkeeping, not part of the Hub's record. */
+/** hubql's bookkeeping columns, not part of the Hub's record: never filtered on, written by callers, or returned. */
+const BOOKKEEPING = ["bufferBytes", "seq", "importFingerprint"] as const;
+type Bookkeeping = (typeof BOOKKEEPING)[number];
+
+/** The filterable fields of a task record. */
 export const TASK_RECORD_CATALOGUE = catalogueFor(taskRecordEntity("sqlite"), {
   label: "TaskRecord",
-  exclude: ["bufferBytes"],
+  exclude: BOOKKEEPING,
 });
 
-/** Every stored column, bookkeeping included: what inserts write. */
+/** What reads decode: the record's fields and `seq`, the insertion order lists sort by (the Hub's order). */
+export const TASK_RECORD_READ_CATALOGUE = catalogueFor(taskRecordEntity("sqlite"), {
+  label: "TaskRecord",
+  exclude: BOOKKEEPING.filter((property) => property !== "seq"),
+});
+
+/** Every stored column, bookkeeping included: what inserts and the importer write. */
 export const TASK_RECORD_STORAGE_CATALOGUE = catalogueFor(taskRecordEntity("sqlite"), { label: "TaskRecord" });
 
 /** The 23 TaskRecord keys in the Hub's (SQLite column) order, snake_case (ipython-hub.md §2). */
@@ -54,10 +64,13 @@ export function propertyOfKey(key: string): keyof TaskRecordRow | undefined {
 
 export const BUFFER_PROPERTIES = ["buffers", "resultBuffers"] as const;
 
-/** What may be written when a record is added or patched (everything but the size bookkeeping). */
-export type TaskRecordData = Partial<Omit<TaskRecordRow, "bufferBytes">> & { msgId: string };
+/** What may be written when a record is added or patched (everything but the bookkeeping). */
+export type TaskRecordData = Partial<Omit<TaskRecordRow, Bookkeeping>> & { msgId: string };
 
-export type TaskRecordPatch = Partial<Omit<TaskRecordRow, "bufferBytes" | "msgId">>;
+export type TaskRecordPatch = Partial<Omit<TaskRecordRow, Bookkeeping | "msgId">>;
+
+/** A record as an insert writes it: every field, `bufferBytes` counted; the store numbers `seq`. */
+export type NewTaskRecord = Omit<TaskRecordRow, "seq" | "importFingerprint"> & { importFingerprint?: string | null };
 
 /** Sortable fields of `taskRecords(orderBy)`. */
 export const TASK_RECORD_SORT_FIELDS = {

@@ -6,7 +6,8 @@ import { formatInstant, type Instant, instantNow } from "../../dialect";
 import { noData, notFound } from "../../errors";
 import { checkMatched, readLimit, resolveSelection, selectionCondition } from "../shared/selection";
 import type { ServiceContext } from "../shared/service-context";
-import { type Condition, inList, run, selectRows, TABLES } from "../sql";
+import { type Condition, inList, selectRows, TABLES } from "../sql";
+import { setByMsgId } from "./resubmission-links";
 import { TASK_RECORD_CATALOGUE, type TaskRecordRow } from "./task-record.model";
 import { completeRecord, TasksService } from "./tasks.service";
 
@@ -28,9 +29,6 @@ export interface ResubmitResult {
   readonly resubmitted: Resubmission[];
   readonly dryRun: boolean;
 }
-
-/** Pairs per `UPDATE … CASE` statement (2 parameters each plus the IN list). */
-const LINK_CHUNK = 400;
 
 type Original = Pick<TaskRecordRow, "msgId" | "header" | "content" | "buffers" | "clientUuid">;
 
@@ -81,7 +79,12 @@ export class TaskResubmitService {
       if (dryRun) return { resubmitted: ordered.map((original) => ({ original: original.msgId, new: null })), dryRun };
       const now = instantNow();
       const rows = ordered.map((original) => completeRecord(newRecord(original, randomUUID(), now)));
-      await this.link(tx, rows);
+      // original.resubmitted = new id, overwriting an earlier resubmission's id as the Hub does.
+      await setByMsgId(
+        tx,
+        "resubmitted",
+        rows.map((row) => [row.resubmittedFrom as string, row.msgId] as const),
+      );
       await this.tasks.insertWithin(tx, rows);
       return { resubmitted: rows.map((row) => ({ original: row.resubmittedFrom as string, new: row.msgId })), dryRun };
     });
@@ -94,7 +97,7 @@ export class TaskResubmitService {
       codec: this.codec,
       fields: ["msgId", "header", "content", "buffers", "clientUuid"],
       where: condition,
-      orderBy: `t."submitted", t."msg_id"`,
+      orderBy: `t."submitted", t."seq"`,
       ...(limit === null ? {} : { limit }),
       forUpdate: true,
     });
@@ -109,21 +112,6 @@ export class TaskResubmitService {
       });
     }
     return ids.map((id) => byId.get(id) as Original);
-  }
-
-  /** original.resubmitted = new id, overwriting an earlier resubmission's id as the Hub does. */
-  private async link(tx: Executor, rows: readonly TaskRecordRow[]): Promise<void> {
-    for (let start = 0; start < rows.length; start += LINK_CHUNK) {
-      const chunk = rows.slice(start, start + LINK_CHUNK);
-      await run(tx, (q) => {
-        const cases = chunk.map((row) => `WHEN ${q.bind(row.resubmittedFrom)} THEN ${q.bind(row.msgId)}`);
-        const originals = inList(
-          `"msg_id"`,
-          chunk.map((row) => row.resubmittedFrom),
-        );
-        return `UPDATE "${TABLES.taskRecords}" SET "resubmitted" = CASE "msg_id" ${cases.join(" ")} END WHERE ${originals.toSql(q)}`;
-      });
-    }
   }
 }
 

@@ -1,8 +1,7 @@
 import type { Executor } from "../../db/database";
 import { isUniqueViolation } from "../../db/driver-errors";
 import { RowCodec } from "../../db/row-codec";
-import { type Dialect, formatInstant, type Instant } from "../../dialect";
-import { badInput, limitExceeded, notFound } from "../../errors";
+import { badInput, InputReason, limitExceeded, notFound } from "../../errors";
 import type { ServiceContext } from "../shared/service-context";
 import {
   type Connection,
@@ -19,13 +18,16 @@ import {
   sortKeys,
   TABLES,
 } from "../sql";
+import { linkResubmissions, setByMsgId } from "./resubmission-links";
 import {
   BUFFER_PROPERTIES,
   bufferBytes,
+  type NewTaskRecord,
   propertyOfKey,
   TASK_RECORD_CATALOGUE,
   TASK_RECORD_FIELDS,
   TASK_RECORD_KEYS,
+  TASK_RECORD_READ_CATALOGUE,
   TASK_RECORD_SORT_FIELDS,
   TASK_RECORD_STORAGE_CATALOGUE,
   type TaskRecordData,
@@ -37,6 +39,14 @@ import { TaskRetention } from "./retention";
 
 export type TaskRecordNode = Partial<TaskRecordRow> & { msgId: string };
 
+/**
+ * The Hub's order (ipython-hub.md §7): `find_records` answers in insertion order (SQLiteDB scans its rowids, DictDB
+ * iterates its dict), `get_history` by `submitted` with insertion order among equal instants. `seq` is the
+ * insertion sequence.
+ */
+const INSERTION_ORDER = `t."seq"`;
+const SUBMIT_ORDER = `t."submitted", t."seq"`;
+
 export interface ListTaskRecordsArgs {
   readonly filter?: unknown;
   readonly orderBy?: readonly TaskRecordOrder[] | null;
@@ -47,12 +57,6 @@ export interface ListTaskRecordsArgs {
 }
 
 const WRITABLE = TASK_RECORD_FIELDS;
-
-/**
- * The order `dbQuery` answers in: the store's own, as its single statement returned before it read in chunks —
- * SQLite's rowid (insertion order, as the Hub's SQLiteDB) and Postgres' heap order — now stated, so pages are stable.
- */
-const STORE_ORDER: Readonly<Record<Dialect, string>> = { sqlite: `t."rowid"`, postgres: `t."ctid"` };
 
 /** Records `dbQuery` reads per statement: the read budget is checked between chunks (src/db/read-budget.ts). */
 export const DB_QUERY_CHUNK = 500;
@@ -88,7 +92,7 @@ export class TasksService {
   private readonly retention: TaskRetention;
 
   constructor(private readonly ctx: ServiceContext) {
-    this.codec = new RowCodec(TASK_RECORD_CATALOGUE, ctx.dialect);
+    this.codec = new RowCodec(TASK_RECORD_READ_CATALOGUE, ctx.dialect);
     this.bookkeeping = new RowCodec(TASK_RECORD_STORAGE_CATALOGUE, ctx.dialect);
     this.retention = new TaskRetention(ctx.limits.retention, ctx.dialect);
   }
@@ -133,8 +137,9 @@ export class TasksService {
 
   /**
    * Every msg_id by `submitted`, oldest first, like `Client.hub_history()`. Records without a submit time (an
-   * IOPub-first orphan) are left out, as DictDB — IPython's default store — does; ties keep msg_id order. Whole, or
-   * the page `page` asks for; bounded by the request's read budget (HUBQL_MAX_READ_BYTES), never cut short.
+   * IOPub-first orphan) are left out, as DictDB — IPython's default store — does; ties keep insertion order, as in
+   * the Hub. Whole, or the page `page` asks for; bounded by the request's read budget (HUBQL_MAX_READ_BYTES), never
+   * cut short.
    */
   async history(page: RecordPage = {}): Promise<string[]> {
     const db = this.ctx.requireDb();
@@ -143,7 +148,7 @@ export class TasksService {
       codec: this.codec,
       fields: ["msgId"],
       where: sqlCondition(() => `t."submitted" IS NOT NULL`),
-      orderBy: `t."submitted", t."msg_id"`,
+      orderBy: SUBMIT_ORDER,
       ...checkedPage(page),
     });
     return rows.map((row) => row.msgId);
@@ -152,7 +157,9 @@ export class TasksService {
   /**
    * IPython's `db_query(query, keys)`: records as dicts with the Hub's snake_case keys. `msg_id` is always there;
    * `buffers`/`result_buffers` only when named in `keys` (the Hub pops them otherwise); `keys: []` is the same as
-   * none (DictDB's reading, not SQLiteDB's list of empty dicts). Datetimes come back as ISO-8601 strings.
+   * none (DictDB's reading, not SQLiteDB's list of empty dicts). Datetimes come back as RFC 3339 strings with
+   * microseconds. Records come in insertion order, whatever the filter, as SQLiteDB and DictDB return them (not
+   * by `submitted`: docs/hub-operations.md, "Order").
    *
    * Whole (the Hub's clients expect complete answers) or the page `page` asks for. Memory is bounded by the
    * request's read budget (HUBQL_MAX_READ_BYTES → LIMIT_EXCEEDED): the matching ids are read first, then the records
@@ -169,6 +176,7 @@ export class TasksService {
       throw badInput(
         `Bad record key(s): ${unknown.map((k) => `'${k}'`).join(", ")}; valid keys are ${TASK_RECORD_KEYS.join(", ")}`,
         "keys",
+        { reason: InputReason.UNKNOWN_KEY },
       );
     }
     const where = this.ctx.where(query ?? {}, TASK_RECORD_CATALOGUE);
@@ -182,7 +190,7 @@ export class TasksService {
       codec: this.codec,
       fields: ["msgId"],
       where,
-      orderBy: STORE_ORDER[db.dialect],
+      orderBy: INSERTION_ORDER,
       ...checkedPage(page),
     });
     const records: Record<string, unknown>[] = [];
@@ -198,10 +206,8 @@ export class TasksService {
         if (!row) continue; // purged between the two reads
         const record: Record<string, unknown> = {};
         for (const key of new Set(wanted)) {
-          const property = propertyOfKey(key) as string;
-          const value = row[property];
-          record[key] =
-            value !== null && this.codec.field(property).kind === "datetime" ? formatInstant(value as Instant) : value;
+          // Instants are already their wire text (src/dialect/instant.ts): no conversion per value.
+          record[key] = row[propertyOfKey(key) as string];
         }
         records.push(record);
       }
@@ -230,7 +236,7 @@ export class TasksService {
         throw badInput(
           `records[${index}] repeats msg_id '${record.msgId}' of records[${earlier}]; nothing was added`,
           "records",
-          { index },
+          { index, reason: InputReason.DUPLICATE_ID },
         );
       }
       seen.set(record.msgId, index);
@@ -253,21 +259,34 @@ export class TasksService {
           const ids = existing.map((row) => row.msgId);
           throw badInput(`Already have msg_id ${ids.map((id) => `'${id}'`).join(", ")}; nothing was added`, "records", {
             msgIds: ids,
+            reason: InputReason.DUPLICATE_ID,
           });
         }
         await this.insertWithin(tx, rows);
       })
       .catch((error: unknown) => {
         // Another writer inserted one of the ids between our check and our insert.
-        if (isUniqueViolation(error))
-          throw badInput("A msg_id in the batch already exists; nothing was added", "records");
+        if (isUniqueViolation(error)) {
+          throw badInput("A msg_id in the batch already exists; nothing was added", "records", {
+            reason: InputReason.DUPLICATE_ID,
+          });
+        }
         throw error;
       });
     return rows;
   }
 
-  /** `update_record(msg_id, patch)`; an unknown id is NOT_FOUND (SQLiteDB's silent no-op is not copied). */
-  async update(msgId: string, patch: TaskRecordPatch): Promise<TaskRecordNode> {
+  /**
+   * `update_record(msg_id, patch)`; an unknown id is NOT_FOUND (SQLiteDB's silent no-op is not copied). Returns the
+   * record as stored after the update, only `fields` (and msgId) when given: the Hub updates a record several times
+   * per task and wants none of it back. Setting `resubmitted = X` also sets X's `resubmittedFrom` (the Hub
+   * resubmits by add + update, `linkResubmissions`).
+   */
+  async update(
+    msgId: string,
+    patch: TaskRecordPatch,
+    fields?: readonly (keyof TaskRecordRow)[],
+  ): Promise<TaskRecordNode> {
     validatePatch(patch);
     const db = this.ctx.db;
     if (!db) return { msgId, ...patch };
@@ -297,8 +316,11 @@ export class TasksService {
           return `UPDATE "${TABLES.taskRecords}" SET ${sets.join(", ")} WHERE "msg_id" = ${q.bind(msgId)}`;
         });
         if (result.affected === 0) throw notFound(`No task record with msg_id '${msgId}'`, { msgId });
+        // The resubmission names this original (the back link of `linkResubmissions`).
+        if (patch.resubmitted && patch.resubmitted !== msgId)
+          await setByMsgId(tx, "resubmitted_from", [[patch.resubmitted, msgId]]);
       }
-      const updated = await this.getWithin(tx, msgId, readFields(this.codec, undefined, []));
+      const updated = await this.getWithin(tx, msgId, readFields(this.codec, fields, ["msgId"]));
       if (!updated) throw notFound(`No task record with msg_id '${msgId}'`, { msgId });
       // DictDB recounts sizes on update and may cull (ipython-hub.md §12).
       if (touchesBuffers) await this.retention.enforce(tx);
@@ -318,16 +340,18 @@ export class TasksService {
   }
 
   /**
-   * Inserts complete rows (see `completeRecord`) inside the caller's transaction, then applies retention
-   * (ipython-hub.md §12). The caller has made sure the ids are new; resubmit uses this too.
+   * Inserts complete rows (see `completeRecord`) inside the caller's transaction, in order (the store numbers
+   * `seq` as they come), links resubmissions both ways (`linkResubmissions`), then applies retention
+   * (ipython-hub.md §12). The caller has made sure the ids are new; resubmit and the importer use this too.
    */
-  async insertWithin(tx: Executor, rows: readonly TaskRecordRow[]): Promise<void> {
+  async insertWithin(tx: Executor, rows: readonly NewTaskRecord[]): Promise<void> {
     await insertRows(tx, {
       table: TABLES.taskRecords,
       codec: this.bookkeeping,
-      properties: [...WRITABLE, "bufferBytes"],
+      properties: rows.some((row) => row.importFingerprint) ? INSERTED_BY_IMPORT : INSERTED,
       rows,
     });
+    await linkResubmissions(tx, rows);
     await this.retention.enforce(tx);
   }
 
@@ -336,19 +360,22 @@ export class TasksService {
     return sortKeys(
       this.codec,
       order.map(({ field, descending }) => ({ property: TASK_RECORD_SORT_FIELDS[field], descending, label: field })),
-      { property: "msgId" },
+      { property: "seq" },
     );
   }
 }
 
-export function completeRecord(record: TaskRecordData): TaskRecordRow {
+const INSERTED = [...WRITABLE, "bufferBytes"];
+const INSERTED_BY_IMPORT = [...INSERTED, "importFingerprint"];
+
+export function completeRecord(record: TaskRecordData): NewTaskRecord {
   const row = {} as Record<string, unknown>;
   for (const property of WRITABLE) row[property] = (record as Partial<TaskRecordRow>)[property] ?? null;
   // The Hub's init_record starts both streams empty; IOPub `stream` messages append to them.
   row["stdout"] = record.stdout ?? "";
   row["stderr"] = record.stderr ?? "";
   row["bufferBytes"] = bufferBytes(record.buffers, record.resultBuffers);
-  return row as unknown as TaskRecordRow;
+  return row as unknown as NewTaskRecord;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

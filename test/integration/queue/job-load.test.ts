@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { encodeInstant } from "../../../src/dialect";
+import { encodeInstant, type Instant, instantFromDate } from "../../../src/dialect";
 import { DIALECTS } from "../../support/databases";
 import { startTestGateway, type TestGateway } from "../../support/gateway";
 import { CALCULATE, createJobs, createType, JOB_LOAD } from "./queue-fixtures";
@@ -45,7 +45,7 @@ describe.each(DIALECTS)("job load on %s", (dialect) => {
        VALUES (:t, :m, :p, :q, :r, :total)`,
       {
         t: jobTypeId,
-        m: encodeInstant(measured, dialect),
+        m: encodeInstant(instantFromDate(measured) as Instant, dialect),
         p: counts[0],
         q: counts[1],
         r: counts[2],

@@ -7,94 +7,251 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { formatSummary, parseImportArgs } from "../../../src/cli/import-ipython";
-import { importIpythonTasks, IpythonImportError } from "../../../src/services/tasks/ipython-import";
+import { parseInstant } from "../../../src/dialect";
+import { IpythonImportError } from "../../../src/services/tasks/task-import.service";
 import { TASK_RECORD_KEYS } from "../../../src/services/tasks/task-record.model";
 import { DIALECTS } from "../../support/databases";
 import { startTestGateway, type TestGateway } from "../../support/gateway";
 
 const BUILDER = resolve(__dirname, "../../fixtures/build-ipython-tasks-db.py");
 const TIMESTAMPS = new Set(["submitted", "started", "completed", "received"]);
+const TABLE = `"ipython-tasks"`;
 
-/** A task database written the way ipyparallel's SQLiteDB writes one; returns its path and its records. */
-function buildFixture(count: number, table?: string): { file: string; records: Record<string, unknown>[] } {
-  const file = join(mkdtempSync(join(tmpdir(), "hubql-ipython-")), "tasks.db");
-  const out = execFileSync("python3", [BUILDER, file, String(count), ...(table ? [table] : [])], {
+/**
+ * A task database written the way ipyparallel's SQLiteDB writes one; returns its path and its records. More tables
+ * go into the same file with `addTable` (their msg_ids numbered on from `first`).
+ */
+function buildFixture(count: number, table?: string, file?: string, first = 0) {
+  const path = file ?? join(mkdtempSync(join(tmpdir(), "hubql-ipython-")), "tasks.db");
+  const out = execFileSync("python3", [BUILDER, path, String(count), table ?? "ipython-tasks", String(first)], {
     encoding: "utf8",
     maxBuffer: 64 << 20,
   });
-  return { file, records: JSON.parse(out) as Record<string, unknown>[] };
+  return { file: path, records: JSON.parse(out) as Record<string, unknown>[] };
 }
 
-/** Datetimes compare as instants at the store's millisecond precision; the rest as values. */
+/** The file's datetimes (Python isoformat, any offset) as the instants hubql keeps: exact, to the microsecond. */
 function comparable(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(record).map(([key, value]) => [
       key,
-      TIMESTAMPS.has(key) && typeof value === "string" ? new Date(value).getTime() : value,
+      TIMESTAMPS.has(key) && typeof value === "string" ? parseInstant(value) : value,
     ]),
   );
 }
 
+/** Changes the file as the Hub would (SQLiteDB's UPDATE). */
+function updateFile(file: string, msgId: string, fields: Record<string, string | null>): void {
+  const db = new BetterSqlite3(file);
+  const sets = Object.keys(fields).map((key) => `"${key}" = ?`);
+  db.prepare(`UPDATE ${TABLE} SET ${sets.join(", ")} WHERE msg_id = ?`).run(...Object.values(fields), msgId);
+  db.close();
+}
+
+const id = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+
 describe("import-ipython arguments", () => {
-  it("reads [ipython] <file> [--table name]", () => {
-    expect(parseImportArgs(["ipython", "tasks.db"])).toEqual({ file: "tasks.db", table: "ipython-tasks" });
-    expect(parseImportArgs(["tasks.db", "--table", "old_1"])).toEqual({ file: "tasks.db", table: "old_1" });
-    expect(parseImportArgs(["--table=t", "x.db"])).toEqual({ file: "x.db", table: "t" });
+  it("reads [ipython] <file> [--table name | --all-tables] [--overwrite]", () => {
+    const plain = { allTables: false, overwrite: false };
+    expect(parseImportArgs(["ipython", "tasks.db"])).toEqual({ file: "tasks.db", table: "ipython-tasks", ...plain });
+    expect(parseImportArgs(["tasks.db", "--table", "old_1"])).toEqual({ file: "tasks.db", table: "old_1", ...plain });
+    expect(parseImportArgs(["--table=t", "x.db"])).toEqual({ file: "x.db", table: "t", ...plain });
+    expect(parseImportArgs(["x.db", "--all-tables", "--overwrite"])).toEqual({
+      file: "x.db",
+      table: "ipython-tasks",
+      allTables: true,
+      overwrite: true,
+    });
     expect(() => parseImportArgs([])).toThrow(/name the task database/);
     expect(() => parseImportArgs(["a.db", "b.db"])).toThrow(/one file/);
     expect(() => parseImportArgs(["a.db", "--force"])).toThrow(/unknown option/);
     expect(() => parseImportArgs(["a.db", "--table"])).toThrow(/table name/);
+    expect(() => parseImportArgs(["a.db", "--table", "t", "--all-tables"])).toThrow(/not both/);
   });
 });
 
 describe.each(DIALECTS)("importing an ipyparallel task database into %s", (dialect) => {
   let gw: TestGateway;
   let fixture: { file: string; records: Record<string, unknown>[] };
+  const stored = async (msgId: string) =>
+    (await gw.services.tasks.dbQuery({ msg_id: msgId }, [...TASK_RECORD_KEYS]))[0];
+  const importFile = (options: Parameters<TestGateway["services"]["taskImport"]["importFile"]>[1] = {}) =>
+    gw.services.taskImport.importFile(fixture.file, options);
+
   beforeAll(async () => {
     gw = await startTestGateway(dialect);
     fixture = buildFixture(60);
   });
   afterAll(() => gw.close());
 
-  it("loads every record so that dbQuery answers like the original, with progress and a summary", async () => {
+  it("loads every record exactly (instants to the microsecond), in the file's order, with progress and a summary", async () => {
     const progress: [number, number][] = [];
-    const summary = await importIpythonTasks(gw.services.tasks, fixture.file, {
-      batchSize: 25,
-      onProgress: (done, total) => progress.push([done, total]),
-    });
-    expect(summary).toMatchObject({ table: "ipython-tasks", read: 60, added: 60, skipped: 0, ignoredColumns: [] });
+    const summary = await importFile({ batchSize: 25, onProgress: (done, total) => progress.push([done, total]) });
+    expect(summary).toMatchObject({ read: 60, added: 60, updated: 0, unchanged: 0, skipped: 0, otherTables: [] });
+    expect(summary.tables).toEqual([
+      expect.objectContaining({ table: "ipython-tasks", read: 60, added: 60, ignoredColumns: [] }),
+    ]);
     expect(progress).toEqual([
       [25, 60],
       [50, 60],
       [60, 60],
     ]);
-    expect(formatSummary("tasks.db", summary)).toMatch(/read 60, added 60, skipped 0/);
+    expect(formatSummary("tasks.db", summary)).toMatch(
+      /^tasks\.db \(table 'ipython-tasks'\): read 60, added 60, updated 0, unchanged 0, skipped 0 in [\d.]+ s$/,
+    );
 
-    const ids = fixture.records.map((record) => record["msg_id"] as string);
-    const rows = await gw.services.tasks.dbQuery({ msg_id: { $in: ids } }, [...TASK_RECORD_KEYS]);
-    const byId = new Map(rows.map((row) => [row["msg_id"], row]));
-    expect(byId.size).toBe(60);
-    for (const original of fixture.records) {
-      expect(comparable(byId.get(original["msg_id"]) as Record<string, unknown>), original["msg_id"] as string).toEqual(
-        comparable(original),
-      );
-    }
+    const rows = await gw.services.tasks.dbQuery({}, [...TASK_RECORD_KEYS]);
+    expect(rows.map((row) => row["msg_id"])).toEqual(fixture.records.map((record) => record["msg_id"]));
+    rows.forEach((row, i) => expect(row, String(row["msg_id"])).toEqual(comparable(fixture.records[i] ?? {})));
   });
 
   it("answers filters on imported datetimes as instants, whatever offset the file used", async () => {
-    // Record 3 was written as 13:03:00+02:00, i.e. 11:03Z; records 0…2 are earlier.
+    // Record 3 was written as 13:03:00+02:00, i.e. 11:03Z; records 0…2 are earlier. Record 0 has microseconds.
     const rows = await gw.services.tasks.dbQuery({ submitted: { $lt: "2024-05-01T11:03:00Z" } }, ["msg_id"]);
-    expect(rows.map((row) => row["msg_id"]).sort()).toEqual(
-      fixture.records.slice(0, 3).map((record) => record["msg_id"]),
+    expect(rows.map((row) => row["msg_id"])).toEqual([id(0), id(1), id(2)]);
+    const exact = await gw.services.tasks.dbQuery({ submitted: "2024-05-01T11:00:00.123456Z" }, ["msg_id"]);
+    expect(exact.map((row) => row["msg_id"])).toEqual([id(0)]);
+  });
+
+  it("converges: a second run completes what finished since, keeps hubql's own changes, changes nothing else", async () => {
+    // Every fifth record was pending (4, 9, …); the Hub finishes two of them. Record 9 was also changed in hubql.
+    const done = { completed: "2024-05-01T12:00:00.000007+00:00", engine_uuid: "engine-late", stdout: "late\n" };
+    updateFile(fixture.file, id(4), done);
+    updateFile(fixture.file, id(9), done);
+    expect(await stored(id(4))).toMatchObject({ completed: null });
+    await gw.services.tasks.update(id(9), { label: "changed in hubql" });
+    // Record 1 changed in hubql only: the file has nothing new for it.
+    await gw.services.tasks.update(id(1), { label: "mine" });
+
+    const second = await importFile({ batchSize: 7 });
+    expect(second).toMatchObject({ read: 60, added: 0, updated: 1, unchanged: 58, skipped: 1 });
+    expect(second.tables[0]?.skippedIds).toEqual([id(9)]);
+    expect(formatSummary("tasks.db", second)).toMatch(/skipped 1: changed in hubql since imported.*--overwrite/);
+    expect(await stored(id(4))).toMatchObject({
+      completed: "2024-05-01T12:00:00.000007Z",
+      engine_uuid: "engine-late",
+      stdout: "late\n",
+    });
+    expect(await stored(id(9))).toMatchObject({ completed: null, label: "changed in hubql" });
+    expect(await stored(id(1))).toMatchObject({ label: "mine" });
+
+    // Nothing new: a third run changes nothing, and still keeps record 9 as hubql has it.
+    expect(await importFile()).toMatchObject({ added: 0, updated: 0, unchanged: 59, skipped: 1 });
+
+    // --overwrite: the file wins wherever hubql differs from it.
+    expect(await importFile({ overwrite: true })).toMatchObject({ updated: 2, unchanged: 58, skipped: 0 });
+    expect(await stored(id(9))).toMatchObject({ completed: "2024-05-01T12:00:00.000007Z", label: "job-9" });
+    expect(await stored(id(1))).toMatchObject({ label: "job-1" });
+    expect(await importFile()).toMatchObject({ updated: 0, unchanged: 60, skipped: 0 });
+    expect(await gw.services.tasks.count({})).toBe(60);
+    // Updates keep the record's place in the Hub's order.
+    expect((await gw.services.tasks.dbQuery({}, ["msg_id"])).map((row) => row["msg_id"])).toEqual(
+      fixture.records.map((record) => record["msg_id"]),
     );
   });
 
-  it("is idempotent: a second run adds nothing and changes nothing", async () => {
-    await gw.services.tasks.update(fixture.records[0]?.["msg_id"] as string, { label: "changed in hubql" });
-    const summary = await importIpythonTasks(gw.services.tasks, fixture.file);
-    expect(summary).toMatchObject({ read: 60, added: 0, skipped: 60 });
-    expect((await gw.services.tasks.get(fixture.records[0]?.["msg_id"] as string))?.label).toBe("changed in hubql");
-    expect(await gw.services.tasks.count({})).toBe(60);
+  it("completes records a live Hub wrote (not imported) when the file has them finished; keeps the rest", async () => {
+    await gw.services.tasks.add([{ msgId: id(60), submitted: parseInstant("2024-05-01T12:00:00Z") }]);
+    await gw.services.tasks.add([{ msgId: id(61), label: "live", submitted: parseInstant("2024-05-01T12:01:00Z") }]);
+    const more = buildFixture(3, "ipython-tasks", fixture.file, 60); // 60, 61 (completed), 62 (new)
+    updateFile(fixture.file, id(61), { completed: null });
+    expect(more.records).toHaveLength(3);
+    const summary = await importFile();
+    expect(summary).toMatchObject({ added: 1, updated: 1, unchanged: 60, skipped: 1 });
+    expect(await stored(id(60))).toMatchObject({ completed: expect.stringMatching(/^2024-05-01T/), label: "job-60" });
+    expect(await stored(id(61))).toMatchObject({ completed: null, label: "live" });
+  });
+});
+
+describe.each(DIALECTS)("resubmission links from an imported file on %s", (dialect) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway(dialect);
+  });
+  afterAll(() => gw.close());
+
+  it("fills resubmittedFrom from the Hub's resubmitted, whichever record comes first, across batches", async () => {
+    const { file } = buildFixture(12);
+    updateFile(file, id(2), { resubmitted: id(7) }); // the resubmission comes later in the file
+    updateFile(file, id(9), { resubmitted: id(4) }); // …or earlier
+    updateFile(file, id(4), { resubmitted: id(11) }); // chains
+    await gw.services.taskImport.importFile(file, { batchSize: 3 });
+    const rows = await gw.services.tasks.getMany([2, 7, 9, 4, 11, 0].map(id), ["resubmitted", "resubmittedFrom"]);
+    expect(rows.map((row) => [row?.resubmitted, row?.resubmittedFrom])).toEqual([
+      [id(7), null],
+      [null, id(2)],
+      [id(4), null],
+      [id(11), id(9)],
+      [null, id(4)],
+      [null, null],
+    ]);
+    expect(await gw.services.tasks.count({ resubmitted_from: { $ne: null } })).toBe(3);
+  });
+});
+
+describe("several task tables in one file (one per controller start)", () => {
+  let gw: TestGateway;
+  let file: string;
+  beforeAll(async () => {
+    gw = await startTestGateway("sqlite");
+    file = buildFixture(4).file;
+    buildFixture(2, "ipython-tasks_10", file, 100);
+    buildFixture(3, "ipython-tasks_1", file, 10);
+    buildFixture(2, "ipython-tasks_2", file, 20);
+  });
+  afterAll(() => gw.close());
+
+  it("imports the default table and names the task tables it left out, in run order", async () => {
+    const summary = await gw.services.taskImport.importFile(file);
+    expect(summary).toMatchObject({ read: 4, added: 4 });
+    expect(summary.otherTables).toEqual(["ipython-tasks_1", "ipython-tasks_2", "ipython-tasks_10"]);
+    expect(formatSummary("tasks.db", summary)).toMatch(
+      /not imported: task table\(s\) 'ipython-tasks_1', 'ipython-tasks_2', 'ipython-tasks_10' \(--all-tables/,
+    );
+  });
+
+  it("imports every task table with allTables, in run order, converging on the one already imported", async () => {
+    const summary = await gw.services.taskImport.importFile(file, { allTables: true });
+    expect(summary.tables.map((table) => [table.table, table.added, table.unchanged])).toEqual([
+      ["ipython-tasks", 0, 4],
+      ["ipython-tasks_1", 3, 0],
+      ["ipython-tasks_2", 2, 0],
+      ["ipython-tasks_10", 2, 0],
+    ]);
+    expect(summary).toMatchObject({ read: 11, added: 7, unchanged: 4, otherTables: [] });
+    expect(formatSummary("tasks.db", summary)).toMatch(/all 4 tables: read 11, added 7, updated 0, unchanged 4/);
+    const order = (await gw.services.tasks.dbQuery({}, ["msg_id"])).map((row) => row["msg_id"]);
+    expect(order).toEqual([0, 1, 2, 3, 10, 11, 12, 20, 21, 100, 101].map(id));
+  });
+});
+
+describe("a long import in the gateway's process", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway("sqlite");
+  });
+  afterAll(() => gw.close());
+
+  it("hands the event loop over between batches (short batches by rows and by buffer bytes)", async () => {
+    const { file } = buildFixture(40);
+    let turns = 0;
+    let running = true;
+    const spin = () => {
+      turns++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const batches: number[] = [];
+    await gw.services.taskImport.importFile(file, {
+      batchSize: 10,
+      batchBytes: 64, // a few rows' pickled buffers: the byte budget cuts batches further
+      onProgress: (done) => batches.push(done),
+    });
+    running = false;
+    expect(batches.length).toBeGreaterThan(4);
+    expect(batches[batches.length - 1]).toBe(40);
+    // Without a hand-over between batches, nothing else runs until the import ends (better-sqlite3 is synchronous).
+    expect(turns).toBeGreaterThanOrEqual(batches.length);
   });
 });
 
@@ -107,33 +264,33 @@ describe("import errors", () => {
 
   it("reads a named table, and names the tables when the one asked for is missing", async () => {
     const { file } = buildFixture(3, "ipython-tasks_1");
-    await expect(importIpythonTasks(gw.services.tasks, file)).rejects.toThrow(
-      /No table 'ipython-tasks'.*ipython-tasks_1.*--table/,
+    await expect(gw.services.taskImport.importFile(file)).rejects.toThrow(
+      /No table 'ipython-tasks'.*ipython-tasks_1.*--table.*--all-tables/,
     );
-    expect(await importIpythonTasks(gw.services.tasks, file, { table: "ipython-tasks_1" })).toMatchObject({ added: 3 });
+    expect(await gw.services.taskImport.importFile(file, { table: "ipython-tasks_1" })).toMatchObject({ added: 3 });
   });
 
   it("refuses a file that is not SQLite, and a buffer that is not a pickled list of bytes, naming the row", async () => {
     const notSqlite = join(mkdtempSync(join(tmpdir(), "hubql-ipython-")), "x.db");
     execFileSync("python3", ["-c", `open(${JSON.stringify(notSqlite)}, "w").write("hello " * 100)`]);
-    await expect(importIpythonTasks(gw.services.tasks, notSqlite)).rejects.toThrow(/not a database/);
+    await expect(gw.services.taskImport.importFile(notSqlite)).rejects.toThrow(/not a database/);
 
     const { file } = buildFixture(2);
     const db = new BetterSqlite3(file);
-    db.prepare(`UPDATE "ipython-tasks" SET buffers = ? WHERE msg_id = ?`).run(
+    db.prepare(`UPDATE ${TABLE} SET buffers = ? WHERE msg_id = ?`).run(
       Buffer.from(
         execFileSync("python3", ["-c", "import pickle,sys; sys.stdout.write(pickle.dumps({'a': 1}, 4).hex())"], {
           encoding: "utf8",
         }),
         "hex",
       ),
-      "00000000-0000-4000-8000-000000000001",
+      id(1),
     );
     db.close();
-    const error = await importIpythonTasks(gw.services.tasks, file).catch((e: unknown) => e);
+    const error = await gw.services.taskImport.importFile(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IpythonImportError);
     expect((error as Error).message).toMatch(
-      /Row '00000000-0000-4000-8000-000000000001', column buffers: .*not part of a list of bytes/,
+      new RegExp(`Row '${id(1)}', column buffers: .*not part of a list of bytes`),
     );
   });
 });

@@ -1,11 +1,12 @@
 /** Task records for the operation tests, shaped as the Hub writes them (ipython-hub.md §2). */
+import { addSeconds, type Instant, instantFromMillis } from "../../../src/dialect";
 import type { TaskRecordData } from "../../../src/services/tasks/task-record.model";
 import type { Services } from "../../../src/services";
 
 const BASE = Date.parse("2026-01-01T00:00:00Z");
 
-export function minute(n: number): Date {
-  return new Date(BASE + n * 60_000);
+export function minute(n: number): Instant {
+  return instantFromMillis(BASE + n * 60_000) as Instant;
 }
 
 /** A completed load-balanced task submitted at minute `at` (ids sort like their submit times). */
@@ -13,10 +14,10 @@ export function completed(msgId: string, at: number, extra: Partial<TaskRecordDa
   return {
     ...pending(msgId, at),
     engineUuid: "engine-a",
-    started: new Date(minute(at).getTime() + 1000),
-    completed: new Date(minute(at).getTime() + 2000),
-    received: new Date(minute(at).getTime() + 3000),
-    resultHeader: { msg_id: `reply-${msgId}`, date: new Date(minute(at).getTime() + 2000).toISOString() },
+    started: addSeconds(minute(at), 1),
+    completed: addSeconds(minute(at), 2),
+    received: addSeconds(minute(at), 3),
+    resultHeader: { msg_id: `reply-${msgId}`, date: addSeconds(minute(at), 2) },
     resultMetadata: { status: "ok", engine: "engine-a" },
     resultContent: { status: "ok" },
     resultBuffers: [Buffer.from(`result of ${msgId}`).toString("base64")],
@@ -35,7 +36,7 @@ export function pending(msgId: string, at: number, extra: Partial<TaskRecordData
       username: "alice",
       msg_type: "apply_request",
       version: "5.3",
-      date: minute(at).toISOString(),
+      date: minute(at),
     },
     metadata: { label: `label-${msgId}`, retries: 2 },
     content: { bound: false },

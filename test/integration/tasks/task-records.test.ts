@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { instantFromMillis } from "../../../src/dialect";
 import { countStatements, startTestGateway, type TestGateway } from "../../support/gateway";
 import { DIALECTS } from "../../support/databases";
 
@@ -15,7 +16,7 @@ const PAGE = `query Page($filter: Filter, $orderBy: [TaskRecordOrder!], $first: 
 }`;
 
 const NOW = Date.parse("2026-11-22T12:00:00.000Z");
-const minutes = (n: number) => new Date(NOW + n * 60_000).toISOString();
+const minutes = (n: number) => instantFromMillis(NOW + n * 60_000);
 const CLIENT_A = "client-a";
 const CLIENT_B = "client-b";
 
@@ -207,7 +208,7 @@ describe.each(DIALECTS)("task records on %s", (dialect) => {
         msgId: "u1",
         label: "after",
         queue: "task",
-        completed: "2026-11-22T12:00:00.000Z",
+        completed: "2026-11-22T12:00:00.000000Z",
         stdout: "hi",
       });
     });
@@ -285,14 +286,17 @@ describe.each(DIALECTS)("keyset pagination on %s", (dialect) => {
     throw new Error("pagination did not end");
   }
 
+  /** By `started`, ties in insertion order (the records went in reversed), always ascending as the Hub's order. */
   function expected(direction: "ASC" | "DESC") {
+    const inserted = [...records].reverse();
     const key = (r: (typeof records)[number]) => (r.started === null ? -Infinity : Date.parse(r.started));
-    return [...records]
+    return inserted
+      .map((r, seq) => ({ r, seq }))
       .sort((a, b) => {
-        const primary = direction === "ASC" ? key(a) - key(b) : key(b) - key(a);
-        return primary !== 0 && !Number.isNaN(primary) ? primary : a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0;
+        const primary = direction === "ASC" ? key(a.r) - key(b.r) : key(b.r) - key(a.r);
+        return primary !== 0 && !Number.isNaN(primary) ? primary : a.seq - b.seq;
       })
-      .map((r) => r.msgId);
+      .map(({ r }) => r.msgId);
   }
 
   it.each([

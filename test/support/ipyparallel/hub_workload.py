@@ -8,11 +8,15 @@ the clients and engines themselves recorded.
 The workload is serialised (each task is waited for before the next is submitted), so both Hubs insert records in
 the same order and place load-balanced tasks on the same engines.
 
-    python hub_workload.py --profile-dir DIR --work-dir DIR --out report.json [--outage]
+    python hub_workload.py --profile-dir DIR --work-dir DIR --out report.json [--outage] [--import-pauses]
 
 With --outage the run stops after snapshot S2 for a hubql restart, talking with the test over stdio: it prints
 "@@ outage-ready", waits for a line on stdin (hubql is down), submits tasks, prints "@@ outage-submitted", waits
 for another line (hubql is back), then carries on. Without it the same tasks run without a pause.
+
+With --import-pauses (a SQLiteDB controller) it stops after snapshots S1 (p1 pending) and S2 (p1 done, tasks
+resubmitted) so the test can import the Hub's task file meanwhile: it prints "@@ import-ready <snapshot>" and
+waits for a line on stdin.
 """
 
 from __future__ import annotations
@@ -500,13 +504,21 @@ def main() -> None:
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--outage", action="store_true")
+    parser.add_argument("--import-pauses", action="store_true")
     args = parser.parse_args()
+
+    def import_pause(snapshot: str) -> None:
+        if args.import_pauses:
+            print(f"@@ import-ready {snapshot}", flush=True)
+            sys.stdin.readline()
+
 
     w = Workload(args.profile_dir, args.work_dir)
     log("engines ready; first batch")
     w.run_first_batch()
     w.settle({"p1"})
     w.snapshot("S1 pending")
+    import_pause("S1 pending")
     w.purge("purge pending p1", jobs=["p1"])
 
     log("releasing p1")
@@ -521,6 +533,7 @@ def main() -> None:
     w.resubmit(w.a, ["r:a1"])
     w.settle(set())
     w.snapshot("S2 complete")
+    import_pause("S2 complete")
     w.results("get_result S2", ["a1", "a2", "a3", "b1", "b2", "r:a1", "r:a2", "r:r:a1", "p1"])
 
     if args.outage:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -134,11 +133,3 @@ def decode_value(key: str, value: Any) -> Any:
     if key in DICT_KEYS:
         return extract_dates(value)
     return value
-
-
-_UNKNOWN_NAME = re.compile(r"^(unknown field|unknown operator|Bad record key)", re.IGNORECASE)
-
-
-def names_unknown(message: str) -> bool:
-    """True for hubql's "unknown field/operator/key" refusals, which SQLiteDB raises as ``KeyError``."""
-    return bool(_UNKNOWN_NAME.match(message))

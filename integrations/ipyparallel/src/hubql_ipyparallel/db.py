@@ -15,7 +15,6 @@ from .codec import (
     decode_record,
     encode_fields,
     encode_query,
-    names_unknown,
 )
 from .transport import GraphQLClient, HubqlError, HubqlUnavailable
 
@@ -34,6 +33,10 @@ HISTORY = "query HubqlDBHistory { taskHistory }"
 PING = "query HubqlDBPing { __typename }"
 
 _KNOWN = frozenset(TASK_RECORD_KEYS)
+
+#: hubql's reasons for refusals that SQLiteDB/DictDB raise as KeyError: an unknown field, operator or key, and a
+#: msg_id already stored.
+KEY_ERROR_REASONS = frozenset({"UNKNOWN_FIELD", "UNKNOWN_OPERATOR", "UNKNOWN_KEY", "DUPLICATE_ID"})
 
 
 class RecordUnavailable(KeyError):
@@ -192,7 +195,8 @@ def _translate(error: HubqlError, what: str) -> Exception:
     if error.code == "NOT_FOUND":
         return KeyError(message)
     if error.code == "BAD_USER_INPUT":
-        if "Already have msg_id" in str(error) or names_unknown(str(error)):
+        # hubql's extensions.reason (docs/errors.md) names the refusals the Hub's stores raise as KeyError.
+        if error.extensions.get("reason") in KEY_ERROR_REASONS:
             return KeyError(message)
         return ValueError(message)
     if error.code in ("UNAUTHENTICATED", "FORBIDDEN"):

@@ -1,0 +1,239 @@
+/**
+ * The IPython import against its reference (issue 14): `import-ipython` of a SQLiteDB task table, end to end (read,
+ * unpickle, convert, decide, write), against raw multi-row INSERTs of the same rows, already converted, through the
+ * driver into the same kind of store — interleaved, in one run. Also how long a reader of the same process waits while the import
+ * runs (the import hands the event loop over between batches).
+ *
+ *   npm run build && node dist/scripts/bench-import.js [--records 20000] [--buffer-bytes 2000] [--dialect sqlite|postgres] [--rounds 3]
+ *
+ * The task file is written by Python's own sqlite3 and pickle, as SQLiteDB writes it. Postgres: BENCH_PG_URL names
+ * a server (`postgres://user:password@host:port`, no database; scratch databases are created on it), or an
+ * embedded one is started. Numbers go to stdout; nothing asserts timings.
+ */
+import "reflect-metadata";
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+import BetterSqlite3 from "better-sqlite3";
+import { Client } from "pg";
+
+import { DEFAULT_LIMITS, loadConfig } from "../src/config";
+import { openStore } from "../src/db/open-store";
+import { silentLogger } from "../src/logger";
+import { ServiceContext } from "../src/services";
+import { IpythonSource } from "../src/services/tasks/ipython-source";
+import { IMPORT_BATCH, TaskImportService } from "../src/services/tasks/task-import.service";
+import { TASK_RECORD_STORAGE_CATALOGUE, TASK_RECORD_FIELDS } from "../src/services/tasks/task-record.model";
+import { completeRecord, TasksService } from "../src/services/tasks/tasks.service";
+import { RowCodec } from "../src/db/row-codec";
+import { startEmbeddedPostgres } from "./embedded-postgres";
+
+const { values } = parseArgs({
+  options: {
+    records: { type: "string", default: "20000" },
+    "buffer-bytes": { type: "string", default: "2000" },
+    dialect: { type: "string", default: "sqlite" },
+    rounds: { type: "string", default: "3" },
+  },
+});
+const RECORDS = Number(values.records);
+const ROUNDS = Number(values.rounds);
+
+/** A SQLiteDB task file: Python's sqlite3 and pickle with SQLiteDB's adapters, rows shaped as a Hub writes them. */
+const WRITER = `
+import json, pickle, sqlite3, sys, os
+from datetime import datetime, timedelta, timezone
+out, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+db = sqlite3.connect(out)
+db.execute("""CREATE TABLE 'ipython-tasks' (msg_id text PRIMARY KEY, header dict text, metadata dict text,
+  content dict text, buffers bufs blob, submitted timestamp, client_uuid text, engine_uuid text, started timestamp,
+  completed timestamp, resubmitted text, received timestamp, result_header dict text, result_metadata dict text,
+  result_content dict text, result_buffers bufs blob, queue text, execute_input text, execute_result text,
+  error text, stdout text, stderr text, label text)""")
+base = datetime(2026, 3, 1, tzinfo=timezone.utc)
+rows = []
+for i in range(n):
+    t = base + timedelta(seconds=i, microseconds=i * 37 % 1000000)
+    mid = "%08x-0000-4000-8000-%012d" % (i, i)
+    head = {"msg_id": mid, "msg_type": "apply_request", "session": "s-%d" % (i % 8), "username": "u",
+            "date": t.isoformat(), "version": "5.3"}
+    meta = {"after": [], "follow": [], "timeout": None, "targets": [], "retries": 0}
+    bufs = pickle.dumps([os.urandom(size // 2), os.urandom(size - size // 2)], -1)
+    res = pickle.dumps([os.urandom(size // 4)], -1)
+    rows.append((mid, json.dumps(head), json.dumps(meta), json.dumps({"bound": False}), bufs, t.isoformat(),
+      "s-%d" % (i % 8), "e-%d" % (i % 16), (t + timedelta(milliseconds=3)).isoformat(),
+      (t + timedelta(milliseconds=9)).isoformat(), None, (t + timedelta(milliseconds=10)).isoformat(),
+      json.dumps({"msg_id": "r" + mid, "date": t.isoformat()}), json.dumps({"engine": "e", "status": "ok"}),
+      json.dumps({"status": "ok"}), res, "task", None, None, None, "out %d\\n" % i, "", "label-%d" % (i % 10)))
+db.executemany("INSERT INTO 'ipython-tasks' VALUES (%s)" % ",".join("?" * 23), rows)
+db.commit()
+`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "hubql-bench-import-"));
+  const cleanup: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
+  try {
+    const file = join(dir, "tasks.db");
+    execFileSync("python3", ["-c", WRITER, file, String(RECORDS), String(values["buffer-bytes"])]);
+    const server = values.dialect === "postgres" ? await postgresServer(cleanup) : null;
+    let n = 0;
+    const freshUrl = async () => {
+      n++;
+      if (!server) return `sqlite:${join(dir, `store-${n}.db`)}`;
+      const admin = new Client({ connectionString: `${server}/postgres` });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "bench_import_${n}"`);
+      await admin.end();
+      return `${server}/bench_import_${n}`;
+    };
+    const rows = convertedRows(file);
+    const results: { round: number; insert: number; imported: number }[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const insert = await timeInserts(await freshUrl(), rows);
+      const { seconds: imported } = await timeImport(await freshUrl(), file, false);
+      results.push({ round, insert, imported });
+    }
+    const { readerWorstMs, readerP99Ms } = await timeImport(await freshUrl(), file, true);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    const insert = median(results.map((r) => r.insert));
+    const imported = median(results.map((r) => r.imported));
+    process.stdout.write(
+      `${values.dialect}, ${RECORDS} records with ${values["buffer-bytes"]} + ${Math.floor(Number(values["buffer-bytes"]) / 4)} buffer bytes each\n` +
+        results
+          .map(
+            (r) =>
+              `  round ${r.round}: multi-row INSERT ${(RECORDS / r.insert).toFixed(0)} rec/s, import ${(RECORDS / r.imported).toFixed(0)} rec/s`,
+          )
+          .join("\n") +
+        `\n  median: import rate / INSERT rate = ${(insert / imported).toFixed(2)} (${(RECORDS / imported).toFixed(0)} vs ${(RECORDS / insert).toFixed(0)} rec/s)` +
+        `\n  a reader in the same process during an import: p99 ${readerP99Ms.toFixed(1)} ms, worst ${readerWorstMs.toFixed(1)} ms\n`,
+    );
+  } finally {
+    for (const step of cleanup.reverse()) await step();
+  }
+}
+
+/** The file's rows as complete records, converted once outside any timing. */
+function convertedRows(file: string) {
+  const source = IpythonSource.open(file);
+  try {
+    const columns = source.checkedColumns("ipython-tasks");
+    const rows = [];
+    for (let after = 0; ;) {
+      const chunk = source.chunk("ipython-tasks", columns, after, 500, Number.MAX_SAFE_INTEGER);
+      if (!chunk) break;
+      after = chunk.lastRowid;
+      rows.push(...chunk.records.map(completeRecord));
+    }
+    return rows;
+  } finally {
+    source.close();
+  }
+}
+
+async function contextFor(url: string): Promise<ServiceContext> {
+  const config = { ...loadConfig({}), databaseUrl: url, limits: DEFAULT_LIMITS };
+  const db = await openStore(config);
+  if (!db) throw new Error("no store");
+  return new ServiceContext(db, config, silentLogger);
+}
+
+/**
+ * The reference: the same rows, already converted, as raw multi-row INSERTs through the driver (one prepared
+ * statement per batch of IMPORT_BATCH rows of the dialect, each batch a transaction), into a store the migrations
+ * made.
+ */
+async function timeInserts(url: string, rows: ReturnType<typeof convertedRows>): Promise<number> {
+  const ctx = await contextFor(url);
+  const dialect = ctx.requireDb().dialect;
+  await ctx.requireDb().close();
+  const codec = new RowCodec(TASK_RECORD_STORAGE_CATALOGUE, dialect);
+  const batchRows = IMPORT_BATCH[dialect].rows;
+  const properties = [...TASK_RECORD_FIELDS, "bufferBytes"];
+  const columns = properties.map((property) => `"${codec.field(property).column}"`).join(", ");
+  const statement = (n: number) => {
+    let p = 0;
+    const tuple = () => `(${properties.map(() => (dialect === "postgres" ? `$${++p}` : "?")).join(", ")})`;
+    return `INSERT INTO "task_records" (${columns}) VALUES ${Array.from({ length: n }, tuple).join(", ")}`;
+  };
+  const values = (batch: typeof rows) =>
+    batch.flatMap((row) =>
+      properties.map((property) => codec.encode(property, (row as Record<string, unknown>)[property])),
+    );
+  if (dialect === "sqlite") {
+    const db = new BetterSqlite3(parseSqlitePath(url));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    const started = performance.now();
+    for (let start = 0; start < rows.length; start += batchRows) {
+      const batch = rows.slice(start, start + batchRows);
+      db.transaction(() => db.prepare(statement(batch.length)).run(...values(batch)))();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    db.close();
+    return seconds;
+  }
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const started = performance.now();
+  for (let start = 0; start < rows.length; start += batchRows) {
+    const batch = rows.slice(start, start + batchRows);
+    await client.query("BEGIN");
+    await client.query(statement(batch.length), values(batch));
+    await client.query("COMMIT");
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await client.end();
+  return seconds;
+}
+
+function parseSqlitePath(url: string): string {
+  return url.replace(/^sqlite:/, "");
+}
+
+/**
+ * The import; with `withReader`, a reader of the same store asks for one record every 5 ms meanwhile (a timer, as a
+ * request arrives), and the time from when it was due to its answer is kept.
+ */
+async function timeImport(url: string, file: string, withReader: boolean) {
+  const ctx = await contextFor(url);
+  const tasks = new TasksService(ctx);
+  const waits: number[] = [];
+  let running = withReader;
+  const reader = (async () => {
+    while (running) {
+      const due = performance.now() + 5;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await tasks.get("00000000-0000-4000-8000-000000000000", ["msgId"]);
+      waits.push(performance.now() - due);
+    }
+  })();
+  const started = performance.now();
+  await new TaskImportService(ctx).importFile(file);
+  const seconds = (performance.now() - started) / 1000;
+  running = false;
+  await reader;
+  await ctx.requireDb().close();
+  waits.sort((a, b) => a - b);
+  return {
+    seconds,
+    readerWorstMs: waits[waits.length - 1] ?? 0,
+    readerP99Ms: waits[Math.floor(waits.length * 0.99)] ?? 0,
+  };
+}
+
+async function postgresServer(cleanup: (() => Promise<void>)[]): Promise<string> {
+  if (process.env["BENCH_PG_URL"]) return process.env["BENCH_PG_URL"];
+  const pg = await startEmbeddedPostgres({ user: "bench", password: "bench" });
+  cleanup.push(() => pg.stop());
+  return pg.url;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

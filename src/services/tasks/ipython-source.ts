@@ -1,0 +1,202 @@
+import BetterSqlite3 from "better-sqlite3";
+
+import { type Instant, parseInstant } from "../../dialect";
+import { unpickleBytesList } from "./python-pickle";
+import { propertyOfKey, TASK_RECORD_KEYS, type TaskRecordData } from "./task-record.model";
+
+/** SQLiteDB's default table (ipython-hub.md §14). */
+export const IPYTHON_DEFAULT_TABLE = "ipython-tasks";
+
+export class IpythonImportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "IpythonImportError";
+  }
+}
+
+/** One step of a table, read as records in the Hub's insertion (rowid) order. */
+export interface SourceChunk {
+  readonly records: TaskRecordData[];
+  /** The last rowid read: where the next chunk starts. */
+  readonly lastRowid: number;
+}
+
+/** SQLiteDB's column kinds: `dict text` (JSON), `bufs blob` (pickled list of bytes), `timestamp` (ISO text). */
+const DICT_KEYS = new Set(["header", "metadata", "content", "result_header", "result_metadata", "result_content"]);
+/** Declared `text` by SQLiteDB but written through its dict adapter, so JSON too. */
+const JSON_TEXT_KEYS = new Set(["execute_result", "error"]);
+const BUFFER_KEYS = new Set(["buffers", "result_buffers"]);
+const TIMESTAMP_KEYS = new Set(["submitted", "started", "completed", "received"]);
+
+/**
+ * An ipyparallel SQLiteDB task database (ipython-hub.md §14), opened read-only. Tables are read in rowid order —
+ * the order the Hub inserted them in, which the import keeps as hubql's insertion order — by keyset pages, each a
+ * short statement: a live Hub may still be writing the file, and a reader that held it open between pages would
+ * block the Hub's commits.
+ */
+export class IpythonSource {
+  private constructor(
+    private readonly db: BetterSqlite3.Database,
+    readonly file: string,
+  ) {}
+
+  static open(file: string): IpythonSource {
+    try {
+      const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+      db.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get(); // fails here when the file is not SQLite
+      return new IpythonSource(db, file);
+    } catch (error) {
+      throw new IpythonImportError(`Cannot open '${file}' as a SQLite database: ${(error as Error).message}`);
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /**
+   * The task tables (those with a msg_id column): `ipython-tasks`, then `ipython-tasks_1`, `_2`, … (ipyparallel
+   * 9.1 on SQLite ≥ 3.40 opens one per controller start) in number order, then any others by name.
+   */
+  taskTables(): string[] {
+    const tables = this.tableNames().filter((table) => this.columns(table).includes("msg_id"));
+    return tables.sort(byRunOrder);
+  }
+
+  /** The file's tables, for messages. */
+  tableNames(): string[] {
+    return (
+      this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]
+    )
+      .map((row) => row.name)
+      .filter((name) => !name.startsWith("sqlite_"));
+  }
+
+  /** The table's columns; refuses a table that is missing or has no msg_id. */
+  checkedColumns(table: string): string[] {
+    const columns = this.columns(table);
+    if (columns.length === 0) {
+      const tables = this.tableNames();
+      throw new IpythonImportError(
+        `No table '${table}' in the file; its tables are: ${tables.length > 0 ? tables.join(", ") : "(none)"}. Name one with --table, or import every task table with --all-tables`,
+      );
+    }
+    if (!columns.includes("msg_id"))
+      throw new IpythonImportError(`Table '${table}' has no msg_id column: not an ipyparallel task table`);
+    return columns;
+  }
+
+  count(table: string): number {
+    return Number((this.db.prepare(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(table)}`).get() as { n: number }).n);
+  }
+
+  /**
+   * The next chunk after `afterRowid`: at most `maxRows` rows, and no more pickled buffer bytes than `maxBytes`
+   * (at least one row), so one write transaction stays short whatever the rows hold. Null at the end.
+   */
+  chunk(table: string, columns: readonly string[], afterRowid: number, maxRows: number, maxBytes: number) {
+    const quoted = quoteIdentifier(table);
+    const sizes = this.db
+      .prepare(
+        `SELECT rowid AS "rowid", ${bufferLength(columns)} AS "bytes" FROM ${quoted} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+      )
+      .all(afterRowid, maxRows) as { rowid: number; bytes: number | null }[];
+    if (sizes.length === 0) return null;
+    let last = (sizes[0] as { rowid: number }).rowid;
+    let bytes = 0;
+    for (const row of sizes) {
+      bytes += row.bytes ?? 0;
+      if (bytes > maxBytes && row.rowid !== last) break;
+      last = row.rowid;
+    }
+    const known = columns.filter((column) => (TASK_RECORD_KEYS as readonly string[]).includes(column));
+    const rows = this.db
+      .prepare(
+        `SELECT ${known.map(quoteIdentifier).join(", ")} FROM ${quoted} WHERE rowid > ? AND rowid <= ? ORDER BY rowid`,
+      )
+      .all(afterRowid, last) as Record<string, unknown>[];
+    const plan = conversionPlan(known);
+    return { records: rows.map((row) => toRecord(row, plan)), lastRowid: last } satisfies SourceChunk;
+  }
+
+  private columns(table: string): string[] {
+    return (this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map(
+      (row) => row.name,
+    );
+  }
+}
+
+/** Bytes of the pickled buffer columns a row holds (a blob's length is in its header: no payload is read). */
+function bufferLength(columns: readonly string[]): string {
+  const present = [...BUFFER_KEYS].filter((key) => columns.includes(key));
+  return present.length === 0 ? "0" : present.map((key) => `ifnull(length(${quoteIdentifier(key)}), 0)`).join(" + ");
+}
+
+/** `ipython-tasks` < `ipython-tasks_1` < `ipython-tasks_2` < `ipython-tasks_10` < other names. */
+function byRunOrder(a: string, b: string): number {
+  const run = (name: string): [string, number] => {
+    const match = /^(.*)_(\d+)$/.exec(name);
+    return match ? [match[1] as string, Number(match[2])] : [name, 0];
+  };
+  const [baseA, numberA] = run(a);
+  const [baseB, numberB] = run(b);
+  const defaultFirst = Number(baseB === IPYTHON_DEFAULT_TABLE) - Number(baseA === IPYTHON_DEFAULT_TABLE);
+  return defaultFirst || (baseA < baseB ? -1 : baseA > baseB ? 1 : numberA - numberB);
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Per column of the file: its key, the record property it fills and how its values convert. */
+type Conversion = readonly [key: string, property: string, convert: (value: unknown) => unknown];
+
+function conversionPlan(keys: readonly string[]): Conversion[] {
+  return keys
+    .filter((key) => key !== "msg_id")
+    .map((key) => [key, propertyOfKey(key) as string, converterFor(key)] as const);
+}
+
+function toRecord(row: Record<string, unknown>, plan: readonly Conversion[]): TaskRecordData {
+  const msgId = row["msg_id"];
+  if (typeof msgId !== "string" || msgId.length === 0)
+    throw new IpythonImportError(`A row has no msg_id (${String(msgId)})`);
+  const record: Record<string, unknown> = { msgId };
+  for (const [key, property, convert] of plan) {
+    const value = row[key];
+    if (value === null || value === undefined) continue;
+    try {
+      record[property] = convert(value);
+    } catch (error) {
+      throw new IpythonImportError(`Row '${msgId}', column ${key}: ${(error as Error).message}`);
+    }
+  }
+  return record as TaskRecordData;
+}
+
+function converterFor(key: string): (value: unknown) => unknown {
+  if (DICT_KEYS.has(key) || JSON_TEXT_KEYS.has(key)) return jsonObject;
+  if (BUFFER_KEYS.has(key)) return bufferList;
+  if (TIMESTAMP_KEYS.has(key)) return timestamp;
+  return (value) => (typeof value === "string" ? value : String(value));
+}
+
+function jsonObject(value: unknown): unknown {
+  const text = Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
+  const parsed = JSON.parse(text) as unknown;
+  if (parsed === null) return null;
+  if (typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not a JSON object");
+  return parsed;
+}
+
+function bufferList(value: unknown): string[] {
+  if (!Buffer.isBuffer(value)) throw new Error("not a pickled list of bytes (expected a blob)");
+  return unpickleBytesList(value).map((buffer) => buffer.toString("base64"));
+}
+
+/** SQLiteDB writes ensure_timezone(dt).isoformat(): an offset is always there; an offset-less value is UTC. */
+function timestamp(value: unknown): Instant {
+  const instant = parseInstant(String(value));
+  if (!instant) throw new Error(`'${String(value)}' is not an ISO-8601 datetime from 0001 to 9999`);
+  return instant;
+}

@@ -1,0 +1,65 @@
+import type { Executor } from "../../db/database";
+import { inList, run, TABLES } from "../sql";
+
+/** Pairs per `UPDATE … CASE` statement (2 parameters each plus the IN list). */
+const LINK_CHUNK = 400;
+
+/** A record as far as its resubmission links go. */
+export interface LinkedRecord {
+  readonly msgId: string;
+  /** On an original: its (latest) resubmission. */
+  readonly resubmitted?: string | null;
+  /** On a resubmission: its original. */
+  readonly resubmittedFrom?: string | null;
+}
+
+/**
+ * Keeps the two directions of a resubmission link consistent, whichever is written first (ipython-hub.md §15):
+ * the Hub names the resubmission on the original (`resubmitted`, by add + update when it resubmits live; both
+ * records in any order in an imported file), hubql names the original on the resubmission (`resubmitted_from`).
+ * Call it, inside the writing transaction, with the records just written:
+ * - an original naming X sets X's `resubmitted_from` (if X is stored; else when X arrives, below). A later
+ *   resubmission of the same original overwrites `resubmitted`, as in the Hub; the earlier one keeps its link.
+ * - a record without `resubmitted_from` takes it from a stored original naming it, if any.
+ */
+export async function linkResubmissions(tx: Executor, records: readonly LinkedRecord[]): Promise<void> {
+  const forward = records
+    .filter((record) => typeof record.resubmitted === "string" && record.resubmitted !== record.msgId)
+    .map((record) => [record.resubmitted as string, record.msgId] as const);
+  await setByMsgId(tx, "resubmitted_from", forward);
+  const orphans = records.filter((record) => !record.resubmittedFrom).map((record) => record.msgId);
+  for (let start = 0; start < orphans.length; start += LINK_CHUNK) {
+    const ids = inList(`"msg_id"`, orphans.slice(start, start + LINK_CHUNK));
+    const original = `SELECT o."msg_id" FROM "${TABLES.taskRecords}" o WHERE o."resubmitted" = "${TABLES.taskRecords}"."msg_id"`;
+    // "resubmitted_from IS NULL" stays out of WHERE: with a long IN list SQLite's planner (no statistics) would
+    // rather walk the resubmitted_from index over every record without a link, once per batch (quadratic imports).
+    await run(
+      tx,
+      (q) =>
+        `UPDATE "${TABLES.taskRecords}" SET "resubmitted_from" = COALESCE("resubmitted_from", (${original} ORDER BY o."seq" DESC LIMIT 1))
+          WHERE ${ids.toSql(q)} AND EXISTS (${original})`,
+    );
+  }
+}
+
+/**
+ * `column = value` on the record named by each `[msgId, value]` pair, in chunked `UPDATE … SET column = CASE
+ * "msg_id" WHEN … END` statements (a pair whose record is not stored changes nothing). `column` is never user text.
+ */
+export async function setByMsgId(
+  tx: Executor,
+  column: "resubmitted" | "resubmitted_from",
+  pairs: readonly (readonly [string, string])[],
+): Promise<void> {
+  for (let start = 0; start < pairs.length; start += LINK_CHUNK) {
+    const chunk = pairs.slice(start, start + LINK_CHUNK);
+    const targets = inList(
+      `"msg_id"`,
+      chunk.map(([msgId]) => msgId),
+    );
+    await run(tx, (q) => {
+      const cases = chunk.map(([msgId, value]) => `WHEN ${q.bind(msgId)} THEN ${q.bind(value)}`);
+      return `UPDATE "${TABLES.taskRecords}" SET "${column}" = CASE "msg_id" ${cases.join(" ")} END WHERE ${targets.toSql(q)}`;
+    });
+  }
+}
