@@ -182,7 +182,7 @@ describe.skipIf(skip !== null)(`jobflow flows through hubql${skip ? ` — skippe
     const jobsOf = async (name: string) =>
       (
         await gql<FlowJobs>(
-          `query($name: String) { flows(query: { name: $name }) { edges { node { jobs { name index state error outputJson } } } } }`,
+          `query($name: String) { flows(query: { name: $name }, first: 1) { edges { node { jobs { name index state error outputJson } } } } }`,
           { name },
         )
       ).flows.edges[0]?.node.jobs ?? [];
