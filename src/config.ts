@@ -33,6 +33,15 @@ export interface Limits {
   readonly maxQueryCost: number;
   /** Longest a single SQL statement may run on Postgres (`statement_timeout`), in milliseconds; 0: no limit. */
   readonly statementTimeoutMs: number;
+  /**
+   * Longest one GraphQL request may use the database, in milliseconds (0: no limit): past it, its running
+   * statements are cancelled on either store and it gets LIMIT_EXCEEDED (docs/security.md, "Request deadline").
+   */
+  readonly requestTimeoutMs: number;
+  /** Postgres pool connections, or SQLite reader threads; null: the store's default (10 / 3). */
+  readonly dbConnections: number | null;
+  /** Most of those one request holds at once; null: a third of them, at least one. */
+  readonly requestConnections: number | null;
   /** Task-record retention (IPython's DictDB culling, ipython-hub.md §12); off while both limits are null. */
   readonly retention: RetentionLimits;
 }
@@ -137,6 +146,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxQueryDepth: 15,
   maxQueryCost: 100_000,
   statementTimeoutMs: 30_000,
+  requestTimeoutMs: 60_000,
+  dbConnections: null,
+  requestConnections: null,
   retention: { recordLimit: null, sizeLimit: null, cullFraction: 0.1 },
 };
 
@@ -177,6 +189,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueryDepth: integer(env, "HUBQL_MAX_QUERY_DEPTH", DEFAULT_LIMITS.maxQueryDepth, 1),
       maxQueryCost: integer(env, "HUBQL_MAX_QUERY_COST", DEFAULT_LIMITS.maxQueryCost, 1),
       statementTimeoutMs: integer(env, "HUBQL_STATEMENT_TIMEOUT_MS", DEFAULT_LIMITS.statementTimeoutMs, 0),
+      requestTimeoutMs: integer(env, "HUBQL_REQUEST_TIMEOUT_MS", DEFAULT_LIMITS.requestTimeoutMs, 0),
+      dbConnections: env["HUBQL_DB_CONNECTIONS"] ? integer(env, "HUBQL_DB_CONNECTIONS", 0, 1) : null,
+      requestConnections: env["HUBQL_REQUEST_CONNECTIONS"] ? integer(env, "HUBQL_REQUEST_CONNECTIONS", 0, 1) : null,
       retention: {
         recordLimit: env["HUBQL_RETENTION_RECORD_LIMIT"] ? integer(env, "HUBQL_RETENTION_RECORD_LIMIT", 0, 1) : null,
         sizeLimit: env["HUBQL_RETENTION_SIZE_LIMIT"] ? integer(env, "HUBQL_RETENTION_SIZE_LIMIT", 0, 1) : null,

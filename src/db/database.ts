@@ -1,17 +1,22 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 
-import { types as pgTypes } from "pg";
-import { DataSource, type EntityManager, type QueryRunner } from "typeorm";
+import { type Pool, types as pgTypes } from "pg";
+import { DataSource } from "typeorm";
 
 import { postgresMigrations } from "../../migrations/postgres";
 import { sqliteMigrations } from "../../migrations/sqlite";
 import { type Dialect, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect";
 import type { StoreLocation } from "./database-url";
+import type { Session, StoreEngine } from "./engine";
 import { entitySchemas } from "./entities";
 import { poolStats, type PoolStats } from "./pool-stats";
+import { PostgresEngine } from "./postgres-engine";
 import { currentReadBudget } from "./read-budget";
+import { currentRequestScope } from "./request-scope";
+import { SqliteEngine } from "./sqlite-engine";
 
 export interface QueryResult<T> {
   readonly rows: T[];
@@ -21,8 +26,8 @@ export interface QueryResult<T> {
 
 /**
  * What services talk to: SQL with TypeORM-style named parameters (`:name`, `:...list`), in or out of a
- * transaction. Services never see the DataSource, so a transaction is just another Executor. Every statement of
- * the process runs through `Database.execute` (one place for timings, and for deadlines or pool shares later).
+ * transaction. Services never see the connections, so a transaction is just another Executor. Every statement of
+ * the process runs through `Database` (one place for timings, deadlines and the fair share of connections).
  */
 export interface Executor {
   readonly dialect: Dialect;
@@ -41,69 +46,105 @@ export const MAX_BOUND_PARAMETERS: Readonly<Record<Dialect, number>> = { sqlite:
 export type StatementListener = (sql: string, milliseconds: number) => void;
 
 export interface DatabaseOptions {
-  /** Seconds a SQLite writer waits for the lock before failing (WAL allows one writer at a time). */
+  /** Milliseconds a SQLite writer waits for the lock before failing (WAL allows one writer at a time). */
   readonly busyTimeoutMs?: number;
-  readonly poolSize?: number;
+  /** Postgres pool connections, or SQLite reader threads (HUBQL_DB_CONNECTIONS). */
+  readonly connections?: number;
+  /** Most of them one request holds at once (HUBQL_REQUEST_CONNECTIONS); a third of `connections` by default. */
+  readonly requestConnections?: number;
   /** Postgres `statement_timeout` per connection in ms (0: none); SQLite has no equivalent (docs/security.md). */
   readonly statementTimeoutMs?: number;
 }
 
+/** Defaults of DatabaseOptions.connections: the Postgres pool, and SQLite reader threads (≈10 MiB each). */
+export const DEFAULT_CONNECTIONS: Readonly<Record<Dialect, number>> = { postgres: 10, sqlite: 3 };
+
+/** A request's share when not configured: a third of the connections, at least one. */
+export function defaultRequestConnections(connections: number): number {
+  return Math.max(1, Math.floor(connections / 3));
+}
+
 export class Database implements Executor {
   private readonly listeners = new Set<StatementListener>();
-  /**
-   * SQLite has ONE connection: while a transaction is open on it, another request's statement would run inside
-   * that transaction (and a second BEGIN fails with "cannot start a transaction within a transaction"). So on
-   * SQLite, transactions and standalone statements take turns; code already inside the transaction (same async
-   * context) goes straight through. better-sqlite3 is synchronous, so no parallelism is lost. (docs/security.md)
-   */
-  private sqliteTurn: Promise<unknown> = Promise.resolve();
-  private readonly insideSqliteTransaction = new AsyncLocalStorage<true>();
+  /** The transaction the current async context runs in (SQLite: its statements join it; see `run`). */
+  private readonly sessions = new AsyncLocalStorage<Session>();
 
   private constructor(
+    /** TypeORM's DataSource: migrations, entity metadata, and (SQLite) the main thread's own connection. */
     readonly dataSource: DataSource,
     readonly dialect: Dialect,
+    private readonly engine: StoreEngine,
+    private readonly cleanup: () => void = () => undefined,
   ) {}
 
-  /** Opens the store, creating the SQLite file's folder if needed, and runs pending migrations. */
+  /**
+   * Opens the store, creating the SQLite file's folder if needed, and runs pending migrations. `sqlite::memory:`
+   * is a file in a fresh temporary folder, deleted on close: still a throwaway store (IPython's DictDB), and one
+   * the reader and writer threads can all open.
+   */
   static async open(
     location: Exclude<StoreLocation, { kind: "none" }>,
     options: DatabaseOptions = {},
   ): Promise<Database> {
     const dialect: Dialect = location.kind;
-    const dataSource =
-      location.kind === "postgres"
-        ? new DataSource({
-            type: "postgres",
-            url: location.url,
-            entities: entitySchemas("postgres"),
-            migrations: postgresMigrations,
-            installExtensions: false,
-            poolSize: options.poolSize ?? 10,
-            extra: {
-              types: POSTGRES_TYPES,
-              ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
-            },
-            logging: false,
-          })
-        : new DataSource({
-            type: "better-sqlite3",
-            database: sqlitePath(location.path),
-            entities: entitySchemas("sqlite"),
-            migrations: sqliteMigrations,
-            // WAL: readers never block the writer; busy timeout: writers queue instead of failing at once.
-            enableWAL: location.path !== ":memory:",
-            timeout: options.busyTimeoutMs ?? 5000,
-            prepareDatabase: (db: { function: (...args: unknown[]) => unknown; pragma: (s: string) => unknown }) => {
-              db.function(SQLITE_REGEXP_FUNCTION, { deterministic: true }, sqliteRegexpImplementation);
-              db.pragma("foreign_keys = ON");
-              db.pragma("synchronous = NORMAL");
-            },
-            logging: false,
-          });
-    await dataSource.initialize();
-    const database = new Database(dataSource, dialect);
-    await dataSource.runMigrations({ transaction: "each" });
-    return database;
+    const connections = options.connections ?? DEFAULT_CONNECTIONS[dialect];
+    const share = Math.min(connections, options.requestConnections ?? defaultRequestConnections(connections));
+    if (location.kind === "postgres") {
+      const dataSource = new DataSource({
+        type: "postgres",
+        url: location.url,
+        entities: entitySchemas("postgres"),
+        migrations: postgresMigrations,
+        installExtensions: false,
+        poolSize: connections,
+        extra: {
+          types: POSTGRES_TYPES,
+          ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+        },
+        logging: false,
+      });
+      await dataSource.initialize();
+      await dataSource.runMigrations({ transaction: "each" });
+      const pool = (dataSource.driver as unknown as { master: Pool }).master;
+      return new Database(dataSource, dialect, new PostgresEngine(pool, location.url, { connections, share }));
+    }
+    const memory = location.path === ":memory:" ? mkdtempSync(join(tmpdir(), "hubql-memory-")) : null;
+    const file = memory ? join(memory, "store.db") : sqlitePath(location.path);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    const dataSource = new DataSource({
+      type: "better-sqlite3",
+      database: file,
+      entities: entitySchemas("sqlite"),
+      migrations: sqliteMigrations,
+      // WAL: readers never block the writer; busy timeout: writers queue instead of failing at once.
+      enableWAL: true,
+      timeout: busyTimeoutMs,
+      prepareDatabase: (db: { function: (...args: unknown[]) => unknown; pragma: (s: string) => unknown }) => {
+        db.function(SQLITE_REGEXP_FUNCTION, { deterministic: true }, sqliteRegexpImplementation);
+        db.pragma("foreign_keys = ON");
+        db.pragma("synchronous = NORMAL");
+      },
+      logging: false,
+    });
+    const removeMemory = () => {
+      if (memory) rmSync(memory, { recursive: true, force: true });
+    };
+    try {
+      await dataSource.initialize();
+      await dataSource.runMigrations({ transaction: "each" });
+      const engine = await SqliteEngine.start({
+        file,
+        readers: connections,
+        share,
+        busyTimeoutMs,
+        ping: async () => void (await dataSource.query("SELECT 1")),
+      });
+      return new Database(dataSource, dialect, engine, removeMemory);
+    } catch (error) {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      removeMemory();
+      throw error;
+    }
   }
 
   /** The Postgres pool's connections (for /metrics); null on SQLite. */
@@ -120,64 +161,78 @@ export class Database implements Executor {
     return (await this.run<T>(sql, params)).rows;
   }
 
+  /**
+   * One statement. On SQLite, a statement issued inside a transaction's async context joins that transaction (it
+   * runs on the writer the transaction holds; waiting for the writer instead would wait for itself). On Postgres it
+   * takes its own connection, as before, without waiting for the request's share.
+   */
   async run<T = Record<string, unknown>>(sql: string, params: Record<string, unknown> = {}): Promise<QueryResult<T>> {
-    return this.exclusive(() => this.execute<T>(this.dataSource.manager, sql, params));
+    const session = this.sessions.getStore();
+    if (session && this.dialect === "sqlite") return this.execute<T>(session, sql, params);
+    return this.execute<T>(null, sql, params, session !== undefined);
   }
 
   /**
    * Runs `work` in one transaction. On Postgres the isolation is READ COMMITTED (the default): atomic operations
    * are written as single conditional statements (`UPDATE … WHERE state = … RETURNING`, `FOR UPDATE SKIP LOCKED`),
-   * which are correct under it with several gateway processes.
+   * which are correct under it with several gateway processes. On SQLite it holds the one writer (BEGIN
+   * IMMEDIATE), so transactions take turns; a transaction opened inside another joins it.
    */
   async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
-    return this.exclusive(() => this.insideSqliteTransaction.run(true, () => this.openTransaction(work)));
+    const outer = this.sessions.getStore();
+    if (outer && this.dialect === "sqlite") return work(this.executor(outer));
+    return this.engine.transaction(currentRequestScope(), outer !== undefined, (session) =>
+      this.sessions.run(session, () => work(this.executor(session))),
+    );
   }
 
-  private openTransaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
-      const tx: Executor = {
-        dialect: this.dialect,
-        query: async <R>(sql: string, params: Record<string, unknown> = {}) =>
-          (await this.execute<R>(manager, sql, params)).rows,
-        run: <R>(sql: string, params: Record<string, unknown> = {}) => this.execute<R>(manager, sql, params),
-      };
-      return work(tx);
-    });
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (this.dialect !== "sqlite" || this.insideSqliteTransaction.getStore()) return work();
-    const turn = this.sqliteTurn.then(work, work);
-    this.sqliteTurn = turn.catch(() => undefined);
-    return turn;
+  /** A trivial statement on a connection no request uses: what /healthz asks, never queued behind requests. */
+  ping(): Promise<void> {
+    return this.engine.ping();
   }
 
   async close(): Promise<void> {
+    await this.engine.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    this.cleanup();
+  }
+
+  private executor(session: Session): Executor {
+    return {
+      dialect: this.dialect,
+      query: async <R>(sql: string, params: Record<string, unknown> = {}) =>
+        (await this.execute<R>(session, sql, params)).rows,
+      run: <R>(sql: string, params: Record<string, unknown> = {}) => this.execute<R>(session, sql, params),
+    };
   }
 
   private async execute<T>(
-    manager: EntityManager,
+    session: Session | null,
     sql: string,
     params: Record<string, unknown>,
+    nested = false,
   ): Promise<QueryResult<T>> {
-    const [text, values] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
+    const [text, escaped] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
+    // better-sqlite3 binds no booleans (TypeORM's query runner turned them into 0/1 for us before).
+    const values = this.dialect === "sqlite" ? escaped.map(sqliteValue) : escaped;
     const budget = currentReadBudget();
     budget?.check();
     const started = performance.now();
-    const runner: QueryRunner | undefined = manager.queryRunner;
-    const ownRunner = runner ?? this.dataSource.createQueryRunner();
     try {
-      const result = await ownRunner.query(text, values, true);
-      const rows = (result.records ?? []) as T[];
-      budget?.charge(rows);
-      return { rows, affected: result.affected ?? rows.length };
+      const result = session
+        ? await session.run(text, values)
+        : await this.engine.run(text, values, currentRequestScope(), nested);
+      budget?.charge(result.rows);
+      return result as QueryResult<T>;
     } finally {
-      if (!runner) await ownRunner.release();
       const elapsed = performance.now() - started;
       for (const listener of this.listeners) listener(text, elapsed);
     }
   }
+}
+
+function sqliteValue(value: unknown): unknown {
+  return typeof value === "boolean" ? Number(value) : value;
 }
 
 /** OIDs of `timestamptz` and `timestamp`. */
@@ -195,7 +250,6 @@ const POSTGRES_TYPES = {
 };
 
 function sqlitePath(path: string): string {
-  if (path === ":memory:") return path;
   const absolute = resolve(path);
   mkdirSync(dirname(absolute), { recursive: true });
   return absolute;

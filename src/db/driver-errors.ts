@@ -1,3 +1,7 @@
+import { QueryFailedError } from "typeorm";
+
+import { HubqlError } from "../errors";
+
 /**
  * What a database driver's error means, for both dialects, in one place. TypeORM wraps driver errors in a
  * QueryFailedError whose `driverError.code` is the Postgres SQLSTATE or the SQLite extended result code.
@@ -48,4 +52,13 @@ export function callerRefusal(error: unknown): CallerRefusal | null {
     return "too-many-parameters";
   }
   return null;
+}
+
+/**
+ * A statement's failure as callers see it: hubql's own errors (a request's deadline) as they are, driver errors
+ * wrapped as TypeORM's QueryFailedError (as when TypeORM ran the statements), so the checks above read one shape.
+ */
+export function statementFailure(text: string, values: readonly unknown[], error: unknown): unknown {
+  if (error instanceof HubqlError || !(error instanceof Error)) return error;
+  return new QueryFailedError(text, [...values], error);
 }

@@ -5,6 +5,7 @@ import { type ApolloServer, HeaderMap } from "@apollo/server";
 
 import type { Config } from "../config";
 import { ReadBudget, withReadBudget } from "../db/read-budget";
+import { RequestScope } from "../db/request-scope";
 import { badInput, badRequest, ErrorCode, internalError, limitExceeded, notFound, unauthenticated } from "../errors";
 import { createRequestContext, type RequestContext } from "../graphql/shared/context";
 import type { Logger } from "../logger";
@@ -117,12 +118,16 @@ async function graphql(
       return;
     }
   }
-  // Every statement of the request is charged to one read budget (HUBQL_MAX_READ_BYTES, src/db/read-budget.ts).
+  // Every statement of the request is charged to one read budget (HUBQL_MAX_READ_BYTES, src/db/read-budget.ts) and
+  // bounded by HUBQL_REQUEST_TIMEOUT_MS and the request's share of connections (src/db/request-scope.ts).
+  const scope = new RequestScope(deps.config.limits.requestTimeoutMs);
   const response = await withReadBudget(new ReadBudget(deps.config.limits.maxReadBytes), () =>
-    deps.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
-      context: async () => createRequestContext(deps.services, requestId, principal),
-    }),
+    scope.run(() =>
+      deps.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
+        context: async () => createRequestContext(deps.services, requestId, principal),
+      }),
+    ),
   );
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
@@ -196,11 +201,12 @@ function routeLabel(url: string | undefined): string {
   return ["/graphql", "/", "/healthz", "/metrics"].includes(path) ? path : "other";
 }
 
+/** A trivial statement on a connection requests never use, so heavy requests cannot make it wait. */
 async function health(deps: HttpDeps, res: ServerResponse): Promise<void> {
   const db = deps.services.context.db;
   if (!db) return sendJson(res, 200, { status: "ok", store: "none" });
   try {
-    await db.query("SELECT 1");
+    await db.ping();
     sendJson(res, 200, { status: "ok", store: db.dialect });
   } catch {
     sendJson(res, 503, { status: "unavailable", store: db.dialect });

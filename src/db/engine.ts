@@ -1,0 +1,31 @@
+import type { RequestScope } from "./request-scope";
+
+/** What a statement gives back, before the Executor's shaping. */
+export interface RawResult {
+  readonly rows: Record<string, unknown>[];
+  /** Rows changed by INSERT/UPDATE/DELETE; for statements that return rows, the rows returned. */
+  readonly affected: number;
+}
+
+/** A connection one transaction is pinned to: its statements run there, in order. */
+export interface Session {
+  run(text: string, values: readonly unknown[]): Promise<RawResult>;
+}
+
+/**
+ * Where a store's statements run (src/db/postgres-engine.ts, src/db/sqlite/sqlite-engine.ts): connections handed out
+ * fairly between requests (FairGate), each request's statements bounded by its scope's deadline, and a health check
+ * that never waits behind request work. `Database` is the one caller.
+ */
+export interface StoreEngine {
+  /**
+   * One statement outside any transaction. `nested`: issued while the same async context holds a transaction's
+   * connection (it skips the request's share instead of waiting for itself).
+   */
+  run(text: string, values: readonly unknown[], scope: RequestScope | undefined, nested: boolean): Promise<RawResult>;
+  /** `work` inside one transaction on one connection; committed when it resolves, rolled back when it throws. */
+  transaction<T>(scope: RequestScope | undefined, nested: boolean, work: (session: Session) => Promise<T>): Promise<T>;
+  /** A trivial statement on a connection no request uses (/healthz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

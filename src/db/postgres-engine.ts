@@ -1,0 +1,166 @@
+import { Pool, type PoolClient, type QueryResult as PgResult } from "pg";
+
+import { statementFailure } from "./driver-errors";
+import type { RawResult, Session, StoreEngine } from "./engine";
+import { FairGate } from "./fair-gate";
+import { raceDeadline, type RequestScope } from "./request-scope";
+
+export interface PostgresEngineOptions {
+  /** The pool's size (HUBQL_DB_CONNECTIONS); the pool itself is TypeORM's, built with this size. */
+  readonly connections: number;
+  /** Most connections one request holds at once (HUBQL_REQUEST_CONNECTIONS). */
+  readonly share: number;
+}
+
+/** How long a control statement (health check, cancel) may take; it never waits on a lock. */
+const CONTROL_STATEMENT_TIMEOUT_MS = 5000;
+
+/**
+ * Postgres execution: the pool's connections go through a FairGate, and a separate control pool (two connections,
+ * never lent to requests) answers /healthz and cancels statements. A request's deadline cancels its running
+ * statements server-side with `pg_cancel_backend(pid)` from the control pool — `statement_timeout` bounds one
+ * statement, not a request — and the caller gets LIMIT_EXCEEDED at the deadline, without waiting for the
+ * cancellation to land. A connection goes back to the pool only once everything sent on it has settled (the
+ * cancelled statement, then ROLLBACK in a transaction), so a late cancel can never hit another request's statement:
+ * Postgres ignores a cancel that reaches an idle backend.
+ */
+export class PostgresEngine implements StoreEngine {
+  private readonly gate: FairGate;
+  private readonly control: Pool;
+
+  constructor(
+    private readonly pool: Pool,
+    url: string,
+    options: PostgresEngineOptions,
+  ) {
+    this.gate = new FairGate(options.connections, options.share);
+    this.control = new Pool({
+      connectionString: url,
+      max: 2,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: CONTROL_STATEMENT_TIMEOUT_MS,
+    });
+    // An idle control connection that drops is replaced on next use; the error is not the process's concern.
+    this.control.on("error", () => undefined);
+  }
+
+  async run(text: string, values: readonly unknown[], scope: RequestScope | undefined, nested: boolean) {
+    const connection = await this.connect(scope, nested);
+    try {
+      return await connection.run(text, values);
+    } finally {
+      connection.release();
+    }
+  }
+
+  async transaction<T>(
+    scope: RequestScope | undefined,
+    nested: boolean,
+    work: (session: Session) => Promise<T>,
+  ): Promise<T> {
+    const connection = await this.connect(scope, nested);
+    try {
+      await connection.run("START TRANSACTION", []);
+      const result = await work(connection);
+      await connection.run("COMMIT", []);
+      return result;
+    } catch (error) {
+      // After a deadline the ROLLBACK queues behind the cancelled statement; the caller does not wait for it.
+      const rollback = connection.rollback();
+      if (!scope?.expired) await rollback;
+      throw error;
+    } finally {
+      connection.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.control.query("SELECT 1");
+  }
+
+  async close(): Promise<void> {
+    await this.control.end();
+  }
+
+  /** A pool connection under the request's share, or the deadline error if that comes first. */
+  private async connect(scope: RequestScope | undefined, nested: boolean): Promise<Connection> {
+    const permit = await this.gate.acquire(scope, nested);
+    const connecting = this.pool.connect();
+    try {
+      const client = await raceDeadline(scope, connecting);
+      return new Connection(client, scope, permit, (pid) => this.cancel(pid));
+    } catch (error) {
+      connecting.then(
+        (client) => client.release(),
+        () => undefined,
+      );
+      permit();
+      throw error;
+    }
+  }
+
+  private async cancel(pid: number): Promise<void> {
+    await this.control.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => undefined);
+  }
+}
+
+/** One pool client lent to one statement or transaction, with everything sent on it tracked until it settles. */
+class Connection implements Session {
+  private settled: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly scope: RequestScope | undefined,
+    private readonly permit: () => void,
+    private readonly cancel: (pid: number) => Promise<void>,
+  ) {}
+
+  async run(text: string, values: readonly unknown[]): Promise<RawResult> {
+    this.scope?.check();
+    const statement = this.client.query(text, values as unknown[]);
+    this.track(statement);
+    const unsubscribe = this.scope?.onExpire(() => this.track(this.cancel(backendPid(this.client))));
+    try {
+      return toRawResult(await raceDeadline(this.scope, statement));
+    } catch (error) {
+      throw statementFailure(text, values, error);
+    } finally {
+      unsubscribe?.();
+    }
+  }
+
+  rollback(): Promise<void> {
+    const rollback = this.client.query("ROLLBACK").then(
+      () => undefined,
+      () => undefined,
+    );
+    this.track(rollback);
+    return rollback;
+  }
+
+  /** Back to the pool once all it was sent has settled; the permit with it. */
+  release(): void {
+    void this.settled.then(() => {
+      this.client.release();
+      this.permit();
+    });
+  }
+
+  private track(work: Promise<unknown>): void {
+    const done = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.settled = Promise.all([this.settled, done]);
+  }
+}
+
+function toRawResult(result: PgResult): RawResult {
+  const rows = (result.rows ?? []) as Record<string, unknown>[];
+  return { rows, affected: result.rowCount ?? rows.length };
+}
+
+/** The server process behind a client (pg sets it from BackendKeyData; not in its published types). */
+function backendPid(client: PoolClient): number {
+  return (client as unknown as { processID: number }).processID;
+}

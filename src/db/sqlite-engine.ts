@@ -1,0 +1,153 @@
+import { statementFailure } from "./driver-errors";
+import type { RawResult, Session, StoreEngine } from "./engine";
+import { FairGate } from "./fair-gate";
+import { raceDeadline, type RequestScope } from "./request-scope";
+import { SqliteThread } from "./sqlite-thread";
+import { sqliteWorkerScript } from "./sqlite-worker-script";
+
+export interface SqliteEngineOptions {
+  /** Absolute path of the database file (WAL mode, migrated). */
+  readonly file: string;
+  /** Reader threads (HUBQL_DB_CONNECTIONS). */
+  readonly readers: number;
+  /** Most reader threads one request uses at once (HUBQL_REQUEST_CONNECTIONS). */
+  readonly share: number;
+  readonly busyTimeoutMs: number;
+  /** A trivial statement on the main thread's own connection, which no request uses (/healthz). */
+  readonly ping: () => Promise<void>;
+}
+
+/**
+ * SQLite execution off the event loop. better-sqlite3 is synchronous: on the main thread one heavy statement (a
+ * JSON-path scan, a regex over every row, a large DELETE) stopped every request and /healthz until it ended. Here
+ * statements run on worker threads, each with its own connection: `readers` read-only threads for standalone
+ * SELECTs (WAL lets them read beside the writer, each statement seeing the last commit) and one writer thread for
+ * everything else and for transactions, which hold it from BEGIN IMMEDIATE to COMMIT — the turn-taking the
+ * single connection used to need. A request uses at most `share` readers at once (FairGate), so a heavy request
+ * leaves readers for cheap ones.
+ *
+ * Deadlines: better-sqlite3 has no interrupt, so a request past its deadline gets LIMIT_EXCEEDED at once and the
+ * thread running its statement is retired (terminated) and replaced. The statement stops at its next call into
+ * JavaScript (the regexp function) or when SQLite returns; the retired connection then closes, which rolls back its
+ * transaction. A new writer waits until the retired one has exited, so it never meets its lock.
+ *
+ * Cost per statement (2-core machine, 100-row page): 0.37–0.40 ms through a thread against 0.25 ms for the same
+ * statement on the main thread — one message each way (~0.1 ms) plus copying the rows.
+ */
+export class SqliteEngine implements StoreEngine {
+  private readonly readerGate: FairGate;
+  private readonly writerGate = new FairGate(1, 1);
+  private readonly readers: SqliteThread[];
+  private readonly busy = new Set<SqliteThread>();
+  private writer: SqliteThread;
+
+  private constructor(
+    private readonly script: string,
+    private readonly options: SqliteEngineOptions,
+  ) {
+    this.readerGate = new FairGate(options.readers, options.share);
+    this.readers = Array.from({ length: options.readers }, () => this.spawn(true));
+    this.writer = this.spawn(false);
+  }
+
+  static async start(options: SqliteEngineOptions): Promise<SqliteEngine> {
+    return new SqliteEngine(await sqliteWorkerScript(), options);
+  }
+
+  async run(text: string, values: readonly unknown[], scope: RequestScope | undefined, nested: boolean) {
+    if (READS.test(text)) return this.read(text, values, scope, nested);
+    const permit = await this.writerGate.acquire(scope, nested);
+    try {
+      return await this.call(this.liveWriter(), text, values, scope);
+    } finally {
+      permit();
+    }
+  }
+
+  async transaction<T>(
+    scope: RequestScope | undefined,
+    nested: boolean,
+    work: (session: Session) => Promise<T>,
+  ): Promise<T> {
+    const permit = await this.writerGate.acquire(scope, nested);
+    const thread = this.liveWriter();
+    try {
+      await this.call(thread, "BEGIN IMMEDIATE", [], scope);
+      const result = await work({ run: (text, values) => this.call(thread, text, values, scope) });
+      await this.call(thread, "COMMIT", [], scope);
+      return result;
+    } catch (error) {
+      // A retired writer has no transaction left: closing its connection rolled it back.
+      if (!thread.retired) await thread.call("ROLLBACK", []).catch(() => undefined);
+      throw error;
+    } finally {
+      permit();
+    }
+  }
+
+  ping(): Promise<void> {
+    return this.options.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.readers, this.writer].map((thread) => thread.retire()));
+  }
+
+  private async read(text: string, values: readonly unknown[], scope: RequestScope | undefined, nested: boolean) {
+    const permit = await this.readerGate.acquire(scope, nested);
+    // The gate hands out at most as many permits as there are readers, so one is idle.
+    const slot = this.readers.findIndex((thread) => !this.busy.has(thread));
+    if (this.readers[slot]?.retired) this.readers[slot] = this.spawn(true);
+    const thread = this.readers[slot] as SqliteThread;
+    this.busy.add(thread);
+    try {
+      return await this.call(thread, text, values, scope);
+    } finally {
+      this.busy.delete(thread);
+      permit();
+    }
+  }
+
+  /** One statement on a thread, bounded by the request's deadline: past it, the thread is retired and replaced. */
+  private async call(
+    thread: SqliteThread,
+    text: string,
+    values: readonly unknown[],
+    scope: RequestScope | undefined,
+  ): Promise<RawResult> {
+    scope?.check();
+    const unsubscribe = scope?.onExpire(() => this.replace(thread));
+    try {
+      return await raceDeadline(scope, thread.call(text, values));
+    } catch (error) {
+      throw statementFailure(text, values, error);
+    } finally {
+      unsubscribe?.();
+    }
+  }
+
+  private replace(thread: SqliteThread): void {
+    if (thread.retired) return;
+    const exited = thread.retire();
+    if (thread === this.writer) {
+      this.writer = this.spawn(false, exited);
+      return;
+    }
+    const slot = this.readers.indexOf(thread);
+    if (slot >= 0) this.readers[slot] = this.spawn(true);
+  }
+
+  /** The writer, replaced first if it died on its own (a crash rather than a deadline). */
+  private liveWriter(): SqliteThread {
+    if (this.writer.retired) this.writer = this.spawn(false, this.writer.exited);
+    return this.writer;
+  }
+
+  private spawn(readonly: boolean, after?: Promise<void>): SqliteThread {
+    const { file, busyTimeoutMs } = this.options;
+    return new SqliteThread(this.script, { file, readonly, busyTimeoutMs }, after);
+  }
+}
+
+/** Statements a read-only connection can run: plain SELECTs. Anything else (WITH included) goes to the writer. */
+const READS = /^\s*SELECT\b/i;

@@ -1,0 +1,104 @@
+import { Worker } from "node:worker_threads";
+
+import type { RawResult } from "./engine";
+import type { StatementReply, StatementRequest, WorkerOptions } from "./sqlite-protocol";
+
+interface Pending {
+  readonly resolve: (result: RawResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** A driver failure as it came from the worker, with the SQLite code the checks in driver-errors.ts read. */
+class SqliteWorkerError extends Error {
+  constructor(
+    message: string,
+    name: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/**
+ * The main thread's handle on one SQLite worker thread (sqlite-worker.ts) and its connection. Statements go one at a time
+ * (the engine's gates see to it). `retire()` terminates the thread: its statement stops at its next call back into
+ * JavaScript (the regexp function) or when SQLite returns, and closing the connection rolls back its open
+ * transaction; the engine puts a fresh thread in its place at once.
+ */
+export class SqliteThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | null = null;
+  /** Resolves when the thread has exited (retired, crashed or closed). */
+  readonly exited: Promise<void>;
+
+  constructor(
+    script: string,
+    options: WorkerOptions,
+    /** Statements wait for this first (a new writer waits until the one it replaces has let go of the lock). */
+    private readonly ready: Promise<void> = Promise.resolve(),
+  ) {
+    this.worker = new Worker(script, { workerData: options });
+    this.worker.on("message", (reply: StatementReply) => this.settle(reply));
+    this.worker.on("error", (error) => this.fail(error));
+    this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
+    void this.exited.then(() => this.fail(new Error("the SQLite worker thread exited")));
+    // An idle thread does not keep the process alive; one with a statement in flight does (see call).
+    this.worker.unref();
+  }
+
+  get retired(): boolean {
+    return this.failure !== null;
+  }
+
+  async call(sql: string, params: readonly unknown[]): Promise<RawResult> {
+    await this.ready;
+    if (this.failure) throw this.failure;
+    const id = ++this.nextId;
+    return new Promise<RawResult>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, sql, params } satisfies StatementRequest);
+    });
+  }
+
+  /** Stops the thread; statements in flight fail with `reason`. Returns when the thread has exited. */
+  retire(reason: Error = new Error("the SQLite worker thread was retired")): Promise<void> {
+    this.fail(reason);
+    void this.worker.terminate();
+    return this.exited;
+  }
+
+  private settle(reply: StatementReply): void {
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if ("error" in reply) {
+      waiting.reject(new SqliteWorkerError(reply.error.message, reply.error.name, reply.error.code));
+    } else if ("changes" in reply) {
+      waiting.resolve({ rows: [], affected: reply.changes });
+    } else {
+      waiting.resolve({ rows: toObjects(reply.columns, reply.rows), affected: reply.rows.length });
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiting of this.pending.values()) waiting.reject(this.failure);
+    this.pending.clear();
+  }
+}
+
+function toObjects(columns: readonly string[], rows: readonly unknown[][]): Record<string, unknown>[] {
+  const objects = new Array<Record<string, unknown>>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const values = rows[r] as unknown[];
+    const row: Record<string, unknown> = {};
+    for (let c = 0; c < columns.length; c++) row[columns[c] as string] = values[c];
+    objects[r] = row;
+  }
+  return objects;
+}
