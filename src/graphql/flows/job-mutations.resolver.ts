@@ -1,13 +1,16 @@
 import { GraphQLJSON, GraphQLJSONObject } from "graphql-scalars";
-import { Arg, Args, Ctx, Float, Int, Mutation, Resolver } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, Float, Info, Int, Mutation, Resolver } from "type-graphql";
 
 import type { JobState as JobStateName } from "../../services/flows/states";
 import type { RequestContext } from "../shared/context";
+import { selectedFields } from "../shared/selected-fields";
 import { FilterScalar } from "../scalars";
 import { JobResponseInput } from "./flow.input";
 import { JobKeyArgs, JobSelectionArgs, LockArgs } from "./job.args";
 import { JobQueryInput } from "./job-query.input";
 import { JobState } from "./job-state.enum";
+import { jobColumns } from "./job.resolver";
 import { Job } from "./job.type";
 import { BulkJobResult } from "./jobflow-results.type";
 import { lockOptions, selection } from "./jobflow-args";
@@ -29,9 +32,12 @@ export class JobMutationsResolver {
     @Arg("holder", () => String, { nullable: true, description: "Also take a lease on the job for this holder." })
     holder?: string,
     @Arg("ttlSeconds", () => Float, { nullable: true }) ttlSeconds?: number,
+    @Info() info?: GraphQLResolveInfo,
   ) {
-    const job = await ctx.services.flows.runner.checkout({ filter, query, flowUuid, holder, ttlSeconds });
-    // The caller took this lease: its lock id is theirs to see (docs/security.md, "Leases").
+    // The lease's id is always read: the caller took this lease, its lock id is theirs to see (docs/security.md,
+    // "Leases").
+    const fields = info ? [...jobColumns(selectedFields(info)), "lockId" as const] : undefined;
+    const job = await ctx.services.flows.runner.checkout({ filter, query, flowUuid, holder, ttlSeconds }, fields);
     if (job?.lockId) ctx.knownLockIds.add(job.lockId);
     return job;
   }

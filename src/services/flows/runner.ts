@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 
 import type { Executor } from "../../db/database";
-import { addSeconds, formatInstant, type Instant } from "../../dialect";
+import { addSeconds, formatInstant, type Instant, instantNow } from "../../dialect";
 import { badInput, invalidState, notFound } from "../../errors";
-import { inList, query, run, TABLES } from "../sql";
-import type { JobNode, JobQuery, JobRow, LockOptions } from "./jobflow.model";
+import { inList, query, readFields, returningList, run, type SqlParams, TABLES } from "../sql";
+import { JOB_CORE_FIELDS, type JobNode, type JobQuery, type JobRow, type LockOptions } from "./jobflow.model";
 import { activeLease, jobCondition, prepareJobFilter } from "./query";
 import { jobKeyCondition, type JobKey, leaseTtl } from "./leases";
 import { appendParts, type JobResponse, outputText, readResponseParts } from "./responses";
@@ -63,40 +63,54 @@ export class JobRunner {
   constructor(private readonly store: JobflowStore) {}
 
   /**
-   * checkout_job (§6.1): one READY job, priority DESC then created_on ASC, becomes CHECKED_OUT in one statement.
-   * On Postgres the candidate row is claimed with `FOR UPDATE SKIP LOCKED`, so concurrent gateways each get a
-   * different job; on SQLite the single UPDATE is atomic. Jobs under an active lease are left alone.
+   * checkout_job (§6.1): one READY job, priority DESC then created_on ASC, becomes CHECKED_OUT and its flow goes
+   * READY → RUNNING. Postgres: one statement — the candidate row is claimed with `FOR UPDATE SKIP LOCKED` (so
+   * concurrent gateways each get a different job), the flow updated in a data-modifying CTE, and the job returned
+   * with the columns asked for (`fields`). It used to take five statements (BEGIN, the job, the flow, a re-read,
+   * COMMIT): 171–316 checkouts/s with 16 workers over 2 processes. SQLite has no writable CTEs: the job's UPDATE …
+   * RETURNING and the flow's UPDATE, in one transaction on the writer. Jobs under an active lease are left alone.
    */
-  async checkout(request: CheckoutRequest): Promise<JobNode | null> {
+  async checkout(request: CheckoutRequest, fields?: readonly (keyof JobRow)[]): Promise<JobNode | null> {
     const ctx = this.store.ctx;
-    const postgres = ctx.dialect === "postgres";
     const filter = prepareJobFilter(ctx, request.filter);
-    return this.store.write(async (tx, now) => {
+    const ttl = leaseTtl(request.ttlSeconds, this.store.project.lockTtlSeconds);
+    const returning = returningList(this.store.jobs, readFields(this.store.jobs, fields, JOB_CORE_FIELDS));
+    const postgres = ctx.dialect === "postgres";
+    /** The job's UPDATE … RETURNING; `at` is the bound `now`. */
+    const takeJob = (q: SqlParams, now: Instant, at: string) => {
+      const lease = request.holder
+        ? `, "lock_id" = ${q.bind(randomUUID())}, "lock_holder" = ${q.bind(request.holder)}, "lock_time" = ${at}, "lock_expires" = ${q.bind(this.store.instant(addSeconds(now, ttl)))}`
+        : "";
+      const flow = request.flowUuid ? ` AND t."flow_uuid" = ${q.bind(request.flowUuid)}` : "";
       const where = jobCondition(ctx, filter, request.query, now);
-      const ttl = leaseTtl(request.ttlSeconds, this.store.project.lockTtlSeconds);
-      const rows = await query<{ dbId: string; flowUuid: string }>(tx, (q) => {
-        const at = q.bind(this.store.instant(now));
-        const lease = request.holder
-          ? `, "lock_id" = ${q.bind(randomUUID())}, "lock_holder" = ${q.bind(request.holder)}, "lock_time" = ${at}, "lock_expires" = ${q.bind(this.store.instant(addSeconds(now, ttl)))}`
-          : "";
-        const flow = request.flowUuid ? ` AND t."flow_uuid" = ${q.bind(request.flowUuid)}` : "";
-        return `UPDATE "${TABLES.jobs}" SET "state" = 'CHECKED_OUT', "updated_on" = ${at}${lease}
+      return `UPDATE "${TABLES.jobs}" SET "state" = 'CHECKED_OUT', "updated_on" = ${at}${lease}
           WHERE "state" = 'READY' AND "db_id" = (
             SELECT t."db_id" FROM "${TABLES.jobs}" t
              WHERE t."state" = 'READY' AND NOT ${activeLease("t", now, ctx.dialect).toSql(q)}${flow} AND (${where.toSql(q)})
              ORDER BY t."priority" DESC, t."created_on" ASC, t."db_seq" ASC LIMIT 1${postgres ? " FOR UPDATE SKIP LOCKED" : ""})
-          RETURNING "db_id" AS "dbId", "flow_uuid" AS "flowUuid"`;
+          RETURNING ${returning}`;
+    };
+    // §6.1: the flow goes READY → RUNNING; any other flow state is left as it is.
+    const startFlow = (at: string, flowUuid: string) =>
+      `UPDATE "${TABLES.flows}" SET "state" = 'RUNNING', "updated_on" = ${at} WHERE "uuid" = ${flowUuid} AND "state" = 'READY'`;
+    const decode = (rows: Record<string, unknown>[]) => (rows[0] ? this.store.jobs.decode<JobNode>(rows[0]) : null);
+
+    if (postgres) {
+      return this.store.retryConflicts(async () => {
+        const now = instantNow();
+        const rows = await query(this.store.db, (q) => {
+          const at = q.bind(this.store.instant(now));
+          return `WITH picked AS (${takeJob(q, now, at)}),
+            flow AS (${startFlow(at, `(SELECT "flowUuid" FROM picked)`)})
+            SELECT * FROM picked`;
+        });
+        return decode(rows);
       });
-      const picked = rows[0];
-      if (!picked) return null;
-      // §6.1: the flow goes READY → RUNNING; any other flow state is left as it is.
-      await run(
-        tx,
-        (q) =>
-          `UPDATE "${TABLES.flows}" SET "state" = 'RUNNING', "updated_on" = ${q.bind(this.store.instant(now))} WHERE "uuid" = ${q.bind(picked.flowUuid)} AND "state" = 'READY'`,
-      );
-      const [job] = await this.store.loadJobs(tx, this.store.jobsWhere("db_id", picked.dbId), false);
-      return job ?? null;
+    }
+    return this.store.write(async (tx, now) => {
+      const picked = decode(await query(tx, (q) => takeJob(q, now, q.bind(this.store.instant(now)))));
+      if (picked) await run(tx, (q) => startFlow(q.bind(this.store.instant(now)), q.bind(picked.flowUuid)));
+      return picked;
     });
   }
 

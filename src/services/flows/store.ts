@@ -72,6 +72,18 @@ export class JobflowStore {
     }
   }
 
+  /** Runs one statement (no transaction), again while Postgres reports a deadlock or serialization failure. */
+  async retryConflicts<T>(work: () => Promise<T>): Promise<T> {
+    for (let conflicts = 0; ;) {
+      try {
+        return await work();
+      } catch (error) {
+        if (isTransientConflict(error) && conflicts++ < MAX_CONFLICT_RETRIES) continue;
+        throw error;
+      }
+    }
+  }
+
   /** Job rows matching `where`, by db_seq; locked `FOR UPDATE` on Postgres unless `lock` is false. */
   async loadJobs(tx: Executor, where: Condition, lock = true): Promise<JobRow[]> {
     return selectRows<JobRow>(tx, {
