@@ -33,6 +33,12 @@ export interface Executor {
   readonly dialect: Dialect;
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   run<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<QueryResult<T>>;
+  /**
+   * A statement with positional parameters in the driver's own syntax (`$1` … on Postgres, `?` on SQLite), values
+   * already encoded: for bulk statements (insertRows), where rewriting tens of thousands of named parameters cost
+   * more than the INSERT (20% of an ingest's CPU). Numbers are bound, not inlined as `run` does on SQLite.
+   */
+  runPositional<T = Record<string, unknown>>(text: string, values: readonly unknown[]): Promise<QueryResult<T>>;
 }
 
 /**
@@ -167,9 +173,13 @@ export class Database implements Executor {
    * takes its own connection, as before, without waiting for the request's share.
    */
   async run<T = Record<string, unknown>>(sql: string, params: Record<string, unknown> = {}): Promise<QueryResult<T>> {
+    return this.runPositional<T>(...this.positional(sql, params));
+  }
+
+  runPositional<T = Record<string, unknown>>(text: string, values: readonly unknown[]): Promise<QueryResult<T>> {
     const session = this.sessions.getStore();
-    if (session && this.dialect === "sqlite") return this.execute<T>(session, sql, params);
-    return this.execute<T>(null, sql, params, session !== undefined);
+    if (session && this.dialect === "sqlite") return this.execute<T>(session, text, values);
+    return this.execute<T>(null, text, values, session !== undefined);
   }
 
   /**
@@ -201,20 +211,29 @@ export class Database implements Executor {
     return {
       dialect: this.dialect,
       query: async <R>(sql: string, params: Record<string, unknown> = {}) =>
-        (await this.execute<R>(session, sql, params)).rows,
-      run: <R>(sql: string, params: Record<string, unknown> = {}) => this.execute<R>(session, sql, params),
+        (await this.execute<R>(session, ...this.positional(sql, params))).rows,
+      run: <R>(sql: string, params: Record<string, unknown> = {}) =>
+        this.execute<R>(session, ...this.positional(sql, params)),
+      runPositional: <R>(text: string, values: readonly unknown[]) => this.execute<R>(session, text, values),
     };
+  }
+
+  /**
+   * Named parameters to the driver's positional ones, as TypeORM does it (`:...list` spreads a list; on SQLite
+   * numbers are written into the text, so they keep the literal's type in comparisons).
+   */
+  private positional(sql: string, params: Record<string, unknown>): [string, unknown[]] {
+    const [text, escaped] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
+    // better-sqlite3 binds no booleans (TypeORM's query runner turned them into 0/1 for us before).
+    return [text, this.dialect === "sqlite" ? escaped.map(sqliteValue) : escaped];
   }
 
   private async execute<T>(
     session: Session | null,
-    sql: string,
-    params: Record<string, unknown>,
+    text: string,
+    values: readonly unknown[],
     nested = false,
   ): Promise<QueryResult<T>> {
-    const [text, escaped] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
-    // better-sqlite3 binds no booleans (TypeORM's query runner turned them into 0/1 for us before).
-    const values = this.dialect === "sqlite" ? escaped.map(sqliteValue) : escaped;
     const budget = currentReadBudget();
     budget?.check();
     const started = performance.now();

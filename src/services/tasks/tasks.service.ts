@@ -244,35 +244,33 @@ export class TasksService {
     const rows = records.map((record) => completeRecord(record));
     const db = this.ctx.db;
     if (!db || rows.length === 0) return rows;
-    await db
-      .transaction(async (tx) => {
-        const existing = await selectRows<{ msgId: string }>(tx, {
-          table: TABLES.taskRecords,
-          codec: this.codec,
-          fields: ["msgId"],
-          where: inList(
-            `t."msg_id"`,
-            rows.map((row) => row.msgId),
-          ),
-        });
-        if (existing.length > 0) {
-          const ids = existing.map((row) => row.msgId);
-          throw badInput(`Already have msg_id ${ids.map((id) => `'${id}'`).join(", ")}; nothing was added`, "records", {
-            msgIds: ids,
-            reason: InputReason.DUPLICATE_ID,
-          });
-        }
-        await this.insertWithin(tx, rows);
-      })
-      .catch((error: unknown) => {
-        // Another writer inserted one of the ids between our check and our insert.
-        if (isUniqueViolation(error)) {
-          throw badInput("A msg_id in the batch already exists; nothing was added", "records", {
-            reason: InputReason.DUPLICATE_ID,
-          });
-        }
-        throw error;
+    // No look-up first: the INSERT's unique key refuses a known id (and the transaction rolls back), and only then
+    // are the known ids looked up for the message. Saves a 1,000-id SELECT per batch.
+    try {
+      await db.transaction((tx) => this.insertWithin(tx, rows));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const existing = await selectRows<{ msgId: string }>(db, {
+        table: TABLES.taskRecords,
+        codec: this.codec,
+        fields: ["msgId"],
+        where: inList(
+          `t."msg_id"`,
+          rows.map((row) => row.msgId),
+        ),
       });
+      const ids = existing.map((row) => row.msgId);
+      // None left: another writer's record came and went since; say so without naming it.
+      if (ids.length === 0) {
+        throw badInput("A msg_id in the batch already exists; nothing was added", "records", {
+          reason: InputReason.DUPLICATE_ID,
+        });
+      }
+      throw badInput(`Already have msg_id ${ids.map((id) => `'${id}'`).join(", ")}; nothing was added`, "records", {
+        msgIds: ids,
+        reason: InputReason.DUPLICATE_ID,
+      });
+    }
     return rows;
   }
 
