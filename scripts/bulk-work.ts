@@ -5,7 +5,7 @@
  * per second with 16 workers over 2 gateway processes, counting duplicates.
  *
  *   npm run build && node dist/scripts/bulk-work.js [--dialect sqlite|postgres] [--records 1000000]
- *       [--ingest 20000] [--jobs 4000] [--only ingest,purge,retention,checkout]
+ *       [--ingest 20000] [--jobs 4000] [--only ingest,purge,retention,checkout] [--rounds 2]
  *
  * Postgres: BENCH_PG_URL names an empty database, or an embedded Postgres is started. Prints a table; asserts
  * nothing (tests never assert timings). `npm run bench` (the request path) is a separate script.
@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
 
 import BetterSqlite3 from "better-sqlite3";
 import { Client } from "pg";
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     ingest: { type: "string", default: "20000" },
     jobs: { type: "string", default: "4000" },
     only: { type: "string", default: "ingest,purge,retention,checkout" },
+    rounds: { type: "string", default: "2" },
   },
 });
 const DIALECT = args.dialect as "sqlite" | "postgres";
@@ -48,12 +50,18 @@ const INGEST = Number(args.ingest);
 const JOBS = Number(args.jobs);
 const ONLY = new Set(String(args.only).split(","));
 const BATCH = 1000;
+const ROUNDS = Number(args.rounds);
 
 type Row = Record<string, unknown>;
 
 /** A raw connection to the same store: the reference side of each comparison. */
 interface Raw {
   exec(sql: string, params?: unknown[]): Promise<number>;
+  /** One statement without blocking this process' event loop (SQLite: on a thread of its own), so readers of the
+   * gateway in this process can be watched while it runs. */
+  execAside(sql: string): Promise<void>;
+  /** Empties task_records (TRUNCATE on Postgres), untimed. */
+  clear(): Promise<void>;
   /** Multi-row INSERTs of already encoded rows, as many rows per statement as the parameter limit allows. */
   insert(columns: readonly string[], rows: readonly unknown[][]): Promise<void>;
   close(): Promise<void>;
@@ -68,7 +76,7 @@ async function main(): Promise<void> {
     const raw = await rawConnection(url);
     cleanup.unshift(() => raw.close());
     console.log(`hubql bulk work on ${DIALECT}, ${new Date().toISOString()}\n`);
-    console.log("| work | hubql | reference | ratio | readers during (p50 / p99 / max ms) |");
+    console.log("| work | hubql | reference | ratio | readers meanwhile (p50 / p99 / max ms) |");
     console.log("|---|---|---|---|---|");
     if (ONLY.has("ingest")) await ingest(app, raw);
     if (ONLY.has("purge")) await purge(app, raw);
@@ -141,20 +149,20 @@ async function ingest(app: App, raw: Raw): Promise<void> {
   const reference: number[] = [];
   const mutation = `mutation($r: [TaskRecordInput!]!) { addTaskRecords(records: $r) { msgId } }`;
   for (let round = 0; round < 3; round++) {
-    await raw.exec(`DELETE FROM task_records`);
+    await raw.clear();
     let started = performance.now();
     for (let from = 0; from < INGEST; from += BATCH) {
       const records = Array.from({ length: Math.min(BATCH, INGEST - from) }, (_, k) => record(from + k));
       await graphql(app.url, mutation, { r: records });
     }
     hubql.push(INGEST / ((performance.now() - started) / 1000));
-    await raw.exec(`DELETE FROM task_records`);
+    await raw.clear();
     const rows = encoded(0, INGEST);
     started = performance.now();
     for (let from = 0; from < INGEST; from += BATCH) await raw.insert(COLUMNS, rows.slice(from, from + BATCH));
     reference.push(INGEST / ((performance.now() - started) / 1000));
   }
-  await raw.exec(`DELETE FROM task_records`);
+  await raw.clear();
   const h = median(hubql);
   const r = median(reference);
   row(`ingest ${INGEST} records, batches of ${BATCH} (rec/s)`, h.toFixed(0), r.toFixed(0), h / r, "");
@@ -174,9 +182,10 @@ async function purge(app: App, raw: Raw): Promise<void> {
   for (const kind of cases) {
     const hubql: number[] = [];
     const reference: number[] = [];
-    const readers: number[] = [];
-    for (let round = 0; round < 2; round++) {
-      await raw.exec(`DELETE FROM task_records`);
+    const readers: Readers = { health: [], query: [] };
+    const referenceReaders: Readers = { health: [], query: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      await raw.clear();
       await seed(raw, RECORDS);
       await raw.exec(DIALECT === "postgres" ? "VACUUM ANALYZE task_records" : "ANALYZE");
       const watch = watchReaders(app.url);
@@ -186,47 +195,59 @@ async function purge(app: App, raw: Raw): Promise<void> {
         `mutation { purgeTaskRecords(${kind.args}, force: true) { count } }`,
       );
       hubql.push(performance.now() - started);
-      readers.push(...(await watch.stop()));
+      const seen = await watch.stop();
+      readers.health.push(...seen.health);
+      readers.query.push(...seen.query);
       if (!result.data?.purgeTaskRecords) throw new Error(JSON.stringify(result));
-      await raw.exec(`DELETE FROM task_records`);
+      await raw.clear();
       await seed(raw, RECORDS);
       await raw.exec(DIALECT === "postgres" ? "VACUUM ANALYZE task_records" : "ANALYZE");
+      const aside = watchReaders(app.url);
       started = performance.now();
-      await raw.exec(kind.sql);
+      await raw.execAside(kind.sql);
       reference.push(performance.now() - started);
+      const seenAside = await aside.stop();
+      referenceReaders.health.push(...seenAside.health);
+      referenceReaders.query.push(...seenAside.query);
     }
     const h = median(hubql);
     const r = median(reference);
     row(`purge ${kind.name} of ${RECORDS} (ms)`, h.toFixed(0), r.toFixed(0), h / r, latencies(readers));
+    row(`  the same DELETE from another connection (ms)`, "", r.toFixed(0), null, latencies(referenceReaders));
   }
-  await raw.exec(`DELETE FROM task_records`);
+  await raw.clear();
 }
 
-/** Every 10 ms, /healthz and a one-record query, until stopped; their latencies. */
-function watchReaders(url: string): { stop(): Promise<number[]> } {
-  const times: number[] = [];
+/** Every 10 ms, /healthz and a one-record query side by side, until stopped; the latency of each. */
+function watchReaders(url: string): { stop(): Promise<Readers> } {
+  const readers: Readers = { health: [], query: [] };
   let running = true;
+  const timed = async (into: number[], work: () => Promise<unknown>) => {
+    const started = performance.now();
+    await work();
+    into.push(performance.now() - started);
+  };
   const loop = async () => {
     while (running) {
-      const started = performance.now();
       await Promise.all([
-        fetch(`${url}/healthz`).then((response) => response.text()),
-        graphql(
-          url,
-          `
-            {
-              taskRecords(first: 1) {
-                edges {
-                  node {
-                    msgId
+        timed(readers.health, () => fetch(`${url}/healthz`).then((response) => response.text())),
+        timed(readers.query, () =>
+          graphql(
+            url,
+            `
+              {
+                taskRecords(first: 1) {
+                  edges {
+                    node {
+                      msgId
+                    }
                   }
                 }
               }
-            }
-          `,
+            `,
+          ),
         ),
       ]);
-      times.push(performance.now() - started);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   };
@@ -235,9 +256,14 @@ function watchReaders(url: string): { stop(): Promise<number[]> } {
     async stop() {
       running = false;
       await done;
-      return times;
+      return readers;
     },
   };
+}
+
+interface Readers {
+  readonly health: number[];
+  readonly query: number[];
 }
 
 // ---- retention ----
@@ -250,7 +276,7 @@ async function retention(url: string, raw: Raw, cleanup: (() => Promise<void>)[]
     silentLogger,
   );
   cleanup.unshift(() => app.close());
-  await raw.exec(`DELETE FROM task_records`);
+  await raw.clear();
   await seed(raw, limit);
   const mutation = `mutation($r: [TaskRecordInput!]!) { addTaskRecords(records: $r) { msgId } }`;
   const watch = watchReaders(app.url);
@@ -267,7 +293,7 @@ async function retention(url: string, raw: Raw, cleanup: (() => Promise<void>)[]
     latencies(await watch.stop()),
   );
   await app.close();
-  await raw.exec(`DELETE FROM task_records`);
+  await raw.clear();
 }
 
 // ---- checkout ----
@@ -369,11 +395,13 @@ function row(work: string, hubql: string, reference: string, ratio: number | nul
   console.log(`| ${work} | ${hubql} | ${reference} | ${ratio === null ? "" : ratio.toFixed(2)} | ${readers} |`);
 }
 
-function latencies(times: number[]): string {
-  if (times.length === 0) return "";
-  const sorted = [...times].sort((a, b) => a - b);
-  const at = (q: number) => (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] as number).toFixed(1);
-  return `${at(0.5)} / ${at(0.99)} / ${(sorted[sorted.length - 1] as number).toFixed(1)} (${sorted.length} samples)`;
+function latencies(readers: Readers): string {
+  const one = (times: number[]) => {
+    const sorted = [...times].sort((a, b) => a - b);
+    const at = (q: number) => (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0).toFixed(1);
+    return `${at(0.5)} / ${at(0.99)} / ${(sorted[sorted.length - 1] ?? 0).toFixed(1)}`;
+  };
+  return `/healthz ${one(readers.health)}; query ${one(readers.query)} (${readers.query.length} samples)`;
 }
 
 function median(values: number[]): number {
@@ -406,6 +434,8 @@ async function rawConnection(url: string): Promise<Raw> {
     const prepared = new Map<string, BetterSqlite3.Statement>();
     return {
       exec: async (sql, params = []) => db.prepare(sql).run(...params).changes,
+      clear: async () => void db.prepare("DELETE FROM task_records").run(),
+      execAside: (sql) => aside(url.slice("sqlite:".length), sql),
       insert: async (columns, rows) => {
         const perStatement = Math.floor(32_766 / columns.length);
         for (let from = 0; from < rows.length; from += perStatement) {
@@ -423,6 +453,8 @@ async function rawConnection(url: string): Promise<Raw> {
   await client.connect();
   return {
     exec: async (sql, params = []) => (await client.query(sql, params)).rowCount ?? 0,
+    clear: async () => void (await client.query("TRUNCATE task_records")),
+    execAside: async (sql) => void (await client.query(sql)),
     insert: async (columns, rows) => {
       const perStatement = Math.floor(65_535 / columns.length);
       for (let from = 0; from < rows.length; from += perStatement) {
@@ -436,6 +468,21 @@ async function rawConnection(url: string): Promise<Raw> {
     },
     close: () => client.end(),
   };
+}
+
+/** A SQLite statement on a worker thread with its own connection (as another process would run it). */
+function aside(file: string, sql: string): Promise<void> {
+  const code = `const { workerData, parentPort } = require("node:worker_threads");
+    const db = new (require(workerData.driver))(workerData.file, { timeout: 60000 });
+    db.pragma("synchronous = NORMAL");
+    db.prepare(workerData.sql).run();
+    db.close();
+    parentPort.postMessage("done");`;
+  const worker = new Worker(code, { eval: true, workerData: { driver: require.resolve("better-sqlite3"), file, sql } });
+  return new Promise((resolve, reject) => {
+    worker.once("message", () => resolve());
+    worker.once("error", reject);
+  });
 }
 
 function insertSql(columns: readonly string[], rows: number, parameter: () => string): string {

@@ -10,7 +10,7 @@ import { postgresMigrations } from "../../migrations/postgres";
 import { sqliteMigrations } from "../../migrations/sqlite";
 import { type Dialect, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect";
 import type { StoreLocation } from "./database-url";
-import type { Session, StoreEngine } from "./engine";
+import type { EngineStats, Session, StoreEngine } from "./engine";
 import { entitySchemas } from "./entities";
 import { poolStats, type PoolStats } from "./pool-stats";
 import { PostgresEngine } from "./postgres-engine";
@@ -194,6 +194,11 @@ export class Database implements Executor {
     return this.engine.transaction(currentRequestScope(), outer !== undefined, (session) =>
       this.sessions.run(session, () => work(this.executor(session))),
     );
+  }
+
+  /** Connections lent out and statements waiting, and SQLite threads still stopping after a deadline. */
+  executionStats(): EngineStats {
+    return this.engine.stats();
   }
 
   /** A trivial statement on a connection no request uses: what /healthz asks, never queued behind requests. */

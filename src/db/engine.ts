@@ -25,7 +25,18 @@ export interface StoreEngine {
   run(text: string, values: readonly unknown[], scope: RequestScope | undefined, nested: boolean): Promise<RawResult>;
   /** `work` inside one transaction on one connection; committed when it resolves, rolled back when it throws. */
   transaction<T>(scope: RequestScope | undefined, nested: boolean, work: (session: Session) => Promise<T>): Promise<T>;
+  stats(): EngineStats;
   /** A trivial statement on a connection no request uses (/healthz). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What the engine is doing now (tests, and /metrics if wanted). */
+export interface EngineStats {
+  /** Connections (Postgres) or reader threads (SQLite) lent out. */
+  readonly active: number;
+  /** Statements waiting for one. */
+  readonly waiting: number;
+  /** SQLite threads retired at a deadline whose statement has not stopped yet (0 on Postgres). */
+  readonly retiring: number;
 }

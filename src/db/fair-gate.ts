@@ -12,8 +12,7 @@ interface Waiter {
 /**
  * Hands out a store's connections (Postgres pool clients, SQLite reader threads or the one writer) so that one
  * request cannot take them all: a request holds at most `share` at once, and when one frees up it goes to the
- * waiting request that was served least recently (round robin between requests, first come first served within
- * one). 60 aliases of a heavy count in one request used to hold all 10 Postgres connections for 35 s; now they
+ * waiting request that holds the fewest (the longest waiting among equals; first come first served within one). 60 aliases of a heavy count in one request used to hold all 10 Postgres connections for 35 s; now they
  * queue behind the request's own share and every other request's next statement goes first.
  *
  * Work outside a request scope is its own key each time (no share: the CLI and in-process callers keep the whole
@@ -60,20 +59,25 @@ export class FairGate {
     return (this.held.get(key as RequestScope) ?? 0) < this.share;
   }
 
+  /** While connections are free: to the waiting request holding the fewest, the longest waiting among equals. */
   private pump(): void {
     while (this.active < this.capacity) {
-      let served = false;
+      let chosen: object | null = null;
+      let fewest = Infinity;
       for (const [key, queue] of this.waiting) {
         const waiter = queue[0];
-        if (!waiter || !this.allowed(key, waiter)) continue;
-        queue.shift();
-        this.waiting.delete(key);
-        if (queue.length > 0) this.waiting.set(key, queue); // to the back of the round
-        this.hand(key, waiter);
-        served = true;
-        break;
+        const holds = this.held.get(key as RequestScope) ?? 0;
+        if (waiter && holds < fewest && this.allowed(key, waiter)) {
+          chosen = key;
+          fewest = holds;
+        }
       }
-      if (!served) return;
+      if (chosen === null) return;
+      const queue = this.waiting.get(chosen) as Waiter[];
+      const waiter = queue.shift() as Waiter;
+      this.waiting.delete(chosen);
+      if (queue.length > 0) this.waiting.set(chosen, queue); // to the back among equals
+      this.hand(chosen, waiter);
     }
   }
 

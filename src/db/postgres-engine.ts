@@ -1,7 +1,7 @@
 import { Pool, type PoolClient, type QueryResult as PgResult } from "pg";
 
 import { statementFailure } from "./driver-errors";
-import type { RawResult, Session, StoreEngine } from "./engine";
+import type { EngineStats, RawResult, Session, StoreEngine } from "./engine";
 import { FairGate } from "./fair-gate";
 import { raceDeadline, type RequestScope } from "./request-scope";
 
@@ -72,6 +72,10 @@ export class PostgresEngine implements StoreEngine {
     } finally {
       connection.release();
     }
+  }
+
+  stats(): EngineStats {
+    return { ...this.gate.stats(), retiring: 0 };
   }
 
   async ping(): Promise<void> {

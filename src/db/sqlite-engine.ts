@@ -1,5 +1,5 @@
 import { statementFailure } from "./driver-errors";
-import type { RawResult, Session, StoreEngine } from "./engine";
+import type { EngineStats, RawResult, Session, StoreEngine } from "./engine";
 import { FairGate } from "./fair-gate";
 import { raceDeadline, type RequestScope } from "./request-scope";
 import { SqliteThread } from "./sqlite-thread";
@@ -40,6 +40,7 @@ export class SqliteEngine implements StoreEngine {
   private readonly readers: SqliteThread[];
   private readonly busy = new Set<SqliteThread>();
   private writer: SqliteThread;
+  private retiring = 0;
 
   private constructor(
     private readonly script: string,
@@ -85,6 +86,10 @@ export class SqliteEngine implements StoreEngine {
     }
   }
 
+  stats(): EngineStats {
+    return { ...this.readerGate.stats(), retiring: this.retiring };
+  }
+
   ping(): Promise<void> {
     return this.options.ping();
   }
@@ -128,7 +133,9 @@ export class SqliteEngine implements StoreEngine {
 
   private replace(thread: SqliteThread): void {
     if (thread.retired) return;
+    this.retiring++;
     const exited = thread.retire();
+    void exited.then(() => this.retiring--);
     if (thread === this.writer) {
       this.writer = this.spawn(false, exited);
       return;

@@ -119,17 +119,16 @@ describe.each(DIALECTS)("large purges on %s", (dialect) => {
     const gw = await startTestGateway(dialect, { maxPageSize: 100 });
     try {
       const total = 2 * PURGE_BATCH_SIZE + 500;
-      await add(
-        gw,
-        Array.from({ length: total }, (_, i) => completed(`r${String(i).padStart(5, "0")}`, i)),
-      );
+      const records = Array.from({ length: total }, (_, i) => completed(`r${String(i).padStart(5, "0")}`, i));
+      for (let from = 0; from < total; from += 5000) await add(gw, records.slice(from, from + 5000));
       await add(gw, [pending("still-running", 0)]);
       const { result, statements } = await countStatements(gw.services, () =>
         gw.services.taskPurge.purge({ all: true }),
       );
       expect(result).toMatchObject({ count: total, keptIncomplete: 1, msgIdsTruncated: true });
       expect(result.msgIds).toEqual(Array.from({ length: 100 }, (_, i) => `r${String(i).padStart(5, "0")}`));
-      expect(statements.filter((sql) => /^\s*DELETE/i.test(sql))).toHaveLength(3);
+      // One DELETE a batch (on Postgres inside the batch's one WITH statement).
+      expect(statements.filter((sql) => /\bDELETE\b/.test(sql))).toHaveLength(3);
       expect(await storedIds(gw)).toEqual(["still-running"]);
     } finally {
       await gw.close();

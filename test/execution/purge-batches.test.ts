@@ -1,0 +1,202 @@
+/**
+ * Large purges (docs/hub-operations.md): batches walk the `submitted` index (records without `submitted` first,
+ * then by `submitted`, ties by msg_id byte-wise), so every batch costs what it deletes; `all` with nothing to keep
+ * is one TRUNCATE; counts, maxLimit, keptIncomplete and dryRun answer as before; readers keep answering while a
+ * purge or a retention cull runs.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+import { DEFAULT_LIMITS } from "../../src/config";
+import type { TaskRecordData } from "../../src/services/tasks/task-record.model";
+import { PURGE_BATCH_SIZE } from "../../src/services/tasks/task-purge.service";
+import type { App } from "../../src/server/app";
+import { DIALECTS } from "../support/databases";
+import { countStatements, startTestGateway, startTestHttp, type TestGateway } from "../support/gateway";
+import { quantile, timed } from "./support";
+
+const BASE = Date.UTC(2026, 0, 1);
+
+/** Record `i`: every 10th without `submitted`, others in groups of three sharing one instant; ids of both cases. */
+function record(i: number, extra: Partial<TaskRecordData> = {}): TaskRecordData {
+  const id = `${i % 2 === 0 ? "R" : "r"}-${String(i).padStart(6, "0")}`;
+  return {
+    msgId: id,
+    submitted: i % 10 === 0 ? null : new Date(BASE + Math.floor(i / 3) * 1000),
+    started: new Date(BASE),
+    completed: new Date(BASE + 1),
+    queue: i % 4 === 3 ? "mux" : "task",
+    ...extra,
+  } as TaskRecordData;
+}
+
+/** Byte-wise, as SQLite's BINARY and Postgres' "C" collation compare (ASCII ids: code unit order is byte order). */
+function indexOrder(a: TaskRecordData, b: TaskRecordData): number {
+  const at = (r: TaskRecordData) => (r.submitted ? new Date(r.submitted as unknown as string).getTime() : -Infinity);
+  return at(a) - at(b) || (a.msgId < b.msgId ? -1 : a.msgId > b.msgId ? 1 : 0);
+}
+
+async function addAll(gw: { services: TestGateway["services"] }, records: TaskRecordData[]): Promise<void> {
+  for (let from = 0; from < records.length; from += 5000) await gw.services.tasks.add(records.slice(from, from + 5000));
+}
+
+async function storedIds(gw: TestGateway): Promise<string[]> {
+  return (await gw.services.tasks.dbQuery({}, ["msg_id"])).map((row) => row["msg_id"] as string).sort();
+}
+
+describe.each(DIALECTS)("large purges on %s", (dialect) => {
+  let gw: TestGateway;
+  const total = 2 * PURGE_BATCH_SIZE + 700;
+  const records = Array.from({ length: total }, (_, i) => record(i));
+  const matching = records.filter((r) => r.queue === "task").sort(indexOrder);
+  const others = records.filter((r) => r.queue !== "task");
+
+  beforeEach(async () => {
+    gw = await startTestGateway(dialect, { maxPageSize: 100 });
+    await addAll(gw, records);
+  }, 120_000);
+  afterEach(() => gw.close());
+
+  it("deletes by filter in batches of the submitted index, everything matching and nothing else", async () => {
+    const dry = await gw.services.taskPurge.purge({ filter: { queue: "task" }, dryRun: true });
+    expect(dry).toMatchObject({ count: matching.length, msgIdsTruncated: true, dryRun: true });
+    expect(dry.msgIds).toEqual(matching.slice(0, 100).map((r) => r.msgId));
+    await expect(
+      gw.services.taskPurge.purge({ filter: { queue: "task" }, maxLimit: matching.length - 1 }),
+    ).rejects.toMatchObject({
+      extensions: { code: "LIMIT_EXCEEDED" },
+    });
+    expect(await storedIds(gw)).toHaveLength(total);
+
+    const { result, statements } = await countStatements(gw.services, () =>
+      gw.services.taskPurge.purge({ filter: { queue: "task" }, maxLimit: matching.length }),
+    );
+    expect(result).toMatchObject({ count: matching.length, keptIncomplete: 0, msgIdsTruncated: true });
+    expect(result.msgIds).toEqual(matching.slice(0, 100).map((r) => r.msgId));
+    expect(await storedIds(gw)).toEqual(others.map((r) => r.msgId).sort());
+    // One DELETE a batch; one more (deleting nothing, Postgres) when the last batch came out exactly full.
+    const deletes = statements.filter((sql) => /\bDELETE\b/.test(sql)).length;
+    expect(deletes).toBeGreaterThanOrEqual(Math.ceil(matching.length / PURGE_BATCH_SIZE));
+    expect(deletes).toBeLessThanOrEqual(Math.ceil(matching.length / PURGE_BATCH_SIZE) + 1);
+    // Every batch reads in index order from where the last one ended.
+    for (const sql of statements.filter((text) => /ORDER BY t\."submitted" ASC NULLS FIRST/.test(text))) {
+      expect(sql).toMatch(dialect === "postgres" ? /t\."msg_id" COLLATE "C" ASC/ : /t\."msg_id" ASC/);
+    }
+  });
+
+  it("keeps what `all` must keep, batch by batch, and counts it", async () => {
+    await addAll(gw, [record(total + 1, { completed: null }), record(total + 2, { completed: null, submitted: null })]);
+    const { result, statements } = await countStatements(gw.services, () => gw.services.taskPurge.purge({ all: true }));
+    expect(result).toMatchObject({ count: total, keptIncomplete: 2 });
+    expect(result.msgIds).toEqual(
+      [...records]
+        .sort(indexOrder)
+        .slice(0, 100)
+        .map((r) => r.msgId),
+    );
+    expect(statements.some((sql) => /TRUNCATE/.test(sql))).toBe(false);
+    expect(await storedIds(gw)).toEqual([record(total + 1).msgId, record(total + 2).msgId].sort());
+  });
+
+  it("truncates when `all` keeps nothing, after checking maxLimit and answering dry runs as before", async () => {
+    expect(await gw.services.taskPurge.purge({ all: true, dryRun: true })).toMatchObject({
+      count: total,
+      dryRun: true,
+    });
+    await expect(gw.services.taskPurge.purge({ all: true, maxLimit: total - 1 })).rejects.toMatchObject({
+      extensions: { code: "LIMIT_EXCEEDED" },
+    });
+    expect(await storedIds(gw)).toHaveLength(total);
+    const { result, statements } = await countStatements(gw.services, () =>
+      gw.services.taskPurge.purge({ all: true, maxLimit: total }),
+    );
+    expect(result).toMatchObject({ count: total, keptIncomplete: 0, msgIdsTruncated: true });
+    expect(result.msgIds).toEqual(
+      [...records]
+        .sort(indexOrder)
+        .slice(0, 100)
+        .map((r) => r.msgId),
+    );
+    const truncation = dialect === "postgres" ? /^TRUNCATE "task_records"$/ : /^DELETE FROM "task_records"$/;
+    expect(statements.filter((sql) => truncation.test(sql))).toHaveLength(1);
+    expect(statements.filter((sql) => /\bDELETE\b/.test(sql))).toHaveLength(dialect === "postgres" ? 0 : 1);
+    expect(await storedIds(gw)).toEqual([]);
+    // Forced: the same, counted without maxLimit.
+    await addAll(gw, records.slice(0, 50));
+    expect(await gw.services.taskPurge.purge({ all: true, force: true })).toMatchObject({ count: 50 });
+  });
+});
+
+describe.each(DIALECTS)("readers while bulk work runs on %s", (dialect) => {
+  let app: App;
+
+  afterEach(() => app.close());
+
+  /** Samples a one-record query and /healthz every 20 ms while `work` runs. */
+  async function readersDuring(work: () => Promise<unknown>): Promise<{ workMs: number; latencies: number[] }> {
+    let done = false;
+    const started = performance.now();
+    const running = work().finally(() => (done = true));
+    const latencies: number[] = [];
+    while (!done) {
+      const { ms } = await timed(() =>
+        Promise.all([
+          fetch(`${app.url}/healthz`).then((response) => response.text()),
+          fetch(`${app.url}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ query: `{ taskRecords(first: 1) { edges { node { msgId } } } }` }),
+          }).then((response) => response.text()),
+        ]),
+      );
+      latencies.push(ms);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await running;
+    return { workMs: performance.now() - started, latencies };
+  }
+
+  it("answer in under 100 ms while a purge deletes batch after batch", async () => {
+    app = await startTestHttp(dialect, { limits: { ...DEFAULT_LIMITS, requestTimeoutMs: 120_000 } });
+    await addAll(
+      app,
+      Array.from({ length: 40_000 }, (_, i) => record(i)),
+    );
+    const purge = () =>
+      fetch(`${app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `mutation { purgeTaskRecords(filter: "{\\"queue\\": \\"task\\"}") { count } }` }),
+      }).then((response) => response.json());
+    const { workMs, latencies } = await readersDuring(purge);
+    expect(latencies.length).toBeGreaterThan(3);
+    expect(quantile(latencies, 0.9)).toBeLessThan(100);
+    expect(Math.max(...latencies)).toBeLessThan(Math.max(100, workMs / 2));
+  }, 120_000);
+
+  it("answer in under 100 ms while ingest over a retention limit culls", async () => {
+    app = await startTestHttp(dialect, {
+      limits: {
+        ...DEFAULT_LIMITS,
+        requestTimeoutMs: 120_000,
+        retention: { recordLimit: 10_000, sizeLimit: null, cullFraction: 0.2 },
+      },
+    });
+    await addAll(
+      app,
+      Array.from({ length: 10_000 }, (_, i) => record(i)),
+    );
+    const ingest = async () => {
+      for (let from = 10_000; from < 30_000; from += 2000) {
+        await app.services.tasks.add(Array.from({ length: 2000 }, (_, k) => record(from + k)));
+      }
+    };
+    const { workMs, latencies } = await readersDuring(ingest);
+    expect(latencies.length).toBeGreaterThan(3);
+    expect(quantile(latencies, 0.9)).toBeLessThan(100);
+    expect(Math.max(...latencies)).toBeLessThan(Math.max(100, workMs / 2));
+    const [count] = await (app.services.context.db as NonNullable<typeof app.services.context.db>).query<{
+      n: number | string;
+    }>(`SELECT COUNT(*) AS "n" FROM "task_records"`);
+    expect(Number(count?.n)).toBeLessThanOrEqual(10_000);
+  }, 120_000);
+});
