@@ -48,7 +48,10 @@ export interface Executor {
  */
 export const MAX_BOUND_PARAMETERS: Readonly<Record<Dialect, number>> = { sqlite: 32_766, postgres: 65_535 };
 
-/** Observes every statement (the statement-count tests and the /metrics timings use it). */
+/**
+ * Observes every statement (the statement-count tests, the /metrics timings, the SQLite change feed's nudge); a
+ * transaction's statements are reported when it has ended, so a listener that reads sees what they wrote.
+ */
 export type StatementListener = (sql: string, milliseconds: number) => void;
 
 export interface DatabaseOptions {
@@ -74,6 +77,11 @@ export class Database implements Executor {
   private readonly listeners = new Set<StatementListener>();
   /** The transaction the current async context runs in (SQLite: its statements join it; see `run`). */
   private readonly sessions = new AsyncLocalStorage<Session>();
+  /**
+   * Statements of an open transaction, reported to listeners when it ends (committed or not): a listener that reads
+   * what a write did (the SQLite change feed) would otherwise read, on a reader thread, before the commit.
+   */
+  private readonly unreported = new WeakMap<Session, [string, number][]>();
 
   private constructor(
     /** TypeORM's DataSource: migrations, entity metadata, and (SQLite) the main thread's own connection. */
@@ -191,9 +199,16 @@ export class Database implements Executor {
   async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
     const outer = this.sessions.getStore();
     if (outer && this.dialect === "sqlite") return work(this.executor(outer));
-    return this.engine.transaction(currentRequestScope(), outer !== undefined, (session) =>
-      this.sessions.run(session, () => work(this.executor(session))),
-    );
+    let ended: Session | undefined;
+    try {
+      return await this.engine.transaction(currentRequestScope(), outer !== undefined, (session) => {
+        ended = session;
+        this.unreported.set(session, []);
+        return this.sessions.run(session, () => work(this.executor(session)));
+      });
+    } finally {
+      if (ended) this.report(this.unreported.get(ended) ?? []);
+    }
   }
 
   /** Connections lent out and statements waiting, and SQLite threads still stopping after a deadline. */
@@ -233,6 +248,10 @@ export class Database implements Executor {
     return [text, this.dialect === "sqlite" ? escaped.map(sqliteValue) : escaped];
   }
 
+  private report(statements: readonly [string, number][]): void {
+    for (const [text, elapsed] of statements) for (const listener of this.listeners) listener(text, elapsed);
+  }
+
   private async execute<T>(
     session: Session | null,
     text: string,
@@ -250,7 +269,9 @@ export class Database implements Executor {
       return result as QueryResult<T>;
     } finally {
       const elapsed = performance.now() - started;
-      for (const listener of this.listeners) listener(text, elapsed);
+      const pending = session && this.unreported.get(session);
+      if (pending) pending.push([text, elapsed]);
+      else this.report([[text, elapsed]]);
     }
   }
 }
