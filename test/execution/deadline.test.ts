@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DEFAULT_LIMITS } from "../../src/config";
+import { instantFromDate } from "../../src/dialect";
 import type { Database } from "../../src/db/database";
 import { RequestScope } from "../../src/db/request-scope";
 import { SQLITE_REGEXP_FUNCTION } from "../../src/dialect";
@@ -109,7 +110,7 @@ describe.each(DIALECTS)("a GraphQL request past HUBQL_REQUEST_TIMEOUT_MS on %s",
     app = await startTestHttp(dialect, { limits: { ...DEFAULT_LIMITS, requestTimeoutMs: 100 } });
     const records = Array.from({ length: 20_000 }, (_, i) => ({
       msgId: `r-${i}`,
-      submitted: new Date(Date.UTC(2026, 0, 1) + i * 1000),
+      submitted: instantFromDate(new Date(Date.UTC(2026, 0, 1) + i * 1000)),
       resultContent: { status: i % 7 === 0 ? "error" : "ok", detail: `detail ${i}` },
     }));
     for (let from = 0; from < records.length; from += 5000)

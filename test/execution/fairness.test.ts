@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DEFAULT_LIMITS } from "../../src/config";
+import { instantFromDate } from "../../src/dialect";
 import type { Database } from "../../src/db/database";
 import { RequestScope } from "../../src/db/request-scope";
 import type { App } from "../../src/server/app";
@@ -37,7 +38,7 @@ describe.each(DIALECTS)("a heavy request beside cheap ones on %s", (dialect) => 
     app = await startTestHttp(dialect, { limits: { ...DEFAULT_LIMITS, requestTimeoutMs: 120_000 } });
     const records = Array.from({ length: 50_000 }, (_, i) => ({
       msgId: `r-${String(i).padStart(6, "0")}`,
-      submitted: new Date(Date.UTC(2026, 0, 1) + i * 1000),
+      submitted: instantFromDate(new Date(Date.UTC(2026, 0, 1) + i * 1000)),
       resultContent: { status: i % 7 === 0 ? "error" : "ok", engine: { name: `engine-${i % 16}` } },
     }));
     for (let from = 0; from < records.length; from += 10_000)

@@ -20,7 +20,7 @@ import {
   TABLES,
   TRUE,
 } from "../sql";
-import { TASK_RECORD_CATALOGUE } from "./task-record.model";
+import { TASK_RECORD_CATALOGUE, TASK_RECORD_READ_CATALOGUE } from "./task-record.model";
 
 export interface PurgeArgs {
   readonly msgIds?: readonly string[] | null;
@@ -51,7 +51,7 @@ export const PURGE_BATCH_SIZE = 5000;
 /** Where a purge batch ended: the next starts after this record, in index order. */
 interface BatchEnd {
   readonly submitted: Instant | null;
-  readonly msgId: string;
+  readonly seq: number;
 }
 
 /** How many pending ids an INVALID_STATE error names. */
@@ -72,13 +72,13 @@ const INCOMPLETE = sqlCondition(() => `t."completed" IS NULL`);
  */
 export class TaskPurgeService {
   private readonly codec: RowCodec;
-  /** The order of the `submitted` index (`submitted NULLS FIRST, msg_id COLLATE "C"` on Postgres). */
+  /** The order of the `submitted` index (`submitted NULLS FIRST, seq`), the Hub's order of submission. */
   private readonly indexOrder: string;
 
   constructor(private readonly ctx: ServiceContext) {
-    this.codec = new RowCodec(TASK_RECORD_CATALOGUE, ctx.dialect);
+    this.codec = new RowCodec(TASK_RECORD_READ_CATALOGUE, ctx.dialect);
     this.indexOrder = orderByClause(
-      sortKeys(this.codec, [{ property: "submitted", descending: false }], { property: "msgId" }),
+      sortKeys(this.codec, [{ property: "submitted", descending: false }], { property: "seq" }),
       ctx.dialect,
     );
   }
@@ -156,7 +156,7 @@ export class TaskPurgeService {
 
   /**
    * A large purge: batches of PURGE_BATCH_SIZE in the order of the `submitted` index (`submitted` nulls first, then
-   * `msg_id` byte-wise), each batch starting where the last ended, so each costs what it deletes: the last batch of
+   * `seq`, the insertion order), each batch starting where the last ended, so each costs what it deletes: the last batch of
    * 1M costs what the first does. (Ordering otherwise — Postgres' default NULLS LAST — made every batch sort what
    * was left: 631 ms a batch instead of 5 ms, quadratic.) Never more than `limit` (the count checked against
    * maxLimit), even if matching records arrive meanwhile.
@@ -182,7 +182,7 @@ export class TaskPurgeService {
   /**
    * The first `size` records matching `where` in index order, deleted; how many went and the last of them.
    * Postgres: one statement — the batch read and locked in a CTE, deleted by ctid, its last row picked in SQL.
-   * SQLite: the read and a DELETE by msg_id in one transaction (no DELETE in a CTE), the read told to walk the
+   * SQLite: the read and a DELETE by seq in one transaction (no DELETE in a CTE), the read told to walk the
    * `submitted` index (`INDEXED BY`): without ANALYZE statistics its planner picks an index on the filter's column
    * and sorts every batch, quadratic again.
    */
@@ -195,11 +195,11 @@ export class TaskPurgeService {
       const [row] = await query(
         db,
         (q) => `WITH batch AS (
-            SELECT t.ctid AS "rowId", ${selectList(this.codec, ["msgId", "submitted"])} FROM ${aliased(TABLES.taskRecords)}
+            SELECT t.ctid AS "rowId", ${selectList(this.codec, ["seq", "submitted"])} FROM ${aliased(TABLES.taskRecords)}
              WHERE ${where.toSql(q)} ORDER BY ${this.indexOrder} LIMIT ${q.bind(size)}),
           gone AS (DELETE FROM "${TABLES.taskRecords}" WHERE ctid = ANY (ARRAY(SELECT "rowId" FROM batch)) RETURNING 1)
-          SELECT (SELECT COUNT(*) FROM batch) AS "read", (SELECT COUNT(*) FROM gone) AS "gone", l."msgId", l."submitted"
-            FROM (SELECT "msgId", "submitted" FROM batch ORDER BY "submitted" DESC NULLS LAST, "msgId" COLLATE "C" DESC LIMIT 1) l`,
+          SELECT (SELECT COUNT(*) FROM batch) AS "read", (SELECT COUNT(*) FROM gone) AS "gone", l."seq", l."submitted"
+            FROM (SELECT "seq", "submitted" FROM batch ORDER BY "submitted" DESC NULLS LAST, "seq" DESC LIMIT 1) l`,
       );
       if (!row) return { read: 0, gone: 0, last: null };
       const { read, gone, ...last } = row;
@@ -209,36 +209,33 @@ export class TaskPurgeService {
       const rows = await query(
         tx,
         (q) =>
-          `SELECT ${selectList(this.codec, ["msgId", "submitted"])} FROM ${aliased(TABLES.taskRecords)} INDEXED BY "idx_task_records_submitted"
+          `SELECT ${selectList(this.codec, ["seq", "submitted"])} FROM ${aliased(TABLES.taskRecords)} INDEXED BY "idx_task_records_submitted"
            WHERE ${where.toSql(q)} ORDER BY ${this.indexOrder} LIMIT ${q.bind(size)}`,
       );
       const last = rows[rows.length - 1];
       if (!last) return { read: 0, gone: 0, last: null };
       const gone = await run(
         tx,
-        (q) => `DELETE FROM "${TABLES.taskRecords}" WHERE "msg_id" IN (${q.list(rows.map((row) => row["msgId"]))})`,
+        (q) => `DELETE FROM "${TABLES.taskRecords}" WHERE "seq" IN (${q.list(rows.map((row) => row["seq"]))})`,
       );
       return { read: rows.length, gone: gone.affected, last: this.codec.decode<BatchEnd>(last) };
     });
   }
 
   /**
-   * Where the next batch starts, in index order: after the last record without `submitted` (its msg_id, and then
-   * every record with `submitted`), or after the last (submitted, msg_id), where `submitted >= s` is the index
+   * Where the next batch starts, in index order: after the last record without `submitted` (its seq, and then
+   * every record with `submitted`), or after the last (submitted, seq), where `submitted >= s` is the index
    * range and the rest breaks ties.
    */
   private batchRange(after: BatchEnd | null): Condition {
     if (!after) return TRUE;
-    const msgId = `t."msg_id"${this.dialect === "postgres" ? ' COLLATE "C"' : ""}`;
-    const { submitted, msgId: lastId } = after;
+    const { submitted, seq } = after;
     if (submitted === null) {
-      return sqlCondition(
-        (q) => `((t."submitted" IS NULL AND ${msgId} > ${q.bind(lastId)}) OR t."submitted" IS NOT NULL)`,
-      );
+      return sqlCondition((q) => `((t."submitted" IS NULL AND t."seq" > ${q.bind(seq)}) OR t."submitted" IS NOT NULL)`);
     }
     return sqlCondition((q) => {
       const at = q.bind(this.codec.encode("submitted", submitted));
-      return `t."submitted" >= ${at} AND (t."submitted" > ${at} OR ${msgId} > ${q.bind(lastId)})`;
+      return `t."submitted" >= ${at} AND (t."submitted" > ${at} OR t."seq" > ${q.bind(seq)})`;
     });
   }
 
