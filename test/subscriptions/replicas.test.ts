@@ -43,12 +43,17 @@ describe("subscriptions across replicas (Postgres, two gateway processes)", () =
       client,
       `subscription { jobChanged(filter: {state: "CHECKED_OUT"}) { kind dbId } }`,
     );
-    await waitFor(async () => (await activeSubscriptions(a.url)) === 2, 10_000, "the subscriptions to start on A");
+    // Every job change: each try waits until A has read the job's ADDED before checking it out, as a change is matched
+    // against the row as the feed reads it (docs/subscriptions.md), and a checkout right after the add (one statement)
+    // could otherwise make the ADDED match CHECKED_OUT.
+    const all = subscribe<{ jobChanged: { kind: string } }>(client, `subscription { jobChanged { kind } }`);
+    await waitFor(async () => (await activeSubscriptions(a.url)) === 3, 10_000, "the subscriptions to start on A");
     const latencies: number[] = [];
     for (let i = 0; i < TRIES; i++) {
       await post(b, `mutation($n: String!) { addFlow(flow: {name: $n, jobs: [{name: $n}]}) { uuid } }`, {
         n: `job-${i}`,
       });
+      while ((await all.next(5000)).data?.jobChanged.kind !== "ADDED");
       let started = performance.now();
       const { checkoutJob } = await post<{ checkoutJob: { dbId: string } }>(b, `mutation { checkoutJob { dbId } }`);
       const out = await checkedOut.next(5000);
@@ -87,6 +92,7 @@ describe("subscriptions across replicas (Postgres, two gateway processes)", () =
     expect(latencies.at(-1)).toBeLessThan(1000);
     running.unsubscribe();
     checkedOut.unsubscribe();
+    all.unsubscribe();
   });
 
   it("changes made on A reach a subscriber on B, and each replica's own writes its own subscribers", async () => {
