@@ -43,9 +43,9 @@ describe("subscriptions across replicas (Postgres, two gateway processes)", () =
       client,
       `subscription { jobChanged(filter: {state: "CHECKED_OUT"}) { kind dbId } }`,
     );
-    // Every job change: each try waits until A has read the job's ADDED before checking it out, as a change is matched
-    // against the row as the feed reads it (docs/subscriptions.md), and a checkout right after the add (one statement)
-    // could otherwise make the ADDED match CHECKED_OUT.
+    // Every job change: each try waits until A has read the job's ADDED before checking it out, and the earlier steps
+    // before RUNNING, as a change is matched against the row as the feed reads it (docs/subscriptions.md): a checkout
+    // right after the add (one statement) could otherwise make the ADDED match CHECKED_OUT.
     const all = subscribe<{ jobChanged: { kind: string } }>(client, `subscription { jobChanged { kind } }`);
     await waitFor(async () => (await activeSubscriptions(a.url)) === 3, 10_000, "the subscriptions to start on A");
     const latencies: number[] = [];
@@ -70,6 +70,8 @@ describe("subscriptions across replicas (Postgres, two gateway processes)", () =
           },
         );
       }
+      // A has read the checkout and both steps (so none of them is matched against the RUNNING row).
+      for (let read = 0; read < 3; read++) await all.next(5000);
       started = performance.now();
       await post(b, `mutation($id: String!) { reportJobStep(dbId: $id, success: true, to: RUNNING) { state } }`, {
         id: checkoutJob.dbId,
