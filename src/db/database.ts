@@ -37,8 +37,11 @@ export interface Executor {
  */
 export const MAX_BOUND_PARAMETERS: Readonly<Record<Dialect, number>> = { sqlite: 32_766, postgres: 65_535 };
 
-/** Observes every statement (the statement-count tests and the /metrics timings use it). */
-export type StatementListener = (sql: string, milliseconds: number) => void;
+/**
+ * Observes every statement (the statement-count tests, the /metrics timings, and the benchmark, which replays the
+ * exact SQL and values through the bare driver).
+ */
+export type StatementListener = (sql: string, milliseconds: number, values: readonly unknown[]) => void;
 
 export interface DatabaseOptions {
   /** Seconds a SQLite writer waits for the lock before failing (WAL allows one writer at a time). */
@@ -175,7 +178,7 @@ export class Database implements Executor {
     } finally {
       if (!runner) await ownRunner.release();
       const elapsed = performance.now() - started;
-      for (const listener of this.listeners) listener(text, elapsed);
+      for (const listener of this.listeners) listener(text, elapsed, values);
     }
   }
 }
