@@ -51,8 +51,31 @@ describe.each(DIALECTS)("flow and job reads on %s", (dialect) => {
         expect(job.flow.uuid).toBe(flow.uuid);
       }
     }
-    // flows, jobs of the flows, parents, children, flow of each job: one statement each.
-    expect(statements.length).toBeLessThanOrEqual(5);
+    // One statement per list level: the flows; their jobs (jobs, jobUuids and ids share it); the jobs' parents and
+    // children together. Each job's flow, asked only for its key, needs none (a foreign key guarantees it).
+    expect(statements).toHaveLength(3);
+  });
+
+  it("reads a job's flow when more than its key is asked: one more statement, still not one per job", async () => {
+    const query = `{ flows(first: 100) { edges { node { jobs { flow { name } } } } } }`;
+    const { result, statements } = await countStatements(jf.gw.services, () =>
+      jf.gw.ok<{ flows: { edges: { node: { jobs: { flow: { name: string } }[] } }[] } }>(query),
+    );
+    expect(result.flows.edges[5]?.node.jobs[3]?.flow.name).toBe("flow-005");
+    expect(statements).toHaveLength(3);
+  });
+
+  it("answers parents and children asked only for their keys with key columns alone", async () => {
+    const query = `{ flows(first: 100) { edges { node { jobs { parents { dbId } children { dbId } } } } } }`;
+    const { statements } = await countStatements(jf.gw.services, () => jf.gw.ok(query));
+    expect(statements).toHaveLength(3);
+    const relatives = statements[2] ?? "";
+    expect(relatives).toMatch(/UNION ALL/);
+    // Besides the grouping columns (__relation, __key, __seq), each side reads the db id and nothing else.
+    const read = [...relatives.matchAll(/ AS "(\w+)"/g)]
+      .map((match) => match[1])
+      .filter((name) => !name?.startsWith("__"));
+    expect(read).toEqual(["dbId", "dbId"]);
   });
 
   it("pages jobs in keyset order with cursors, DB_ID numerically", async () => {
