@@ -4,7 +4,7 @@
  * interleaved: the same SQL through the bare driver, bare @apollo/server, a multi-row INSERT, a plain DELETE.
  *
  *   npm run bench -- [--records 1000000] [--stores postgres,sqlite] [--seconds 5] [--clients 8] [--json]
- *                    [--only list,typename,nested,ingest,checkout,memory,purge] [--dir <folder>] [--reuse]
+ *                    [--only list,next,typename,nested,ingest,checkout,memory,purge] [--dir <folder>] [--reuse]
  *
  * Postgres: an embedded server, or the empty database BENCH_PG_URL names. SQLite: a file in `--dir` (a temporary
  * folder by default). `--reuse` keeps a store that already holds the same N records instead of rebuilding it
@@ -25,7 +25,7 @@ import { buildStore, type StoreShape } from "./bench/build-store";
 import type { BenchContext } from "./bench/context";
 import { memoryRow } from "./bench/memory-row";
 import { progress, setQuiet } from "./bench/progress";
-import { listRows, nestedRow, typenameRow } from "./bench/read-rows";
+import { listRows, nestedRow, nextPageRow, typenameRow } from "./bench/read-rows";
 import { openRawStore } from "./bench/raw-store";
 import { json, type Machine, markdown } from "./bench/report";
 import type { Row } from "./bench/row";
@@ -33,7 +33,7 @@ import { startHubql } from "./bench/servers";
 import { checkoutRow, ingestRow, purgeRows } from "./bench/write-rows";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 
-const ROWS = ["list", "typename", "nested", "ingest", "checkout", "memory", "purge"] as const;
+const ROWS = ["list", "next", "typename", "nested", "ingest", "checkout", "memory", "purge"] as const;
 type RowName = (typeof ROWS)[number];
 
 const { values } = parseArgs({
@@ -71,10 +71,14 @@ function list(text: string | undefined, allowed: readonly string[]): string[] {
   return items;
 }
 
-/** The store's shape for N records: the nested row's 100 flows × 10 jobs, and READY jobs for checkout. */
+/**
+ * The store's shape for N records: the nested row's 100 flows × 10 jobs (fewer below 1,000 records: smoke runs),
+ * and READY jobs for checkout.
+ */
 function shapeFor(records: number): StoreShape {
   const checkoutJobs = Math.min(20_000, Math.max(160, Math.floor(records / 50)));
-  return { records, nestedFlows: 100, checkoutFlows: Math.ceil(checkoutJobs / 10), checkoutJobsPerFlow: 10 };
+  const nestedFlows = Math.min(100, Math.max(5, Math.floor(records / 10)));
+  return { records, nestedFlows, checkoutFlows: Math.ceil(checkoutJobs / 10), checkoutJobsPerFlow: 10 };
 }
 
 async function main(): Promise<void> {
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
       };
       const steps: [RowName, () => Promise<Row | Row[]>][] = [
         ["list", () => listRows(ctx)],
+        ["next", () => nextPageRow(ctx)],
         ["typename", () => typenameRow(ctx)],
         ["nested", () => nestedRow(ctx)],
         ["ingest", () => ingestRow(ctx)],

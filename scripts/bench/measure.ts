@@ -14,7 +14,7 @@ export interface Latency {
 
 /** Every call runs at least this often, so a tiny smoke run still has samples. */
 const MIN_CALLS = 3;
-/** Calls of each side before timing starts (JIT, caches, connections). */
+/** Calls of each side before timing starts (JIT, caches, connections); fewer in a run of a few tenths of a second. */
 const WARMUP_CALLS = 20;
 
 export function summarize(samples: readonly number[]): Latency {
@@ -31,7 +31,8 @@ export async function timed(op: Operation): Promise<number> {
 
 /** `a` and `b` one call each in turn, for `seconds` in all: the latency (ms) of each. */
 export async function interleavedLatency(a: Operation, b: Operation, seconds: number): Promise<[Latency, Latency]> {
-  for (let i = 0; i < WARMUP_CALLS; i++) await Promise.all([a(), b()]);
+  const warmup = Math.min(WARMUP_CALLS, Math.max(2, Math.round(seconds * 20)));
+  for (let i = 0; i < warmup; i++) await Promise.all([a(), b()]);
   const times: [number[], number[]] = [[], []];
   const deadline = performance.now() + seconds * 1000;
   while (performance.now() < deadline || times[0].length < MIN_CALLS) {

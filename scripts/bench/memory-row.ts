@@ -15,7 +15,7 @@ export async function memoryRow(ctx: BenchContext): Promise<Row> {
     const list = graphqlOperation(server.url, LIST_QUERY, { f: listFilter(ctx.records) });
     const nested = graphqlOperation(server.url, NESTED_QUERY);
     let turn = 0;
-    await saturate(() => (turn++ % 2 === 0 ? list() : nested()), MEMORY_CLIENTS, Math.max(ctx.seconds, 1));
+    await saturate(() => (turn++ % 2 === 0 ? list() : nested()), MEMORY_CLIENTS, ctx.seconds);
     const mib = server.peakRssMiB();
     return {
       work: `peak RSS, ${MEMORY_CLIENTS} clients (list and nested reads)`,
