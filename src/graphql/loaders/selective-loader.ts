@@ -9,7 +9,8 @@ import DataLoader from "dataloader";
 export class SelectiveLoader<K, V> {
   private pending = new Set<string>();
   private readonly batches: DataLoader<K, V>;
-  private readonly loaded = new Map<string, { readonly fields: ReadonlySet<string>; readonly value: Promise<V> }>();
+  /** What each key's last load read; `fields` is the caller's (shared, per field occurrence) array, not a copy. */
+  private readonly loaded = new Map<string, { readonly fields: readonly string[]; readonly value: Promise<V> }>();
 
   constructor(
     batch: (keys: readonly K[], fields: readonly string[]) => Promise<readonly V[]>,
@@ -30,9 +31,8 @@ export class SelectiveLoader<K, V> {
   load(key: K, fields: readonly string[]): Promise<V> {
     const id = this.cacheKey(key);
     const earlier = this.loaded.get(id);
-    if (earlier && fields.every((field) => earlier.fields.has(field))) return earlier.value;
-    const wanted = new Set(earlier?.fields);
-    for (const field of fields) wanted.add(field);
+    if (earlier && fields.every((field) => earlier.fields.includes(field))) return earlier.value;
+    const wanted = earlier ? [...new Set([...earlier.fields, ...fields])] : fields;
     for (const field of wanted) this.pending.add(field);
     const value = this.batches.load(key);
     this.loaded.set(id, { fields: wanted, value });
