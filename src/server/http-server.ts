@@ -66,8 +66,9 @@ async function handle(
     case "/graphql":
     case "/":
       if (deps.config.playground && req.method === "GET" && wantsHtml(req) && !url.searchParams.has("query")) {
+        const html = await playgroundHtml();
         res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" });
-        res.end(playgroundHtml());
+        res.end(html);
         return;
       }
       return graphql(deps, req, res, url, requestId);
