@@ -13,7 +13,7 @@ import { FlowOrder } from "./order.input";
 import { FlowQueryInput } from "./job-query.input";
 import { Job, JobId, JOB_NEEDS } from "./job.type";
 import { BatchProcess, StateCount } from "./jobflow-results.type";
-import { isLeased, parsed } from "./job.resolver";
+import { isLeased, parsed, relationsAsked } from "./job.resolver";
 
 /** Flow reads and the FlowDoc views derived from its job rows (jobs, ids, parents), batched per request. */
 @Resolver(() => Flow)
@@ -75,18 +75,18 @@ export class FlowResolver {
     @Info() info: GraphQLResolveInfo,
     @AtMostArg() _atMost?: number,
   ) {
-    return ctx.loaders.jobflow.flowJobs.load(flow.uuid, selectedProperties(info, JOB_NEEDS));
+    return ctx.loaders.jobflow.jobsOfFlow(flow.uuid, selectedProperties(info, JOB_NEEDS), relationsAsked(info));
   }
 
   @FieldResolver(() => [String], { description: "FlowDoc.jobs: the job uuids, one per uuid." })
   async jobUuids(@Root() flow: FlowNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
-    const jobs = await ctx.loaders.jobflow.flowJobs.load(flow.uuid, ["uuid"]);
+    const jobs = await ctx.loaders.jobflow.jobsOfFlow(flow.uuid, ["uuid"]);
     return [...new Set(jobs.map((job) => required(job, "uuid")))];
   }
 
   @FieldResolver(() => [JobId], { description: "FlowDoc.ids: one (dbId, uuid, index) per job row." })
   async ids(@Root() flow: FlowNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
-    const jobs = await ctx.loaders.jobflow.flowJobs.load(flow.uuid, ["dbId", "uuid", "index"]);
+    const jobs = await ctx.loaders.jobflow.jobsOfFlow(flow.uuid, ["dbId", "uuid", "index"]);
     return jobs.map((job) => ({ dbId: job.dbId, uuid: required(job, "uuid"), index: required(job, "index") }));
   }
 
@@ -96,7 +96,7 @@ export class FlowResolver {
   })
   async parents(@Root() flow: FlowNode, @Ctx() ctx: RequestContext) {
     const result: Record<string, Record<string, string[]>> = {};
-    for (const job of await ctx.loaders.jobflow.flowJobs.load(flow.uuid, ["uuid", "index", "flowParents"])) {
+    for (const job of await ctx.loaders.jobflow.jobsOfFlow(flow.uuid, ["uuid", "index", "flowParents"])) {
       (result[required(job, "uuid")] ??= {})[String(required(job, "index"))] = required(job, "flowParents");
     }
     return result;

@@ -9,7 +9,8 @@ import { SortDirection } from "../shared/sort-direction.enum";
 import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";
 import { AtMostArg } from "../shared/at-most";
-import { required, selectedProperties } from "../shared/selected-fields";
+import { required, selectedFields, selectedProperties } from "../shared/selected-fields";
+import type { JobRelations } from "../loaders/jobflow.loaders";
 import { Flow, FLOW_NEEDS } from "./flow.type";
 import { JobKeyArgs } from "./job.args";
 import { JobQueryInput } from "./job-query.input";
@@ -120,10 +121,7 @@ export class JobResolver {
     @Info() info: GraphQLResolveInfo,
     @AtMostArg() _atMost?: number,
   ) {
-    return ctx.loaders.jobflow.relatives.load(
-      { relation: "parents", key: job.dbId },
-      selectedProperties(info, JOB_NEEDS),
-    );
+    return ctx.loaders.jobflow.relationOf(job, "parents", selectedProperties(info, JOB_NEEDS));
   }
 
   @FieldResolver(() => [Job], { description: "Jobs that name this job's uuid as a parent." })
@@ -133,10 +131,7 @@ export class JobResolver {
     @Info() info: GraphQLResolveInfo,
     @AtMostArg() _atMost?: number,
   ) {
-    return ctx.loaders.jobflow.relatives.load(
-      { relation: "children", key: required(job, "uuid") },
-      selectedProperties(info, JOB_NEEDS),
-    );
+    return ctx.loaders.jobflow.relationOf(job, "children", selectedProperties(info, JOB_NEEDS));
   }
 
   @FieldResolver(() => Boolean, { description: "Under an active (unexpired) lease." })
@@ -155,6 +150,15 @@ export class JobResolver {
     const [start, end] = [required(job, "startTime"), required(job, "endTime")];
     return start && !end ? secondsBetween(start, instantNow()) : null;
   }
+}
+
+/** The relations of Job a field's selection of jobs asks for, with what each needs: fetched with the jobs. */
+export function relationsAsked(info: GraphQLResolveInfo): JobRelations {
+  const asked = selectedFields(info);
+  return {
+    ...(asked.has("parents") ? { parents: selectedProperties(info, JOB_NEEDS, ["parents"]) } : {}),
+    ...(asked.has("children") ? { children: selectedProperties(info, JOB_NEEDS, ["children"]) } : {}),
+  };
 }
 
 export function isLeased(lockId: string | null, lockExpires: Instant | null): boolean {

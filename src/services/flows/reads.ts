@@ -56,13 +56,6 @@ export interface ListArgs<F extends string, Q> {
  */
 export type JobFields = readonly string[] | undefined;
 
-/** Which relation of a job a key asks for: its parents (by the job's db id) or its children (by its uuid). */
-export interface JobRelationKey {
-  readonly relation: "parents" | "children";
-  /** The job's db id for `parents`, its uuid for `children`. */
-  readonly key: string;
-}
-
 /** Every read of flows and jobs: lists, counts, and the batched lookups behind loaders and relation fields. */
 export class JobflowReads {
   private readonly batchProcessCodec: RowCodec;
@@ -209,37 +202,49 @@ export class JobflowReads {
   }
 
   /**
-   * Parents (every index of every parent uuid, keyed by the child's db id) and children (rows that name the uuid as
-   * a parent, keyed by the parent's uuid) of many jobs in ONE statement, each list by db id: a level of a nested
-   * read costs one statement, both relations included, reading only the columns asked for (and `db_seq`, the
-   * order).
+   * Parents (every index of every parent uuid) of the jobs `of.parents` names by db id, and children (rows that
+   * name the uuid as a parent) of those `of.children` names by uuid, in ONE statement, each list by db id: a level of
+   * a nested read costs one statement, both relations included, reading only the columns asked for. The relation is
+   * a number and the order key stays in SQL: every value a driver hands back as text costs a string per row.
    */
-  async relatives(keys: readonly JobRelationKey[], fields?: JobFields): Promise<JobNode[][]> {
-    if (keys.length === 0) return [];
+  async relatives(
+    of: { readonly parents?: readonly string[]; readonly children?: readonly string[] },
+    fields?: JobFields,
+  ): Promise<{ parents: JobNode[][]; children: JobNode[][] }> {
+    const parents = of.parents ?? [];
+    const children = of.children ?? [];
+    if (parents.length === 0 && children.length === 0) return { parents: [], children: [] };
     const wanted = this.jobFields(fields, ["dbId"]);
-    const parents = keys.filter((key) => key.relation === "parents").map((key) => key.key);
-    const children = keys.filter((key) => key.relation === "children").map((key) => key.key);
     const columns = selectList(this.store.jobs, wanted);
+    const output = ["__relation", "__key", ...wanted].map((name) => `u."${name}"`).join(", ");
     const rows = await query(this.store.db, (q) => {
       const parts: string[] = [];
       if (parents.length > 0) {
-        parts.push(`SELECT 'parents' AS "__relation", p."child_db_id" AS "__key", t."db_seq" AS "__seq", ${columns}
+        parts.push(`SELECT 0 AS "__relation", p."child_db_id" AS "__key", t."db_seq" AS "__seq", ${columns}
           FROM "${TABLES.jobParents}" p JOIN "${TABLES.jobs}" t ON t."uuid" = p."parent_uuid"
           WHERE p."child_db_id" IN (${q.list(parents)})`);
       }
       if (children.length > 0) {
-        parts.push(`SELECT 'children' AS "__relation", p."parent_uuid" AS "__key", t."db_seq" AS "__seq", ${columns}
+        parts.push(`SELECT 1 AS "__relation", p."parent_uuid" AS "__key", t."db_seq" AS "__seq", ${columns}
           FROM "${TABLES.jobParents}" p JOIN "${TABLES.jobs}" t ON t."db_id" = p."child_db_id"
           WHERE p."parent_uuid" IN (${q.list(children)})`);
       }
-      return `${parts.join(" UNION ALL ")} ORDER BY "__seq"`;
+      return `SELECT ${output} FROM (${parts.join(" UNION ALL ")}) u ORDER BY u."__seq"`;
     });
     // The grouping columns stay on the decoded rows: GraphQL reads only its fields, and dropping them costs a copy.
-    const byKey = groupBy(
-      rows.map((row) => this.store.jobs.decode<JobNode & Record<string, unknown>>(row)),
-      (row) => `${row["__relation"] as string}:${row["__key"] as string}`,
-    );
-    return keys.map(({ relation, key }) => byKey.get(`${relation}:${key}`) ?? []);
+    const byKey = [new Map<string, JobNode[]>(), new Map<string, JobNode[]>()];
+    for (const raw of rows) {
+      const row = this.store.jobs.decode<JobNode & { __relation: number; __key: string }>(raw);
+      const groups = byKey[Number(row.__relation)] as Map<string, JobNode[]>;
+      const group = groups.get(row.__key);
+      if (group) group.push(row);
+      else groups.set(row.__key, [row]);
+    }
+    const [parentsByKey, childrenByKey] = byKey as [Map<string, JobNode[]>, Map<string, JobNode[]>];
+    return {
+      parents: parents.map((key) => parentsByKey.get(key) ?? []),
+      children: children.map((key) => childrenByKey.get(key) ?? []),
+    };
   }
 
   /** Batch processes per worker (§6.16): `{worker: {processId: processUuid}}` limited to one worker when given. */

@@ -78,6 +78,27 @@ describe.each(DIALECTS)("flow and job reads on %s", (dialect) => {
     expect(read).toEqual(["dbId", "dbId"]);
   });
 
+  it("answers relations fetched with their level of jobs as the per-job loader does, aliases included", async () => {
+    type Rel = { dbId: string; name: string };
+    type J = { dbId: string; parents: Rel[]; children: Rel[] };
+    // Flow.jobs fetches the relations with its level; the jobs list resolves them through the batched loader.
+    const nested = await jf.gw.ok<{
+      flows: { edges: { node: { a: J[]; b: { dbId: string; parents: { name: string }[] }[] } }[] };
+    }>(
+      `{ flows(first: 100) { edges { node { a: jobs { dbId parents { dbId name } children { dbId name } } b: jobs { dbId parents { name } } } } } }`,
+    );
+    const listed = await jf.gw.ok<{ jobs: { edges: { node: J }[] } }>(
+      `{ jobs(first: 1000) { edges { node { dbId parents { dbId name } children { dbId name } } } } }`,
+    );
+    const byId = new Map(listed.jobs.edges.map(({ node }) => [node.dbId, node]));
+    const nestedJobs = nested.flows.edges.flatMap(({ node }) => node.a);
+    expect(nestedJobs).toHaveLength(1000);
+    for (const job of nestedJobs) expect(job).toEqual(byId.get(job.dbId));
+    for (const job of nested.flows.edges.flatMap(({ node }) => node.b)) {
+      expect(job.parents).toEqual(byId.get(job.dbId)?.parents.map(({ name }) => ({ name })));
+    }
+  });
+
   it("pages jobs in keyset order with cursors, DB_ID numerically", async () => {
     const page = (after?: string) =>
       jf.gw.ok<{
