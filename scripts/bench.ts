@@ -14,7 +14,7 @@
 import "reflect-metadata";
 
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -83,6 +83,7 @@ function shapeFor(records: number): StoreShape {
 
 async function main(): Promise<void> {
   setQuiet(false);
+  const loadAtStart = loadavg()[0] ?? 0;
   const cleanup: (() => Promise<void>)[] = [];
   const rows: Row[] = [];
   const versions: { postgres: string | null; sqlite: string | null } = { postgres: null, sqlite: null };
@@ -128,7 +129,13 @@ async function main(): Promise<void> {
   } finally {
     for (const step of cleanup) await step().catch(() => undefined);
   }
-  const report = { records: RECORDS, seconds: SECONDS, clients: CLIENTS, machine: machine(versions), rows };
+  const report = {
+    records: RECORDS,
+    seconds: SECONDS,
+    clients: CLIENTS,
+    machine: machine(versions, loadAtStart),
+    rows,
+  };
   process.stdout.write(`${values.json ? json(report) : markdown(report)}\n`);
 }
 
@@ -157,7 +164,7 @@ async function version(raw: ReturnType<typeof openRawStore>, store: Dialect): Pr
   return store === "postgres" ? `Postgres ${text.split(" ")[0]}` : text;
 }
 
-function machine(versions: { postgres: string | null; sqlite: string | null }): Machine {
+function machine(versions: { postgres: string | null; sqlite: string | null }, loadAtStart: number): Machine {
   const cores = cpus();
   return {
     cpu: cores[0]?.model.trim() ?? "unknown CPU",
@@ -165,6 +172,7 @@ function machine(versions: { postgres: string | null; sqlite: string | null }): 
     memoryGiB: totalmem() / 1024 ** 3,
     node: process.versions.node,
     ...versions,
+    load: { start: loadAtStart, end: loadavg()[0] ?? 0 },
   };
 }
 

@@ -9,6 +9,8 @@ export interface Machine {
   readonly node: string;
   readonly postgres: string | null;
   readonly sqlite: string | null;
+  /** The 1-minute load average when the run started and when it ended: other work on the machine skews figures. */
+  readonly load?: { readonly start: number; readonly end: number };
 }
 
 export interface Report {
@@ -58,7 +60,8 @@ export function markdown(report: Report): string {
   const lines = [
     `${number(report.records)} records · ${m.cores} × ${m.cpu}, ${number(m.memoryGiB)} GiB · Node ${m.node}` +
       ` · ${m.postgres ?? "no Postgres"} · SQLite ${m.sqlite ?? "—"} · ${report.seconds} s per measurement, ` +
-      `${report.clients} clients for throughput`,
+      `${report.clients} clients for throughput` +
+      (m.load ? ` · load average ${number(m.load.start, 1)} at the start, ${number(m.load.end, 1)} at the end` : ""),
     "",
     "| work | store | hubql | reference | measure | target | verdict |",
     "| --- | --- | --- | --- | --- | --- | --- |",

@@ -33,6 +33,7 @@ describe("npm run bench", () => {
       expect(report.machine.cores).toBeGreaterThan(0);
       expect(report.machine.postgres).toMatch(/^Postgres \d+/);
       expect(report.machine.sqlite).toMatch(/^3\.\d+/);
+      expect(report.machine.load?.end).toBeGreaterThanOrEqual(0);
 
       const works = report.rows.map((row) => `${row.store}: ${row.work}`);
       const has = (prefix: string) => works.filter((work) => work.startsWith(prefix)).length;
