@@ -110,7 +110,8 @@ async function loadFlows(services: Services, shape: StoreShape, label: string): 
  */
 export function insertTaskRecords(dialect: Dialect, records: readonly TaskRecordData[]): Statement[] {
   const codec = new RowCodec(TASK_RECORD_STORAGE_CATALOGUE, dialect);
-  const fields = codec.catalogue.fields;
+  // The store numbers `seq` (insertion order); imports alone write a fingerprint.
+  const fields = codec.catalogue.fields.filter((field) => field.name !== "seq" && field.name !== "importFingerprint");
   const perStatement = Math.floor(MAX_BOUND_PARAMETERS[dialect] / fields.length);
   const columns = fields.map((field) => `"${field.column}"`).join(", ");
   const statements: Statement[] = [];

@@ -2,6 +2,7 @@
  * The benchmark's data: IPython-shaped task records (what an ipyparallel Hub writes for an `apply_request`, with
  * its reply) and jobflow flows. Deterministic: record `i` is always the same record, so runs compare.
  */
+import { type Instant, instantFromMillis } from "../../src/dialect";
 import type { TaskRecordData } from "../../src/services/tasks/task-record.model";
 import type { FlowInput } from "../../src/services/flows/jobflow.model";
 
@@ -47,6 +48,7 @@ export function taskRecord(i: number, salt = 0): TaskRecordData {
   const completed = started + 10 + ((i * 37) % 5000);
   const pending = i % 50 === 49;
   const date = (ms: number) => new Date(ms).toISOString();
+  const at = (ms: number) => instantFromMillis(ms) as Instant;
   const status = i % 97 === 0 ? "error" : "ok";
   return {
     msgId,
@@ -70,12 +72,12 @@ export function taskRecord(i: number, salt = 0): TaskRecordData {
     },
     content: {},
     buffers: [BUFFER, BUFFER.slice(0, 64)],
-    submitted: new Date(submitted),
+    submitted: at(submitted),
     clientUuid: client,
     engineUuid: pending && i % 100 === 99 ? null : engine,
-    started: pending ? null : new Date(started),
-    completed: pending ? null : new Date(completed),
-    received: pending ? null : new Date(completed + 2),
+    started: pending ? null : at(started),
+    completed: pending ? null : at(completed),
+    received: pending ? null : at(completed + 2),
     resultHeader: pending
       ? null
       : { msg_id: pseudoUuid(i, salt + 1), msg_type: "apply_reply", session: engine, date: date(completed) },

@@ -20,8 +20,9 @@ export const LIST_QUERY = `query List($f: Filter) { taskRecords(filter: $f, firs
   edges { node { msgId submitted started completed engineUuid queue resultContent } }
   pageInfo { hasNextPage endCursor } } }`;
 
-export const NESTED_QUERY = `{ flows(first: 100) { edges { node { uuid name jobs {
-  dbId name state parents { dbId } children { dbId } } } } } }`;
+/** Nested lists are costed at their worst case: `atMost` says what each holds (a root and nine children). */
+export const NESTED_QUERY = `{ flows(first: 100) { edges { node { uuid name jobs(atMost: 10) {
+  dbId name state parents(atMost: 1) { dbId } children(atMost: 9) { dbId } } } } } }`;
 
 /** A page of the default order (submitted, then msgId), from a cursor or from the start. */
 export const PAGE_QUERY = `query Page($after: String) { taskRecords(first: 100, after: $after) {

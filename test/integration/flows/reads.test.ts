@@ -57,7 +57,7 @@ describe.each(DIALECTS)("flow and job reads on %s", (dialect) => {
   });
 
   it("reads a job's flow when more than its key is asked: one more statement, still not one per job", async () => {
-    const query = `{ flows(first: 100) { edges { node { jobs { flow { name } } } } } }`;
+    const query = `{ flows(first: 100) { edges { node { jobs(atMost: 10) { flow { name } } } } } }`;
     const { result, statements } = await countStatements(jf.gw.services, () =>
       jf.gw.ok<{ flows: { edges: { node: { jobs: { flow: { name: string } }[] } }[] } }>(query),
     );
@@ -66,7 +66,7 @@ describe.each(DIALECTS)("flow and job reads on %s", (dialect) => {
   });
 
   it("answers parents and children asked only for their keys with key columns alone", async () => {
-    const query = `{ flows(first: 100) { edges { node { jobs { parents { dbId } children { dbId } } } } } }`;
+    const query = `{ flows(first: 100) { edges { node { jobs(atMost: 10) { parents(atMost: 1) { dbId } children(atMost: 9) { dbId } } } } } }`;
     const { statements } = await countStatements(jf.gw.services, () => jf.gw.ok(query));
     expect(statements).toHaveLength(3);
     const relatives = statements[2] ?? "";
@@ -85,10 +85,12 @@ describe.each(DIALECTS)("flow and job reads on %s", (dialect) => {
     const nested = await jf.gw.ok<{
       flows: { edges: { node: { a: J[]; b: { dbId: string; parents: { name: string }[] }[] } }[] };
     }>(
-      `{ flows(first: 100) { edges { node { a: jobs { dbId parents { dbId name } children { dbId name } } b: jobs { dbId parents { name } } } } } }`,
+      `{ flows(first: 100) { edges { node {
+        a: jobs(atMost: 10) { dbId parents(atMost: 1) { dbId name } children(atMost: 9) { dbId name } }
+        b: jobs(atMost: 10) { dbId parents(atMost: 1) { name } } } } } }`,
     );
     const listed = await jf.gw.ok<{ jobs: { edges: { node: J }[] } }>(
-      `{ jobs(first: 1000) { edges { node { dbId parents { dbId name } children { dbId name } } } } }`,
+      `{ jobs(first: 1000) { edges { node { dbId parents(atMost: 1) { dbId name } children(atMost: 9) { dbId name } } } } }`,
     );
     const byId = new Map(listed.jobs.edges.map(({ node }) => [node.dbId, node]));
     const nestedJobs = nested.flows.edges.flatMap(({ node }) => node.a);

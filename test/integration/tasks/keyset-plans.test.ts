@@ -8,6 +8,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { type Instant, instantFromMillis } from "../../../src/dialect";
 import type { TaskRecordData } from "../../../src/services/tasks/task-record.model";
 import { DIALECTS } from "../../support/databases";
 import { startTestGateway, type TestGateway } from "../../support/gateway";
@@ -38,9 +39,9 @@ describe.each(DIALECTS)("page 2 walks the index on %s", (dialect) => {
         const i = start + k;
         return {
           msgId: `m${String((i * 7919) % RECORDS).padStart(5, "0")}`,
-          submitted: new Date(BASE + i * 1000),
+          submitted: instantFromMillis(BASE + i * 1000) as Instant,
           // One in ten has not started: a null group of 2,000 at the start (ascending) or end (descending).
-          started: i % 10 === 0 ? null : new Date(BASE + i * 1000 + 500),
+          started: i % 10 === 0 ? null : (instantFromMillis(BASE + i * 1000 + 500) as Instant),
           engineUuid: `engine-${i % 8}`,
         };
       });

@@ -1,7 +1,8 @@
 /**
  * Keyset pages across every kind of boundary: orders of two nullable keys (text and instant) in all four direction
  * pairs, page sizes that end pages inside null groups and inside runs of ties, and with a filter — every record
- * exactly once, in the order a sort gives (nulls first ascending, last descending, text byte-wise, msgId last).
+ * exactly once, in the order a sort gives (nulls first ascending, last descending, text byte-wise, ties in
+ * insertion order: `seq`, the Hub's order).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -34,7 +35,10 @@ const RECORDS: Row[] = Array.from({ length: 41 }, (_, i) => ({
 
 type Direction = "ASC" | "DESC";
 
-/** The order a sort gives: nulls first ascending and last descending, text compared byte-wise, msgId ascending. */
+/**
+ * The order a sort gives: nulls first ascending and last descending, text compared byte-wise, ties in insertion
+ * order (`rows` is in insertion order and the sort is stable).
+ */
 function expected(rows: Row[], queue: Direction, started: Direction): string[] {
   const compare = (a: string | null, b: string | null, direction: Direction) => {
     if (a === b) return 0;
@@ -45,12 +49,7 @@ function expected(rows: Row[], queue: Direction, started: Direction): string[] {
     return direction === "ASC" ? order : -order;
   };
   return [...rows]
-    .sort(
-      (a, b) =>
-        compare(a.queue, b.queue, queue) ||
-        compare(a.started, b.started, started) ||
-        Buffer.compare(Buffer.from(a.msgId), Buffer.from(b.msgId)),
-    )
+    .sort((a, b) => compare(a.queue, b.queue, queue) || compare(a.started, b.started, started))
     .map((row) => row.msgId);
 }
 
