@@ -1,175 +1,153 @@
 /**
- * The benchmark: seeds a store with task records and measures, per query shape, SQL statements per request and
- * latency (p50/p95) in-process, then requests per second over HTTP with concurrent clients on loopback.
+ * `npm run bench`: builds a store of N IPython-shaped task records (and flows/jobs) on Postgres and on SQLite, starts
+ * hubql as `npm start` does, and measures each row of issue 14's table against its reference in the same run,
+ * interleaved: the same SQL through the bare driver, bare @apollo/server, a multi-row INSERT, a plain DELETE.
  *
- *   npm run bench -- [--records 100000] [--dialect sqlite|postgres] [--seconds 5] [--clients 8]
+ *   npm run bench -- [--records 1000000] [--stores postgres,sqlite] [--seconds 5] [--clients 8] [--json]
+ *                    [--only list,next,typename,nested,ingest,checkout,memory,purge] [--dir <folder>] [--reuse]
  *
- * Postgres: set BENCH_PG_URL to an empty database, or leave it unset to start an embedded Postgres.
- * Numbers go to stdout as a table; nothing here asserts timings (tests never do).
+ * Postgres: an embedded server, or the empty database BENCH_PG_URL names. SQLite: a file in `--dir` (a temporary
+ * folder by default). `--reuse` keeps a store that already holds the same N records instead of rebuilding it
+ * (purge empties it, so a reusable run leaves purge out). Progress goes to stderr; the table (or, with `--json`,
+ * the JSON) to stdout. Nothing here asserts timings: the test suite runs it tiny, for its shape only.
  */
 import "reflect-metadata";
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 import { Client } from "pg";
 
-import { DEFAULT_LIMITS, loadConfig, type Config } from "../src/config";
-import { type Instant, instantFromMillis } from "../src/dialect";
-import { createRequestContext } from "../src/graphql/shared/context";
-import { silentLogger } from "../src/logger";
-import { startApp } from "../src/server/app";
+import type { Dialect } from "../src/dialect";
+import { buildStore, type StoreShape } from "./bench/build-store";
+import type { BenchContext } from "./bench/context";
+import { memoryRow } from "./bench/memory-row";
+import { progress, setQuiet } from "./bench/progress";
+import { listRows, nestedRow, nextPageRow, typenameRow } from "./bench/read-rows";
+import { openRawStore } from "./bench/raw-store";
+import { json, type Machine, markdown } from "./bench/report";
+import type { Row } from "./bench/row";
+import { startHubql } from "./bench/servers";
+import { checkoutRow, ingestRow, purgeRows } from "./bench/write-rows";
 import { startEmbeddedPostgres } from "./embedded-postgres";
+
+const ROWS = ["list", "next", "typename", "nested", "ingest", "checkout", "memory", "purge"] as const;
+type RowName = (typeof ROWS)[number];
 
 const { values } = parseArgs({
   options: {
-    records: { type: "string", default: "100000" },
-    dialect: { type: "string", default: "sqlite" },
+    records: { type: "string", default: "1000000" },
+    stores: { type: "string", default: "postgres,sqlite" },
     seconds: { type: "string", default: "5" },
     clients: { type: "string", default: "8" },
+    only: { type: "string", default: ROWS.join(",") },
+    dir: { type: "string" },
+    reuse: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
   },
 });
-const RECORDS = Number(values.records);
-const SECONDS = Number(values.seconds);
-const CLIENTS = Number(values.clients);
 
-const SHAPES: { name: string; query: string; variables?: Record<string, unknown> }[] = [
-  {
-    name: "page of 50, indexed filter",
-    query: `query($f: Filter) { taskRecords(filter: $f, first: 50) { edges { node { msgId submitted completed } } } }`,
-    variables: { f: { engineUuid: "engine-3", completed: { $ne: null } } },
-  },
-  {
-    name: "page of 50, JSON-path filter",
-    query: `query($f: Filter) { taskRecords(filter: $f, first: 50) { edges { node { msgId resultContent } } } }`,
-    variables: { f: { "resultContent.status": "error" } },
-  },
-  {
-    name: "page of 50 + totalCount",
-    query: `query($f: Filter) { taskRecords(filter: $f, first: 50) { totalCount edges { node { msgId } } } }`,
-    variables: { f: { queue: "task", started: { $gte: "2026-01-01T00:00:00Z" } } },
-  },
-  {
-    name: "page of 50 by started desc",
-    query: `{ taskRecords(orderBy: [{field: STARTED, direction: DESC}], first: 50) { edges { cursor node { msgId started } } } }`,
-  },
-  {
-    name: "dbQuery incomplete, 2 keys",
-    query: `query($q: Filter!) { dbQuery(query: $q, keys: ["msg_id", "started"]) }`,
-    variables: { q: { completed: null, client_uuid: "client-1" } },
-  },
-  { name: "taskRecord by id", query: `{ taskRecord(msgId: "task-000042") { msgId header resultHeader } }` },
-];
+const RECORDS = positive("records");
+const SECONDS = positive("seconds");
+const CLIENTS = positive("clients");
+const STORES = list(values.stores, ["postgres", "sqlite"]) as Dialect[];
+const ONLY = new Set(list(values.only, ROWS) as RowName[]);
+
+function positive(name: "records" | "seconds" | "clients"): number {
+  const value = Number(values[name]);
+  if (!(value > 0)) throw new Error(`--${name} must be a positive number`);
+  return value;
+}
+
+function list(text: string | undefined, allowed: readonly string[]): string[] {
+  const items = (text ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const unknown = items.filter((item) => !allowed.includes(item));
+  if (unknown.length > 0) throw new Error(`unknown ${unknown.join(", ")}; choose from ${allowed.join(", ")}`);
+  return items;
+}
+
+/**
+ * The store's shape for N records: the nested row's 100 flows × 10 jobs (fewer below 1,000 records: smoke runs),
+ * and READY jobs for checkout.
+ */
+function shapeFor(records: number): StoreShape {
+  const checkoutJobs = Math.min(20_000, Math.max(160, Math.floor(records / 50)));
+  const nestedFlows = Math.min(100, Math.max(5, Math.floor(records / 10)));
+  return { records, nestedFlows, checkoutFlows: Math.ceil(checkoutJobs / 10), checkoutJobsPerFlow: 10 };
+}
 
 async function main(): Promise<void> {
+  setQuiet(false);
+  const loadAtStart = loadavg()[0] ?? 0;
   const cleanup: (() => Promise<void>)[] = [];
-  const databaseUrl = await storeUrl(values.dialect as string, cleanup);
-  const config: Config = { ...loadConfig({}), port: 0, databaseUrl, logLevel: "silent", limits: DEFAULT_LIMITS };
-  const app = await startApp(config, silentLogger);
-  cleanup.unshift(() => app.close());
+  const rows: Row[] = [];
+  const versions: { postgres: string | null; sqlite: string | null } = { postgres: null, sqlite: null };
   try {
-    const seedStart = performance.now();
-    await seed(app.services.tasks, RECORDS);
-    console.log(
-      `seeded ${RECORDS} task records on ${values.dialect} in ${((performance.now() - seedStart) / 1000).toFixed(1)} s\n`,
-    );
-    console.log("| query | SQL statements | p50 ms | p95 ms | req/s over HTTP |");
-    console.log("|---|---|---|---|---|");
-    for (const shape of SHAPES) {
-      const { statements, p50, p95 } = await inProcess(app, shape.query, shape.variables);
-      const rps = await overHttp(app.url, shape.query, shape.variables);
-      console.log(`| ${shape.name} | ${statements} | ${p50.toFixed(2)} | ${p95.toFixed(2)} | ${rps.toFixed(0)} |`);
+    for (const store of STORES) {
+      const databaseUrl = await storeUrl(store, cleanup);
+      const raw = openRawStore(databaseUrl);
+      cleanup.unshift(() => raw.close());
+      versions[store] = await version(raw, store);
+      const shape = shapeFor(RECORDS);
+      await buildStore(databaseUrl, raw, shape, store, values.reuse === true);
+      progress(`${store}: starting hubql\n`);
+      const hubql = await startHubql(databaseUrl);
+      cleanup.unshift(() => hubql.stop());
+      const ctx: BenchContext = {
+        store,
+        databaseUrl,
+        raw,
+        hubql,
+        records: RECORDS,
+        shape,
+        seconds: SECONDS,
+        clients: CLIENTS,
+      };
+      const steps: [RowName, () => Promise<Row | Row[]>][] = [
+        ["list", () => listRows(ctx)],
+        ["next", () => nextPageRow(ctx)],
+        ["typename", () => typenameRow(ctx)],
+        ["nested", () => nestedRow(ctx)],
+        ["ingest", () => ingestRow(ctx)],
+        ["checkout", () => checkoutRow(ctx)],
+        ["memory", () => memoryRow(ctx)],
+        ["purge", () => purgeRows(ctx)],
+      ];
+      for (const [name, step] of steps) {
+        if (!ONLY.has(name)) continue;
+        if (name === "typename" && rows.some((row) => row.store === "—")) continue; // store-independent: once
+        if (name === "checkout" && store !== "postgres") continue; // the target is Postgres' (several gateways)
+        progress(`${store}: ${name}\n`);
+        rows.push(...[await step()].flat());
+      }
     }
   } finally {
-    for (const step of cleanup) await step();
+    for (const step of cleanup) await step().catch(() => undefined);
   }
-}
-
-async function seed(tasks: Awaited<ReturnType<typeof startApp>>["services"]["tasks"], n: number): Promise<void> {
-  const base = Date.parse("2026-06-01T00:00:00Z");
-  const at = (millis: number) => instantFromMillis(millis) as Instant;
-  const batch = 2000;
-  for (let start = 0; start < n; start += batch) {
-    const records = [];
-    for (let i = start; i < Math.min(n, start + batch); i++) {
-      const done = i % 7 !== 0;
-      records.push({
-        msgId: `task-${String(i).padStart(6, "0")}`,
-        header: { msg_id: `task-${i}`, msg_type: "apply_request", session: `client-${i % 10}` },
-        submitted: at(base + i * 1000),
-        clientUuid: `client-${i % 10}`,
-        engineUuid: `engine-${i % 16}`,
-        started: done ? at(base + i * 1000 + 500) : null,
-        completed: done ? at(base + i * 1000 + 900) : null,
-        queue: i % 3 === 0 ? "mux" : "task",
-        resultHeader: done ? { status: i % 11 === 0 ? "error" : "ok" } : null,
-        resultContent: done ? { status: i % 11 === 0 ? "error" : "ok" } : null,
-        label: `batch-${i % 100}`,
-      });
-    }
-    await tasks.add(records);
-  }
-}
-
-async function inProcess(
-  app: Awaited<ReturnType<typeof startApp>>,
-  query: string,
-  variables?: Record<string, unknown>,
-) {
-  const db = app.services.context.db!;
-  let statements = 0;
-  const stop = db.onStatement(() => statements++);
-  const times: number[] = [];
-  for (let i = 0; i < 60; i++) {
-    const t = performance.now();
-    const response = await app.apollo.executeOperation(
-      { query, ...(variables ? { variables } : {}) },
-      { contextValue: createRequestContext(app.services, `bench-${i}`) },
-    );
-    times.push(performance.now() - t);
-    if (response.body.kind === "single" && response.body.singleResult.errors) {
-      throw new Error(JSON.stringify(response.body.singleResult.errors));
-    }
-  }
-  stop();
-  times.sort((a, b) => a - b);
-  return {
-    statements: statements / 60,
-    p50: times[Math.floor(times.length * 0.5)]!,
-    p95: times[Math.floor(times.length * 0.95)]!,
+  const report = {
+    records: RECORDS,
+    seconds: SECONDS,
+    clients: CLIENTS,
+    machine: machine(versions, loadAtStart),
+    rows,
   };
+  process.stdout.write(`${values.json ? json(report) : markdown(report)}\n`);
 }
 
-async function overHttp(url: string, query: string, variables?: Record<string, unknown>): Promise<number> {
-  const deadline = performance.now() + SECONDS * 1000;
-  let done = 0;
-  const body = JSON.stringify({ query, variables });
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() < deadline) {
-        const response = await fetch(`${url}/graphql`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body,
-        });
-        await response.text();
-        done++;
-      }
-    }),
-  );
-  return done / SECONDS;
-}
-
-async function storeUrl(dialect: string, cleanup: (() => Promise<void>)[]): Promise<string> {
-  if (dialect === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "hubql-bench-"));
-    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+async function storeUrl(store: Dialect, cleanup: (() => Promise<void>)[]): Promise<string> {
+  if (store === "sqlite") {
+    const dir = values.dir ? resolve(values.dir) : mkdtempSync(join(tmpdir(), "hubql-bench-"));
+    mkdirSync(dir, { recursive: true });
+    if (!values.dir) cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
     return `sqlite:${join(dir, "bench.db")}`;
   }
-  if (dialect !== "postgres") throw new Error("--dialect is sqlite or postgres");
   if (process.env["BENCH_PG_URL"]) return process.env["BENCH_PG_URL"];
+  progress("postgres: starting an embedded server\n");
   const pg = await startEmbeddedPostgres({ user: "bench", password: "bench" });
   cleanup.push(() => pg.stop());
   const admin = new Client({ connectionString: `${pg.url}/postgres` });
@@ -177,6 +155,25 @@ async function storeUrl(dialect: string, cleanup: (() => Promise<void>)[]): Prom
   await admin.query(`CREATE DATABASE "bench"`);
   await admin.end();
   return `${pg.url}/bench`;
+}
+
+async function version(raw: ReturnType<typeof openRawStore>, store: Dialect): Promise<string> {
+  const sql = store === "postgres" ? "SHOW server_version" : "SELECT sqlite_version() AS v";
+  const [row] = (await raw.query({ sql, values: [] })) as Record<string, string>[];
+  const text = Object.values(row ?? {})[0] ?? "?";
+  return store === "postgres" ? `Postgres ${text.split(" ")[0]}` : text;
+}
+
+function machine(versions: { postgres: string | null; sqlite: string | null }, loadAtStart: number): Machine {
+  const cores = cpus();
+  return {
+    cpu: cores[0]?.model.trim() ?? "unknown CPU",
+    cores: cores.length,
+    memoryGiB: totalmem() / 1024 ** 3,
+    node: process.versions.node,
+    ...versions,
+    load: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+  };
 }
 
 main().catch((error: unknown) => {

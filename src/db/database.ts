@@ -49,10 +49,14 @@ export interface Executor {
 export const MAX_BOUND_PARAMETERS: Readonly<Record<Dialect, number>> = { sqlite: 32_766, postgres: 65_535 };
 
 /**
- * Observes every statement (the statement-count tests, the /metrics timings, the SQLite change feed's nudge); a
- * transaction's statements are reported when it has ended, so a listener that reads sees what they wrote.
+ * Observes every statement (the statement-count tests, the /metrics timings, the SQLite change feed's nudge, and
+ * the benchmark, which replays the exact SQL and values through the bare driver); a transaction's statements are
+ * reported when it has ended, so a listener that reads sees what they wrote.
  */
-export type StatementListener = (sql: string, milliseconds: number) => void;
+export type StatementListener = (sql: string, milliseconds: number, values: readonly unknown[]) => void;
+
+/** A statement as listeners are told of it: its text, milliseconds taken, and values. */
+type Reported = [text: string, milliseconds: number, values: readonly unknown[]];
 
 export interface DatabaseOptions {
   /** Milliseconds a SQLite writer waits for the lock before failing (WAL allows one writer at a time). */
@@ -81,7 +85,7 @@ export class Database implements Executor {
    * Statements of an open transaction, reported to listeners when it ends (committed or not): a listener that reads
    * what a write did (the SQLite change feed) would otherwise read, on a reader thread, before the commit.
    */
-  private readonly unreported = new WeakMap<Session, [string, number][]>();
+  private readonly unreported = new WeakMap<Session, Reported[]>();
 
   private constructor(
     /** TypeORM's DataSource: migrations, entity metadata, and (SQLite) the main thread's own connection. */
@@ -248,8 +252,10 @@ export class Database implements Executor {
     return [text, this.dialect === "sqlite" ? escaped.map(sqliteValue) : escaped];
   }
 
-  private report(statements: readonly [string, number][]): void {
-    for (const [text, elapsed] of statements) for (const listener of this.listeners) listener(text, elapsed);
+  private report(statements: readonly Reported[]): void {
+    for (const [text, elapsed, values] of statements) {
+      for (const listener of this.listeners) listener(text, elapsed, values);
+    }
   }
 
   private async execute<T>(
@@ -270,8 +276,8 @@ export class Database implements Executor {
     } finally {
       const elapsed = performance.now() - started;
       const pending = session && this.unreported.get(session);
-      if (pending) pending.push([text, elapsed]);
-      else this.report([[text, elapsed]]);
+      if (pending) pending.push([text, elapsed, values]);
+      else this.report([[text, elapsed, values]]);
     }
   }
 }

@@ -35,13 +35,17 @@ export class RowCodec {
     return this.alias;
   }
 
+  /**
+   * Decodes a row the driver returned, in place: the driver's object is ours alone, and not copying it spares an
+   * object and an entry array per row (a nested read decodes thousands; its GC time was a quarter of its CPU).
+   * Columns the codec does not know pass through unchanged.
+   */
   decode<T>(raw: Record<string, unknown>): T {
-    const row: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(raw)) {
+    for (const key in raw) {
       const field = this.byName.get(key);
-      row[key] = field ? decodeValue(field.kind, value, this.dialect) : value;
+      if (field) raw[key] = decodeValue(field.kind, raw[key], this.dialect);
     }
-    return row as T;
+    return raw as T;
   }
 
   encode(name: string, value: unknown): unknown {

@@ -3,11 +3,18 @@ import "reflect-metadata";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
-import { type GraphQLSchema, lexicographicSortSchema, parse } from "graphql";
-import { buildSchema, createResolversMap } from "type-graphql";
+import { type GraphQLResolveInfo, type GraphQLSchema, isObjectType, lexicographicSortSchema, parse } from "graphql";
+import { buildSchema, createResolversMap, getMetadataStorage } from "type-graphql";
 
+import { FLOW_NEEDS } from "./flows/flow.type";
+import { JOB_NEEDS } from "./flows/job.type";
+import { QUEUE_ENTRY_NEEDS } from "./queue/queue-entry.type";
+import { SCALE_JOB_NEEDS } from "./queue/scale-job.type";
 import type { RequestContext } from "./shared/context";
 import { badInput } from "../errors";
+import { selectedProperties } from "./shared/selected-fields";
+import { TASK_RECORD_NEEDS } from "./tasks/task-record.type";
+import { JOB_TYPE_NEEDS } from "./queue/job-type.type";
 import { resolvers } from "./resolvers";
 import { DateTimeScalar } from "./scalars";
 
@@ -17,17 +24,35 @@ import { DateTimeScalar } from "./scalars";
  */
 export const FEDERATION_URL = "https://specs.apollo.dev/federation/v2.4";
 
-/** Entity types and how `_entities` finds each (batched per request through the loaders). */
-const references: Record<string, (reference: Record<string, unknown>, ctx: RequestContext) => unknown> = {
-  TaskRecord: (reference, ctx) => ctx.loaders.taskRecord.load(String(reference["msgId"])),
-  QueueEntry: (reference, ctx) => ctx.loaders.queueEntry.load(Number(reference["id"])),
-  JobType: (reference, ctx) => ctx.loaders.jobType.load(Number(reference["id"])),
-  ScaleJob: (reference, ctx) => ctx.loaders.scaleJob.load(Number(reference["id"])),
-  Flow: (reference, ctx) => ctx.loaders.jobflow.flow.load(String(reference["uuid"])),
-  Job: (reference, ctx) =>
-    reference["dbId"] !== undefined
-      ? ctx.loaders.jobflow.jobByDbId.load(String(reference["dbId"]))
-      : ctx.loaders.jobflow.jobByUuidIndex.load({ uuid: String(reference["uuid"]), index: Number(reference["index"]) }),
+type Reference = Record<string, unknown>;
+
+/**
+ * Entity types and how `_entities` finds each: batched per request through the loaders, reading only what the
+ * `... on Type { … }` selection of the `_entities` field needs.
+ */
+const references: Record<string, (reference: Reference, ctx: RequestContext, info: GraphQLResolveInfo) => unknown> = {
+  TaskRecord: (reference, ctx, info) =>
+    ctx.loaders.taskRecord.load(
+      String(reference["msgId"]),
+      selectedProperties(info, TASK_RECORD_NEEDS, [], "TaskRecord"),
+    ),
+  QueueEntry: (reference, ctx, info) =>
+    ctx.loaders.queueEntry.load(Number(reference["id"]), selectedProperties(info, QUEUE_ENTRY_NEEDS, [], "QueueEntry")),
+  JobType: (reference, ctx, info) =>
+    ctx.loaders.jobType.load(Number(reference["id"]), selectedProperties(info, JOB_TYPE_NEEDS, [], "JobType")),
+  ScaleJob: (reference, ctx, info) =>
+    ctx.loaders.scaleJob.load(Number(reference["id"]), selectedProperties(info, SCALE_JOB_NEEDS, [], "ScaleJob")),
+  Flow: (reference, ctx, info) =>
+    ctx.loaders.jobflow.flow.load(String(reference["uuid"]), selectedProperties(info, FLOW_NEEDS, [], "Flow")),
+  Job: (reference, ctx, info) => {
+    const fields = selectedProperties(info, JOB_NEEDS, [], "Job");
+    return reference["dbId"] !== undefined
+      ? ctx.loaders.jobflow.jobByDbId.load(String(reference["dbId"]), fields)
+      : ctx.loaders.jobflow.jobByUuidIndex.load(
+          { uuid: String(reference["uuid"]), index: Number(reference["index"]) },
+          fields,
+        );
+  },
 };
 
 const NO_TOPICS = {
@@ -104,7 +129,10 @@ export async function buildHubqlSchema(): Promise<GraphQLSchema> {
   const typeDefs = parse(
     `extend schema @link(url: "${FEDERATION_URL}", import: ["@key", "@shareable", "@external", "@requires", "@provides"])\n${sdl}`,
   );
-  const resolverMap = createResolversMap(typeGraphqlSchema) as GraphQLResolverMap<RequestContext>;
+  const resolverMap = withoutPlainFieldResolvers(
+    createResolversMap(typeGraphqlSchema) as GraphQLResolverMap<RequestContext>,
+    typeGraphqlSchema,
+  );
   for (const [typeName, resolveReference] of Object.entries(references)) {
     resolverMap[typeName] = { ...(resolverMap[typeName] as object), __resolveReference: resolveReference } as never;
   }
@@ -118,4 +146,30 @@ export async function buildHubqlSchema(): Promise<GraphQLSchema> {
     };
   }
   return schema;
+}
+
+/**
+ * type-graphql gives every plain `@Field` a resolver of its own that reads `root[field]` through its middleware
+ * machinery (an object and two calls per field and row, on every row of every list); graphql-js's default
+ * resolver reads the same property. hubql uses no middleware, field auth or renamed fields, so only the resolvers
+ * of root fields and of `@FieldResolver`s are kept. (With them: 2.8 % of a 100-row list's CPU, measured.)
+ */
+function withoutPlainFieldResolvers(
+  map: GraphQLResolverMap<RequestContext>,
+  schema: GraphQLSchema,
+): GraphQLResolverMap<RequestContext> {
+  const storage = getMetadataStorage();
+  const typeNames = new Map<unknown, string>(storage.objectTypes.map((type) => [type.target, type.name]));
+  const resolved = new Set(
+    storage.fieldResolvers.map((field) => `${typeNames.get(field.getObjectType?.())}.${field.schemaName}`),
+  );
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]);
+  for (const [typeName, fields] of Object.entries(map)) {
+    const type = schema.getType(typeName);
+    if (!isObjectType(type) || roots.has(type)) continue;
+    for (const fieldName of Object.keys(type.getFields())) {
+      if (!resolved.has(`${typeName}.${fieldName}`)) delete (fields as Record<string, unknown>)[fieldName];
+    }
+  }
+  return map;
 }

@@ -37,10 +37,10 @@ export function createHttpServer(deps: HttpDeps): Server {
   return createServer((req, res) => {
     const requestId = (firstHeader(req, "x-request-id") ?? randomUUID()).slice(0, 100);
     res.setHeader("x-request-id", requestId);
-    res.once("finish", () =>
-      deps.metrics.httpRequests.inc({ route: routeLabel(req.url), status: String(res.statusCode) }),
-    );
-    handle(deps, req, res, requestId).catch((error: unknown) => {
+    // Parsed once: the route and the metrics label both need it.
+    const url = URL.canParse(req.url ?? "/", "http://localhost") ? new URL(req.url ?? "/", "http://localhost") : null;
+    res.once("finish", () => deps.metrics.httpRequests.inc({ route: routeLabel(url), status: String(res.statusCode) }));
+    handle(deps, req, res, requestId, url).catch((error: unknown) => {
       deps.logger.error("request failed", { requestId, error: error instanceof Error ? error.stack : String(error) });
       if (!res.headersSent) sendJson(res, 500, errorBody(internalError(requestId)));
       else res.end();
@@ -48,12 +48,17 @@ export function createHttpServer(deps: HttpDeps): Server {
   });
 }
 
-async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-  if (!URL.canParse(req.url ?? "/", "http://localhost")) {
+async function handle(
+  deps: HttpDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  url: URL | null,
+): Promise<void> {
+  if (!url) {
     sendJson(res, 400, errorBody(badRequest("Malformed request URL")));
     return;
   }
-  const url = new URL(req.url ?? "/", "http://localhost");
   switch (url.pathname) {
     case "/healthz":
       return health(deps, res);
@@ -62,8 +67,9 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse,
     case "/graphql":
     case "/":
       if (deps.config.playground && req.method === "GET" && wantsHtml(req) && !url.searchParams.has("query")) {
+        const html = await playgroundHtml();
         res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" });
-        res.end(playgroundHtml());
+        res.end(html);
         return;
       }
       return graphql(deps, req, res, url, requestId);
@@ -129,6 +135,8 @@ async function graphql(
       }),
     ),
   );
+  // What Apollo's cache-control plugin (off, see app.ts) answered for hint-less schemas: never cache an answer.
+  res.setHeader("cache-control", "no-store");
   for (const [name, value] of response.headers) res.setHeader(name, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === "complete") {
@@ -195,9 +203,9 @@ function metrics(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): voi
   res.end(deps.metrics.render());
 }
 
-function routeLabel(url: string | undefined): string {
+function routeLabel(url: URL | null): string {
   // Never throws: it runs in the response's "finish" event, where an exception would take the process down.
-  const path = URL.canParse(url ?? "/", "http://localhost") ? new URL(url ?? "/", "http://localhost").pathname : "";
+  const path = url?.pathname ?? "";
   return ["/graphql", "/", "/healthz", "/metrics"].includes(path) ? path : "other";
 }
 

@@ -26,8 +26,8 @@ describe("playground examples", () => {
     }
   });
 
-  it("renders one self-contained page that loads nothing from elsewhere", () => {
-    const html = playgroundHtml();
+  it("renders one self-contained page that loads nothing from elsewhere", async () => {
+    const html = await playgroundHtml();
     // No external script, stylesheet, font or image: every src/href is inline (data:, blob:) or relative.
     const references = [...html.matchAll(/\b(?:src|href)\s*=\s*["']([^"']+)["']/g)].map((match) => match[1]!);
     expect(references.filter((ref) => /^(?:https?:)?\/\//.test(ref))).toEqual([]);

@@ -1,12 +1,14 @@
-import { Arg, Ctx, FieldResolver, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, FieldResolver, Info, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
 
 import type { ChangeEntity, ChangeEvent } from "../../services";
-import { Flow } from "../flows/flow.type";
-import { Job } from "../flows/job.type";
-import { QueueEntry } from "../queue/queue-entry.type";
+import { Flow, FLOW_NEEDS } from "../flows/flow.type";
+import { Job, JOB_NEEDS } from "../flows/job.type";
+import { QueueEntry, QUEUE_ENTRY_NEEDS } from "../queue/queue-entry.type";
 import { FilterScalar } from "../scalars";
 import type { RequestContext } from "../shared/context";
-import { TaskRecord } from "../tasks/task-record.type";
+import { selectedProperties } from "../shared/selected-fields";
+import { TaskRecord, TASK_RECORD_NEEDS } from "../tasks/task-record.type";
 import { ChangeKind } from "./change-kind.enum";
 import { FlowChange, JobChange, QueueEntryChange, TaskRecordChange } from "./change.type";
 
@@ -78,32 +80,36 @@ export class ChangeSubscriptionResolver {
 @Resolver(() => TaskRecordChange)
 export class TaskRecordChangeResolver {
   @FieldResolver(() => TaskRecord, { nullable: true, description: "The record after the change; null when DELETED." })
-  record(@Root() change: ChangeView, @Ctx() ctx: RequestContext) {
-    return change.kind === ChangeKind.DELETED ? null : ctx.loaders.taskRecord.load(change.event.key);
+  record(@Root() change: ChangeView, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    if (change.kind === ChangeKind.DELETED) return null;
+    return ctx.loaders.taskRecord.load(change.event.key, selectedProperties(info, TASK_RECORD_NEEDS));
   }
 }
 
 @Resolver(() => JobChange)
 export class JobChangeResolver {
   @FieldResolver(() => Job, { nullable: true, description: "The job after the change; null when DELETED." })
-  job(@Root() change: ChangeView, @Ctx() ctx: RequestContext) {
-    return change.kind === ChangeKind.DELETED ? null : ctx.loaders.jobflow.jobByDbId.load(change.event.key);
+  job(@Root() change: ChangeView, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    if (change.kind === ChangeKind.DELETED) return null;
+    return ctx.loaders.jobflow.jobByDbId.load(change.event.key, selectedProperties(info, JOB_NEEDS));
   }
 }
 
 @Resolver(() => FlowChange)
 export class FlowChangeResolver {
   @FieldResolver(() => Flow, { nullable: true, description: "The flow after the change; null when DELETED." })
-  flow(@Root() change: ChangeView, @Ctx() ctx: RequestContext) {
-    return change.kind === ChangeKind.DELETED ? null : ctx.loaders.jobflow.flow.load(change.event.key);
+  flow(@Root() change: ChangeView, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    if (change.kind === ChangeKind.DELETED) return null;
+    return ctx.loaders.jobflow.flow.load(change.event.key, selectedProperties(info, FLOW_NEEDS));
   }
 }
 
 @Resolver(() => QueueEntryChange)
 export class QueueEntryChangeResolver {
   @FieldResolver(() => QueueEntry, { nullable: true, description: "The entry after the change; null when DELETED." })
-  entry(@Root() change: ChangeView, @Ctx() ctx: RequestContext) {
-    return change.kind === ChangeKind.DELETED ? null : ctx.loaders.queueEntry.load(Number(change.event.key));
+  entry(@Root() change: ChangeView, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    if (change.kind === ChangeKind.DELETED) return null;
+    return ctx.loaders.queueEntry.load(Number(change.event.key), selectedProperties(info, QUEUE_ENTRY_NEEDS));
   }
 }
 

@@ -1,7 +1,9 @@
-import { Arg, Args, Ctx, Mutation, Resolver } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, Info, Mutation, Resolver } from "type-graphql";
 
 import type { RequestContext } from "../shared/context";
-import { Flow } from "./flow.type";
+import { selectedProperties } from "../shared/selected-fields";
+import { Flow, FLOW_NEEDS } from "./flow.type";
 import { FlowInput } from "./flow.input";
 import { FlowSelectionArgs, LockArgs } from "./job.args";
 import { DeleteFlowsResult } from "./jobflow-results.type";
@@ -11,9 +13,13 @@ import { lockOptions } from "./jobflow-args";
 @Resolver()
 export class FlowMutationsResolver {
   @Mutation(() => Flow, { description: "Adds a flow and its jobs atomically; db ids come from an atomic counter." })
-  async addFlow(@Ctx() ctx: RequestContext, @Arg("flow", () => FlowInput) flow: FlowInput) {
+  async addFlow(
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @Arg("flow", () => FlowInput) flow: FlowInput,
+  ) {
     const { flowUuid } = await ctx.services.flows.submission.addFlow(flow);
-    return ctx.loaders.jobflow.flow.load(flowUuid);
+    return ctx.loaders.jobflow.flow.load(flowUuid, selectedProperties(info, FLOW_NEEDS));
   }
 
   @Mutation(() => DeleteFlowsResult, {

@@ -2,18 +2,18 @@ import type { GraphQLResolveInfo } from "graphql";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Arg, Ctx, FieldResolver, ID, Info, Int, Query, Resolver, Root } from "type-graphql";
 
-import type { FlowNode, FlowRow } from "../../services/flows/jobflow.model";
+import type { FlowNode } from "../../services/flows/jobflow.model";
 import { SortDirection } from "../shared/sort-direction.enum";
 import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";
 import { AtMostArg } from "../shared/at-most";
-import { selectedFields } from "../shared/selected-fields";
-import { Flow, FlowConnection } from "./flow.type";
+import { required, selectedProperties } from "../shared/selected-fields";
+import { Flow, FLOW_NEEDS, FlowConnection } from "./flow.type";
 import { FlowOrder } from "./order.input";
 import { FlowQueryInput } from "./job-query.input";
-import { Job, JobId } from "./job.type";
+import { Job, JobId, JOB_NEEDS } from "./job.type";
 import { BatchProcess, StateCount } from "./jobflow-results.type";
-import { isLeased, parsed } from "./job.resolver";
+import { isLeased, parsed, relationsAsked } from "./job.resolver";
 
 /** Flow reads and the FlowDoc views derived from its job rows (jobs, ids, parents), batched per request. */
 @Resolver(() => Flow)
@@ -36,16 +36,13 @@ export class FlowResolver {
       orderBy: orderBy?.map((order) => ({ field: order.field, descending: order.direction === SortDirection.DESC })),
       first,
       after,
-      // documentJson/document come from the flowDocument loader (they need the jobs' documents too).
-      fields: [...selectedFields(info, ["edges", "node"])].filter(
-        (field) => field !== "documentJson" && field !== "document",
-      ) as (keyof FlowRow)[],
+      fields: selectedProperties(info, FLOW_NEEDS, ["edges", "node"]),
     });
   }
 
   @Query(() => Flow, { nullable: true })
-  flow(@Ctx() ctx: RequestContext, @Arg("uuid", () => ID) uuid: string) {
-    return ctx.loaders.jobflow.flow.load(uuid);
+  flow(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg("uuid", () => ID) uuid: string) {
+    return ctx.loaders.jobflow.flow.load(uuid, selectedProperties(info, FLOW_NEEDS));
   }
 
   @Query(() => Int, { description: "How many flows match." })
@@ -72,18 +69,25 @@ export class FlowResolver {
   }
 
   @FieldResolver(() => [Job], { description: "Every job row of the flow (all indexes), by db id." })
-  jobs(@Root() flow: FlowNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
-    return ctx.loaders.jobflow.flowJobs.load(flow.uuid);
+  jobs(
+    @Root() flow: FlowNode,
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @AtMostArg() _atMost?: number,
+  ) {
+    return ctx.loaders.jobflow.jobsOfFlow(flow.uuid, selectedProperties(info, JOB_NEEDS), relationsAsked(info));
   }
 
   @FieldResolver(() => [String], { description: "FlowDoc.jobs: the job uuids, one per uuid." })
   async jobUuids(@Root() flow: FlowNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
-    return [...new Set((await ctx.loaders.jobflow.flowJobs.load(flow.uuid)).map((job) => job.uuid))];
+    const jobs = await ctx.loaders.jobflow.jobsOfFlow(flow.uuid, ["uuid"]);
+    return [...new Set(jobs.map((job) => required(job, "uuid")))];
   }
 
   @FieldResolver(() => [JobId], { description: "FlowDoc.ids: one (dbId, uuid, index) per job row." })
   async ids(@Root() flow: FlowNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
-    return (await ctx.loaders.jobflow.flowJobs.load(flow.uuid)).map(({ dbId, uuid, index }) => ({ dbId, uuid, index }));
+    const jobs = await ctx.loaders.jobflow.jobsOfFlow(flow.uuid, ["dbId", "uuid", "index"]);
+    return jobs.map((job) => ({ dbId: job.dbId, uuid: required(job, "uuid"), index: required(job, "index") }));
   }
 
   @FieldResolver(() => GraphQLJSONObject, {
@@ -92,8 +96,8 @@ export class FlowResolver {
   })
   async parents(@Root() flow: FlowNode, @Ctx() ctx: RequestContext) {
     const result: Record<string, Record<string, string[]>> = {};
-    for (const job of await ctx.loaders.jobflow.flowJobs.load(flow.uuid)) {
-      (result[job.uuid] ??= {})[String(job.index)] = job.flowParents;
+    for (const job of await ctx.loaders.jobflow.jobsOfFlow(flow.uuid, ["uuid", "index", "flowParents"])) {
+      (result[required(job, "uuid")] ??= {})[String(required(job, "index"))] = required(job, "flowParents");
     }
     return result;
   }
@@ -110,6 +114,6 @@ export class FlowResolver {
 
   @FieldResolver(() => Boolean, { description: "Under an active (unexpired) lease." })
   isLocked(@Root() flow: FlowNode): boolean {
-    return isLeased(flow);
+    return isLeased(required(flow, "lockId"), required(flow, "lockExpires"));
   }
 }

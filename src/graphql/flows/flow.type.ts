@@ -2,6 +2,7 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Directive, Field, ID, ObjectType } from "type-graphql";
 
 import { connectionOf } from "../shared/connection";
+import type { FieldNeeds } from "../shared/selected-fields";
 import { FlowState } from "./job-state.enum";
 import type { Instant } from "../../dialect";
 import { DateTimeScalar } from "../scalars/date-time.scalar";
@@ -51,3 +52,15 @@ export class Flow {
 }
 
 export const FlowConnection = connectionOf(Flow, "Flow");
+
+/** What Flow fields read besides the property of their own name: the FlowDoc views load the flow's jobs by uuid. */
+export const FLOW_NEEDS: FieldNeeds = {
+  jobs: ["uuid"],
+  jobUuids: ["uuid"],
+  ids: ["uuid"],
+  parents: ["uuid"],
+  // The document is read with its jobs' documents by the flowDocument loader.
+  documentJson: ["uuid"],
+  document: ["uuid"],
+  isLocked: ["lockId", "lockExpires"],
+};

@@ -2,16 +2,16 @@ import { GraphQLJSON, GraphQLJSONObject } from "graphql-scalars";
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Args, Ctx, Float, Info, Int, Mutation, Resolver } from "type-graphql";
 
+import type { JobRow } from "../../services/flows/jobflow.model";
 import type { JobState as JobStateName } from "../../services/flows/states";
 import type { RequestContext } from "../shared/context";
-import { selectedFields } from "../shared/selected-fields";
+import { selectedProperties } from "../shared/selected-fields";
 import { FilterScalar } from "../scalars";
 import { JobResponseInput } from "./flow.input";
 import { JobKeyArgs, JobSelectionArgs, LockArgs } from "./job.args";
 import { JobQueryInput } from "./job-query.input";
 import { JobState } from "./job-state.enum";
-import { jobColumns } from "./job.resolver";
-import { Job } from "./job.type";
+import { Job, JOB_NEEDS } from "./job.type";
 import { BulkJobResult } from "./jobflow-results.type";
 import { lockOptions, selection } from "./jobflow-args";
 import type { Instant } from "../../dialect";
@@ -36,7 +36,7 @@ export class JobMutationsResolver {
   ) {
     // The lease's id is always read: the caller took this lease, its lock id is theirs to see (docs/security.md,
     // "Leases").
-    const fields = info ? [...jobColumns(selectedFields(info)), "lockId" as const] : undefined;
+    const fields = info ? ([...selectedProperties(info, JOB_NEEDS), "lockId"] as (keyof JobRow)[]) : undefined;
     const job = await ctx.services.flows.runner.checkout({ filter, query, flowUuid, holder, ttlSeconds }, fields);
     if (job?.lockId) ctx.knownLockIds.add(job.lockId);
     return job;

@@ -4,16 +4,17 @@ import { Arg, Args, Ctx, FieldResolver, Float, Info, Int, Query, Resolver, Root 
 
 import { compareInstants, type Instant, instantNow, secondsBetween } from "../../dialect";
 import { badInput } from "../../errors";
-import type { JobNode, JobRow } from "../../services/flows/jobflow.model";
+import type { JobNode } from "../../services/flows/jobflow.model";
 import { SortDirection } from "../shared/sort-direction.enum";
 import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";
 import { AtMostArg } from "../shared/at-most";
-import { selectedFields } from "../shared/selected-fields";
-import { Flow } from "./flow.type";
+import { required, selectedFields, selectedProperties } from "../shared/selected-fields";
+import type { JobRelations } from "../loaders/jobflow.loaders";
+import { Flow, FLOW_NEEDS } from "./flow.type";
 import { JobKeyArgs } from "./job.args";
 import { JobQueryInput } from "./job-query.input";
-import { Job, JobConnection } from "./job.type";
+import { Job, JobConnection, JOB_NEEDS } from "./job.type";
 import { StateCount } from "./jobflow-results.type";
 import { JobOrder } from "./order.input";
 
@@ -39,7 +40,7 @@ export class JobResolver {
       orderBy: orderBy?.map((order) => ({ field: order.field, descending: order.direction === SortDirection.DESC })),
       first,
       after,
-      fields: jobColumns(selectedFields(info, ["edges", "node"])),
+      fields: selectedProperties(info, JOB_NEEDS, ["edges", "node"]),
     });
   }
 
@@ -47,11 +48,12 @@ export class JobResolver {
     nullable: true,
     description: "One job by dbId, or by uuid and index (the highest index when omitted).",
   })
-  job(@Ctx() ctx: RequestContext, @Args() key: JobKeyArgs) {
+  job(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Args() key: JobKeyArgs) {
+    const fields = selectedProperties(info, JOB_NEEDS);
     if (key.dbId !== null && key.dbId !== undefined && (key.uuid === null || key.uuid === undefined))
-      return ctx.loaders.jobflow.jobByDbId.load(key.dbId);
+      return ctx.loaders.jobflow.jobByDbId.load(key.dbId, fields);
     if (key.uuid && (key.dbId === null || key.dbId === undefined))
-      return ctx.loaders.jobflow.jobByUuidIndex.load({ uuid: key.uuid, index: key.index ?? null });
+      return ctx.loaders.jobflow.jobByUuidIndex.load({ uuid: key.uuid, index: key.index ?? null }, fields);
     throw badInput("One and only one among (uuid, index) and dbId should be given", "dbId");
   }
 
@@ -75,12 +77,12 @@ export class JobResolver {
 
   @FieldResolver(() => [String])
   parentUuids(@Root() job: JobNode): string[] {
-    return job.parents;
+    return required(job, "parents");
   }
 
   @FieldResolver(() => [String])
   flowParentUuids(@Root() job: JobNode): string[] {
-    return job.flowParents;
+    return required(job, "flowParents");
   }
 
   @FieldResolver(() => String, { nullable: true })
@@ -104,51 +106,63 @@ export class JobResolver {
   }
 
   @FieldResolver(() => Flow)
-  flow(@Root() job: JobNode, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.jobflow.flow.load(job.flowUuid);
+  flow(@Root() job: JobNode, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.loaders.jobflow.flow.loadReference(
+      required(job, "flowUuid"),
+      selectedProperties(info, FLOW_NEEDS),
+      "uuid",
+    );
   }
 
   @FieldResolver(() => [Job], { description: "Every row (every index) of every parent uuid." })
-  parents(@Root() job: JobNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
-    return ctx.loaders.jobflow.parents.load(job.dbId);
+  parents(
+    @Root() job: JobNode,
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @AtMostArg() _atMost?: number,
+  ) {
+    return ctx.loaders.jobflow.relationOf(job, "parents", selectedProperties(info, JOB_NEEDS));
   }
 
   @FieldResolver(() => [Job], { description: "Jobs that name this job's uuid as a parent." })
-  children(@Root() job: JobNode, @Ctx() ctx: RequestContext, @AtMostArg() _atMost?: number) {
-    return ctx.loaders.jobflow.children.load(job.dbId);
+  children(
+    @Root() job: JobNode,
+    @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
+    @AtMostArg() _atMost?: number,
+  ) {
+    return ctx.loaders.jobflow.relationOf(job, "children", selectedProperties(info, JOB_NEEDS));
   }
 
   @FieldResolver(() => Boolean, { description: "Under an active (unexpired) lease." })
   isLocked(@Root() job: JobNode): boolean {
-    return isLeased(job);
+    return isLeased(required(job, "lockId"), required(job, "lockExpires"));
   }
 
   @FieldResolver(() => Float, { nullable: true, description: "Seconds from startTime to endTime." })
   runTime(@Root() job: JobNode): number | null {
-    return job.startTime && job.endTime ? secondsBetween(job.startTime, job.endTime) : null;
+    const [start, end] = [required(job, "startTime"), required(job, "endTime")];
+    return start && end ? secondsBetween(start, end) : null;
   }
 
   @FieldResolver(() => Float, { nullable: true, description: "Seconds since startTime while the job has no endTime." })
   estimatedRunTime(@Root() job: JobNode): number | null {
-    return job.startTime && !job.endTime ? secondsBetween(job.startTime, instantNow()) : null;
+    const [start, end] = [required(job, "startTime"), required(job, "endTime")];
+    return start && !end ? secondsBetween(start, instantNow()) : null;
   }
 }
 
-export function isLeased(row: { lockId: string | null; lockExpires: Instant | null }): boolean {
-  return row.lockId !== null && row.lockExpires !== null && compareInstants(row.lockExpires, instantNow()) > 0;
+/** The relations of Job a field's selection of jobs asks for, with what each needs: fetched with the jobs. */
+export function relationsAsked(info: GraphQLResolveInfo): JobRelations {
+  const asked = selectedFields(info);
+  return {
+    ...(asked.has("parents") ? { parents: selectedProperties(info, JOB_NEEDS, ["parents"]) } : {}),
+    ...(asked.has("children") ? { children: selectedProperties(info, JOB_NEEDS, ["children"]) } : {}),
+  };
 }
 
-/** GraphQL field names that read another property of the row: the parent lists, the parsed views of exact text. */
-const JOB_FIELD_COLUMNS: Readonly<Record<string, keyof JobRow>> = {
-  parentUuids: "parents",
-  flowParentUuids: "flowParents",
-  output: "outputJson",
-  document: "documentJson",
-};
-
-/** GraphQL field names → job columns to read. */
-export function jobColumns(fields: Set<string>): (keyof JobRow)[] {
-  return [...fields].map((field) => JOB_FIELD_COLUMNS[field] ?? field) as (keyof JobRow)[];
+export function isLeased(lockId: string | null, lockExpires: Instant | null): boolean {
+  return lockId !== null && lockExpires !== null && compareInstants(lockExpires, instantNow()) > 0;
 }
 
 /** A job's document or output text: from the row when it was read with it, else through its loader. */

@@ -2,6 +2,7 @@ import { GraphQLJSON, GraphQLJSONObject } from "graphql-scalars";
 import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
 
 import { connectionOf } from "../shared/connection";
+import type { FieldNeeds } from "../shared/selected-fields";
 import { JobState } from "./job-state.enum";
 import type { Instant } from "../../dialect";
 import { DateTimeScalar } from "../scalars/date-time.scalar";
@@ -141,6 +142,20 @@ export class Job {
 }
 
 export const JobConnection = connectionOf(Job, "Job");
+
+/** What Job fields read besides the property of their own name (column pruning; the relations' loader keys). */
+export const JOB_NEEDS: FieldNeeds = {
+  parentUuids: ["parents"],
+  flowParentUuids: ["flowParents"],
+  document: ["documentJson"],
+  output: ["outputJson"],
+  flow: ["flowUuid"],
+  parents: ["dbId"],
+  children: ["uuid"],
+  isLocked: ["lockId", "lockExpires"],
+  runTime: ["startTime", "endTime"],
+  estimatedRunTime: ["startTime", "endTime"],
+};
 
 @ObjectType({ description: "One job row of a flow: jobflow-remote's FlowDoc.ids triple." })
 export class JobId {

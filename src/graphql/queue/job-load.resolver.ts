@@ -1,7 +1,9 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 
 import type { RequestContext } from "../shared/context";
-import { JobType } from "./job-type.type";
+import { selectedProperties } from "../shared/selected-fields";
+import { JOB_TYPE_NEEDS, JobType } from "./job-type.type";
 import { JobLoadGroup, JobLoadSnapshot } from "./job-load.type";
 
 /** Job-load history and snapshots (scale-queue.md §1.2, §4.1). Thin: arguments → one call. */
@@ -28,7 +30,8 @@ export class JobLoadResolver {
   }
 
   @FieldResolver(() => JobType, { nullable: true })
-  jobType(@Root() snapshot: JobLoadSnapshot, @Ctx() ctx: RequestContext) {
-    return snapshot.jobTypeId === null ? null : ctx.loaders.jobType.load(snapshot.jobTypeId);
+  jobType(@Root() snapshot: JobLoadSnapshot, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    if (snapshot.jobTypeId === null) return null;
+    return ctx.loaders.jobType.loadReference(snapshot.jobTypeId, selectedProperties(info, JOB_TYPE_NEEDS), "id");
   }
 }

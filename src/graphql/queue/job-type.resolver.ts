@@ -1,9 +1,11 @@
-import { Arg, Ctx, Int, Mutation, Query, Resolver } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, Info, Int, Mutation, Query, Resolver } from "type-graphql";
 
 import type { JobTypeInput as JobTypeData } from "../../services/queue/job-types.service";
 import type { RequestContext } from "../shared/context";
+import { selectedProperties } from "../shared/selected-fields";
 import { JobTypeInput, JobTypePatch } from "./job-type.input";
-import { JobType } from "./job-type.type";
+import { JOB_TYPE_NEEDS, JobType } from "./job-type.type";
 
 /** Scale job types (scale-queue.md §2, §4.2). Thin: arguments → one call. */
 @Resolver(() => JobType)
@@ -14,8 +16,8 @@ export class JobTypeResolver {
   }
 
   @Query(() => JobType, { nullable: true })
-  jobType(@Ctx() ctx: RequestContext, @Arg("id", () => Int) id: number) {
-    return ctx.loaders.jobType.load(id);
+  jobType(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg("id", () => Int) id: number) {
+    return ctx.loaders.jobType.load(id, selectedProperties(info, JOB_TYPE_NEEDS));
   }
 
   @Mutation(() => JobType)

@@ -3,6 +3,8 @@ import { Directive, Field, Float, Int, ObjectType } from "type-graphql";
 import type { Instant } from "../../dialect";
 import { DateTimeScalar } from "../scalars/date-time.scalar";
 
+import type { FieldNeeds } from "../shared/selected-fields";
+
 @ObjectType({ description: "One scalar resource a job type needs: value + inputMultiplier × input size (MiB)." })
 export class JobTypeResource {
   @Field()
@@ -83,3 +85,6 @@ export class JobType {
   @Field(() => DateTimeScalar)
   lastModified!: Instant;
 }
+
+/** JobType fields are its columns, each read by its own name. */
+export const JOB_TYPE_NEEDS: FieldNeeds = {};

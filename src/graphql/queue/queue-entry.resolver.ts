@@ -3,11 +3,11 @@ import { Arg, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } f
 
 import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";
-import { selectedFields } from "../shared/selected-fields";
-import { JobType } from "./job-type.type";
-import { QueueEntry, QueueEntryConnection, QueueStatus } from "./queue-entry.type";
+import { selectedProperties } from "../shared/selected-fields";
+import { JOB_TYPE_NEEDS, JobType } from "./job-type.type";
+import { QUEUE_ENTRY_NEEDS, QueueEntry, QueueEntryConnection, QueueStatus } from "./queue-entry.type";
 import { QueueOrderMode } from "./queue-order-mode.enum";
-import { ScaleJob } from "./scale-job.type";
+import { SCALE_JOB_NEEDS, ScaleJob } from "./scale-job.type";
 
 /** The queue in scheduler order, its status, and claims (scale-queue.md §3.1, §3.2). Thin: arguments → one call. */
 @Resolver(() => QueueEntry)
@@ -26,18 +26,13 @@ export class QueueEntryResolver {
     @Arg("first", () => Int, { nullable: true }) first?: number,
     @Arg("after", () => String, { nullable: true }) after?: string,
   ) {
-    const selected = selectedFields(info, ["edges", "node"]);
-    const fields = [
-      ...selected,
-      ...(selected.has("job") ? ["jobId"] : []),
-      ...(selected.has("jobType") ? ["jobTypeId"] : []),
-    ];
+    const fields = selectedProperties(info, QUEUE_ENTRY_NEEDS, ["edges", "node"]);
     return ctx.services.queue.entries.list({ orderMode, ignoreJobTypeIds, filter, first, after, fields });
   }
 
   @Query(() => QueueEntry, { nullable: true })
-  queueEntry(@Ctx() ctx: RequestContext, @Arg("id", () => Int) id: number) {
-    return ctx.loaders.queueEntry.load(id);
+  queueEntry(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg("id", () => Int) id: number) {
+    return ctx.loaders.queueEntry.load(id, selectedProperties(info, QUEUE_ENTRY_NEEDS));
   }
 
   @Query(() => [QueueStatus], {
@@ -61,20 +56,20 @@ export class QueueEntryResolver {
   }
 
   @FieldResolver(() => ScaleJob, { nullable: true })
-  job(@Root() entry: QueueEntry, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.scaleJob.load(entry.jobId);
+  job(@Root() entry: QueueEntry, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.loaders.scaleJob.loadReference(entry.jobId, selectedProperties(info, SCALE_JOB_NEEDS), "id");
   }
 
   @FieldResolver(() => JobType, { nullable: true })
-  jobType(@Root() entry: QueueEntry, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.jobType.load(entry.jobTypeId);
+  jobType(@Root() entry: QueueEntry, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.loaders.jobType.loadReference(entry.jobTypeId, selectedProperties(info, JOB_TYPE_NEEDS), "id");
   }
 }
 
 @Resolver(() => QueueStatus)
 export class QueueStatusFieldsResolver {
   @FieldResolver(() => JobType)
-  async jobType(@Root() status: QueueStatus, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.jobType.load(status.jobTypeId);
+  async jobType(@Root() status: QueueStatus, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.loaders.jobType.loadReference(status.jobTypeId, selectedProperties(info, JOB_TYPE_NEEDS), "id");
   }
 }

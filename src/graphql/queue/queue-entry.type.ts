@@ -4,6 +4,7 @@ import { Directive, Field, Float, Int, ObjectType } from "type-graphql";
 import { connectionOf } from "../shared/connection";
 import type { Instant } from "../../dialect";
 import { DateTimeScalar } from "../scalars/date-time.scalar";
+import type { FieldNeeds } from "../shared/selected-fields";
 
 @Directive('@key(fields: "id")')
 @ObjectType({
@@ -62,6 +63,9 @@ export class QueueEntry {
   @Field()
   dockerImage!: string;
 }
+
+/** What QueueEntry fields read besides the property of their own name: its relations' keys. */
+export const QUEUE_ENTRY_NEEDS: FieldNeeds = { job: ["jobId"], jobType: ["jobTypeId"] };
 
 export const QueueEntryConnection = connectionOf(QueueEntry, "QueueEntry");
 

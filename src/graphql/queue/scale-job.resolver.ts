@@ -1,13 +1,15 @@
-import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, FieldResolver, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 
 import type { JobReference, QueueOperationResult as OperationResult } from "../../services/queue/queue.model";
 import type { RequestContext } from "../shared/context";
 import { FilterScalar } from "../scalars";
-import { JobType } from "./job-type.type";
+import { JOB_TYPE_NEEDS, JobType } from "./job-type.type";
 import { QueueOperationResult, ScaleJobQueueOutcome } from "./queue-outcome.type";
 import { ScaleJobInput, ScaleJobReference } from "./scale-job.input";
 import { ScaleJobSelectionArgs } from "./scale-job-selection.args";
-import { ScaleJob, ScaleJobConnection } from "./scale-job.type";
+import { SCALE_JOB_NEEDS, ScaleJob, ScaleJobConnection } from "./scale-job.type";
+import { selectedProperties } from "../shared/selected-fields";
 
 /** Scale jobs and the queue operations on them (scale-queue.md §2, §3.3–3.7). Thin: arguments → one call. */
 @Resolver(() => ScaleJob)
@@ -15,16 +17,22 @@ export class ScaleJobResolver {
   @Query(() => ScaleJobConnection, { description: "Scale jobs matching a filter over ScaleJob fields, by id." })
   scaleJobs(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("filter", () => FilterScalar, { nullable: true }) filter?: Record<string, unknown>,
     @Arg("first", () => Int, { nullable: true }) first?: number,
     @Arg("after", () => String, { nullable: true }) after?: string,
   ) {
-    return ctx.services.queue.jobs.list({ filter, first, after });
+    return ctx.services.queue.jobs.list({
+      filter,
+      first,
+      after,
+      fields: selectedProperties(info, SCALE_JOB_NEEDS, ["edges", "node"]),
+    });
   }
 
   @Query(() => ScaleJob, { nullable: true })
-  scaleJob(@Ctx() ctx: RequestContext, @Arg("id", () => Int) id: number) {
-    return ctx.loaders.scaleJob.load(id);
+  scaleJob(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg("id", () => Int) id: number) {
+    return ctx.loaders.scaleJob.load(id, selectedProperties(info, SCALE_JOB_NEEDS));
   }
 
   @Mutation(() => [ScaleJob], {
@@ -75,16 +83,16 @@ export class ScaleJobResolver {
   }
 
   @FieldResolver(() => JobType, { nullable: true })
-  jobType(@Root() job: ScaleJob, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.jobType.load(job.jobTypeId);
+  jobType(@Root() job: ScaleJob, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.loaders.jobType.loadReference(job.jobTypeId, selectedProperties(info, JOB_TYPE_NEEDS), "id");
   }
 }
 
 @Resolver(() => ScaleJobQueueOutcome)
 export class ScaleJobQueueOutcomeFieldsResolver {
   @FieldResolver(() => ScaleJob, { nullable: true, description: "The job as it is now (null when NOT_FOUND)." })
-  job(@Root() outcome: ScaleJobQueueOutcome, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.scaleJob.load(outcome.jobId);
+  job(@Root() outcome: ScaleJobQueueOutcome, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo) {
+    return ctx.loaders.scaleJob.load(outcome.jobId, selectedProperties(info, SCALE_JOB_NEEDS));
   }
 }
 

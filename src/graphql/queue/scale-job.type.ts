@@ -2,6 +2,7 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Directive, Field, Float, Int, ObjectType } from "type-graphql";
 
 import { connectionOf } from "../shared/connection";
+import type { FieldNeeds } from "../shared/selected-fields";
 import { ScaleJobStatus } from "./scale-job-status.enum";
 import type { Instant } from "../../dialect";
 import { DateTimeScalar } from "../scalars/date-time.scalar";
@@ -77,5 +78,8 @@ export class ScaleJob {
   @Field(() => DateTimeScalar)
   lastModified!: Instant;
 }
+
+/** What ScaleJob fields read besides the property of their own name: its job type's key. */
+export const SCALE_JOB_NEEDS: FieldNeeds = { jobType: ["jobTypeId"] };
 
 export const ScaleJobConnection = connectionOf(ScaleJob, "ScaleJob");

@@ -22,5 +22,15 @@ export function createRequestContext(
   requestId: string,
   principal: Principal = LOCAL_PRINCIPAL,
 ): RequestContext {
-  return { services, requestId, loaders: new Loaders(services), principal, knownLockIds: new Set() };
+  // Built on first use: most requests (a list, `{ __typename }`, a mutation) never load by key.
+  let loaders: Loaders | undefined;
+  return {
+    services,
+    requestId,
+    principal,
+    knownLockIds: new Set(),
+    get loaders() {
+      return (loaders ??= new Loaders(services));
+    },
+  };
 }

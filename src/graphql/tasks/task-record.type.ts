@@ -4,6 +4,7 @@ import { Directive, Field, ID, ObjectType } from "type-graphql";
 import { connectionOf } from "../shared/connection";
 import type { Instant } from "../../dialect";
 import { DateTimeScalar } from "../scalars/date-time.scalar";
+import type { FieldNeeds } from "../shared/selected-fields";
 
 /** Field names follow the Hub's TaskRecord keys in camelCase (ipython-hub.md §2). */
 @Directive('@key(fields: "msgId")')
@@ -98,3 +99,6 @@ export class TaskRecord {
 }
 
 export const TaskRecordConnection = connectionOf(TaskRecord, "TaskRecord");
+
+/** TaskRecord fields are its columns, each read by its own name. */
+export const TASK_RECORD_NEEDS: FieldNeeds = {};

@@ -41,45 +41,17 @@ export const JOB_PARENT_CATALOGUE = catalogueFor(jobParentEntity("sqlite"));
 /** A batch worker's processes (§6.16). */
 export const BATCH_PROCESS_CATALOGUE = catalogueFor(batchProcessEntity("sqlite"));
 
-/** Every job column but the exact-text ones: what the relation loaders read. */
+/** Every job column but the exact-text ones: what a read without a selection (writes' answers, tools) returns. */
 export const JOB_LOADER_FIELDS = JOB_CATALOGUE.fields.map((field) => field.name) as (keyof JobRow)[];
 export const FLOW_LOADER_FIELDS = FLOW_CATALOGUE.fields.map((field) => field.name) as (keyof FlowRow)[];
 
-/** Always read: identity, state, lease and times (derived fields and relations need them; all are small). */
-export const JOB_CORE_FIELDS: readonly (keyof JobRow)[] = [
-  "dbId",
-  "dbSeq",
-  "uuid",
-  "index",
-  "flowUuid",
-  "name",
-  "state",
-  "parents",
-  "flowParents",
-  "onMissingReferences",
-  "lockId",
-  "lockHolder",
-  "lockTime",
-  "lockExpires",
-  "startTime",
-  "endTime",
-  "createdOn",
-  "updatedOn",
-];
-export const FLOW_CORE_FIELDS: readonly (keyof FlowRow)[] = [
-  "uuid",
-  "name",
-  "state",
-  "lockId",
-  "lockHolder",
-  "lockTime",
-  "lockExpires",
-  "createdOn",
-  "updatedOn",
-];
-
-export type JobNode = Partial<JobRow> & Pick<JobRow, (typeof JOB_CORE_FIELDS)[number]>;
-export type FlowNode = Partial<FlowRow> & Pick<FlowRow, (typeof FLOW_CORE_FIELDS)[number]>;
+/**
+ * A job or flow row as a read returns it: its key, and the properties its request's selection needs (column
+ * pruning: lists, loaders and `_entities` read only those; src/graphql/flows/*.type.ts say which properties each
+ * GraphQL field reads). Writes return whole rows.
+ */
+export type JobNode = Partial<JobRow> & Pick<JobRow, "dbId">;
+export type FlowNode = Partial<FlowRow> & Pick<FlowRow, "uuid">;
 
 /** jobflow-remote's named job filters (§5). Lists are OR'ed inside, conditions AND'ed; an empty list matches nothing. */
 export interface JobQuery {

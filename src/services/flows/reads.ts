@@ -21,13 +21,11 @@ import {
 } from "../sql";
 import {
   BATCH_PROCESS_CATALOGUE,
-  FLOW_CORE_FIELDS,
   FLOW_LOADER_FIELDS,
   type FlowNode,
   type FlowQuery,
   type FlowRow,
   type FlowSortField,
-  JOB_CORE_FIELDS,
   JOB_LOADER_FIELDS,
   type JOB_TEXT_FIELDS,
   type JobNode,
@@ -41,22 +39,22 @@ import { flowCondition, flowSortKeys, jobCondition, jobSortKeys, prepareFlowFilt
 import { FLOW_STATES, JOB_STATES } from "./states";
 import type { JobflowStore } from "./store";
 
-export interface ListArgs<F extends string, Q, R> {
+export interface ListArgs<F extends string, Q> {
   readonly filter?: unknown;
   readonly query?: Q | null;
   readonly orderBy?: readonly Order<F>[] | null;
   readonly first?: number | null;
   readonly after?: string | null;
-  /** Properties to read besides the core ones; all when omitted. */
-  readonly fields?: readonly (keyof R)[];
+  /** Properties to read besides the key and the sort keys (unknown names are ignored); all when omitted. */
+  readonly fields?: readonly string[];
 }
 
 /**
- * Column pruning for the relation readers: which job properties a read needs. Lists pass the selection; the
- * loaders read every column but the exact-text ones (one loader serves every selection of a request; documents
- * and outputs are read on their own, only when selected: `jobTexts`).
+ * Column pruning: the job properties a read needs besides its own keys (every column but the exact-text ones when
+ * undefined). Lists, loaders and `_entities` pass what the request's selection needs, so a relation asked only for
+ * keys reads keys.
  */
-export type JobFields = readonly (keyof JobRow)[] | undefined;
+export type JobFields = readonly string[] | undefined;
 
 /** Every read of flows and jobs: lists, counts, and the batched lookups behind loaders and relation fields. */
 export class JobflowReads {
@@ -66,25 +64,26 @@ export class JobflowReads {
     this.batchProcessCodec = new RowCodec(BATCH_PROCESS_CATALOGUE, store.ctx.dialect);
   }
 
-  async listJobs(args: ListArgs<JobSortField, JobQuery, JobRow>): Promise<Connection<JobNode>> {
+  async listJobs(args: ListArgs<JobSortField, JobQuery>): Promise<Connection<JobNode>> {
     const keys = jobSortKeys(this.store.jobs, args.orderBy);
-    return this.page(TABLES.jobs, this.store.jobs, JOB_CORE_FIELDS, this.jobs(args.filter, args.query), keys, args);
+    return this.page(TABLES.jobs, this.store.jobs, ["dbId"], this.jobs(args.filter, args.query), keys, args);
   }
 
-  async listFlows(args: ListArgs<FlowSortField, FlowQuery, FlowRow>): Promise<Connection<FlowNode>> {
+  async listFlows(args: ListArgs<FlowSortField, FlowQuery>): Promise<Connection<FlowNode>> {
     const keys = flowSortKeys(this.store.flows, args.orderBy);
-    return this.page(TABLES.flows, this.store.flows, FLOW_CORE_FIELDS, this.flows(args.filter, args.query), keys, args);
+    return this.page(TABLES.flows, this.store.flows, ["uuid"], this.flows(args.filter, args.query), keys, args);
   }
 
   private page<T extends object>(
     table: TableName,
     codec: RowCodec,
-    core: readonly string[],
+    identity: readonly string[],
     where: Condition,
     keys: SortKey[],
-    args: { first?: number | null; after?: string | null; fields?: readonly PropertyKey[] },
+    args: { first?: number | null; after?: string | null; fields?: readonly string[] },
   ): Promise<Connection<T>> {
-    const fields = readFields(codec, args.fields as readonly string[] | undefined, core);
+    const always = [...identity, ...keys.map((key) => key.property)];
+    const fields = readFields(codec, args.fields, always);
     const page = { first: args.first, after: args.after, limits: this.store.ctx.limits };
     return queryPage<T>(this.store.db, { table, codec, fields, where, keys, ...page });
   }
@@ -113,7 +112,7 @@ export class JobflowReads {
       codec: this.store.jobs,
       property: "dbId",
       keys: dbIds,
-      fields: readFields(this.store.jobs, fields ?? JOB_LOADER_FIELDS, JOB_CORE_FIELDS),
+      fields: this.jobFields(fields, ["dbId"]),
     });
   }
 
@@ -128,21 +127,24 @@ export class JobflowReads {
         `t."uuid"`,
         keys.map((key) => key.uuid),
       ),
-      fields,
+      this.jobFields(fields, ["dbId", "uuid", "index"]),
     );
     return keys.map(({ uuid, index }) => {
       const candidates = rows.filter((row) => row.uuid === uuid && (index === null || row.index === index));
-      return candidates.reduce<JobNode | null>((best, row) => (!best || row.index > best.index ? row : best), null);
+      return candidates.reduce<JobNode | null>(
+        (best, row) => (!best || (row.index ?? 0) > (best.index ?? 0) ? row : best),
+        null,
+      );
     });
   }
 
-  async flowsByUuid(uuids: readonly string[], fields?: readonly (keyof FlowRow)[]): Promise<(FlowNode | null)[]> {
+  async flowsByUuid(uuids: readonly string[], fields?: readonly string[]): Promise<(FlowNode | null)[]> {
     return rowsByKey<FlowNode, string>(this.store.db, {
       table: TABLES.flows,
       codec: this.store.flows,
       property: "uuid",
       keys: uuids,
-      fields: readFields(this.store.flows, fields ?? FLOW_LOADER_FIELDS, FLOW_CORE_FIELDS),
+      fields: readFields(this.store.flows, fields ?? FLOW_LOADER_FIELDS, ["uuid"]),
     });
   }
 
@@ -191,29 +193,58 @@ export class JobflowReads {
   /** Every job row of each flow (all indexes), by db id; one statement for any number of flows. */
   async jobsOfFlows(flowUuids: readonly string[], fields?: JobFields): Promise<JobNode[][]> {
     if (flowUuids.length === 0) return [];
-    const rows = await this.selectJobs(inList(`t."flow_uuid"`, flowUuids), fields);
-    return flowUuids.map((uuid) => rows.filter((row) => row.flowUuid === uuid));
+    const rows = await this.selectJobs(
+      inList(`t."flow_uuid"`, flowUuids),
+      this.jobFields(fields, ["dbId", "flowUuid"]),
+    );
+    const byFlow = groupBy(rows, (row) => row.flowUuid as string);
+    return flowUuids.map((uuid) => byFlow.get(uuid) ?? []);
   }
 
-  /** Parent jobs (every index of every parent uuid) of each job; one join. */
-  async parentsOf(dbIds: readonly string[], fields?: JobFields): Promise<JobNode[][]> {
-    return this.related(
-      dbIds,
-      (ids) => `JOIN "${TABLES.jobs}" t ON t."uuid" = p."parent_uuid" WHERE p."child_db_id" IN (${ids})`,
-      `p."child_db_id"`,
-      fields,
-    );
-  }
-
-  /** Child jobs of each job: rows that name its uuid as a parent; one join. */
-  async childrenOf(dbIds: readonly string[], fields?: JobFields): Promise<JobNode[][]> {
-    return this.related(
-      dbIds,
-      (ids) =>
-        `JOIN "${TABLES.jobs}" t ON t."db_id" = p."child_db_id" JOIN "${TABLES.jobs}" o ON o."uuid" = p."parent_uuid" WHERE o."db_id" IN (${ids})`,
-      `o."db_id"`,
-      fields,
-    );
+  /**
+   * Parents (every index of every parent uuid) of the jobs `of.parents` names by db id, and children (rows that
+   * name the uuid as a parent) of those `of.children` names by uuid, in ONE statement, each list by db id: a level of
+   * a nested read costs one statement, both relations included, reading only the columns asked for. The relation is
+   * a number and the order key stays in SQL: every value a driver hands back as text costs a string per row.
+   */
+  async relatives(
+    of: { readonly parents?: readonly string[]; readonly children?: readonly string[] },
+    fields?: JobFields,
+  ): Promise<{ parents: JobNode[][]; children: JobNode[][] }> {
+    const parents = of.parents ?? [];
+    const children = of.children ?? [];
+    if (parents.length === 0 && children.length === 0) return { parents: [], children: [] };
+    const wanted = this.jobFields(fields, ["dbId"]);
+    const columns = selectList(this.store.jobs, wanted);
+    const output = ["__relation", "__key", ...wanted].map((name) => `u."${name}"`).join(", ");
+    const rows = await query(this.store.db, (q) => {
+      const parts: string[] = [];
+      if (parents.length > 0) {
+        parts.push(`SELECT 0 AS "__relation", p."child_db_id" AS "__key", t."db_seq" AS "__seq", ${columns}
+          FROM "${TABLES.jobParents}" p JOIN "${TABLES.jobs}" t ON t."uuid" = p."parent_uuid"
+          WHERE p."child_db_id" IN (${q.list(parents)})`);
+      }
+      if (children.length > 0) {
+        parts.push(`SELECT 1 AS "__relation", p."parent_uuid" AS "__key", t."db_seq" AS "__seq", ${columns}
+          FROM "${TABLES.jobParents}" p JOIN "${TABLES.jobs}" t ON t."db_id" = p."child_db_id"
+          WHERE p."parent_uuid" IN (${q.list(children)})`);
+      }
+      return `SELECT ${output} FROM (${parts.join(" UNION ALL ")}) u ORDER BY u."__seq"`;
+    });
+    // The grouping columns stay on the decoded rows: GraphQL reads only its fields, and dropping them costs a copy.
+    const byKey = [new Map<string, JobNode[]>(), new Map<string, JobNode[]>()];
+    for (const raw of rows) {
+      const row = this.store.jobs.decode<JobNode & { __relation: number; __key: string }>(raw);
+      const groups = byKey[Number(row.__relation)] as Map<string, JobNode[]>;
+      const group = groups.get(row.__key);
+      if (group) group.push(row);
+      else groups.set(row.__key, [row]);
+    }
+    const [parentsByKey, childrenByKey] = byKey as [Map<string, JobNode[]>, Map<string, JobNode[]>];
+    return {
+      parents: parents.map((key) => parentsByKey.get(key) ?? []),
+      children: children.map((key) => childrenByKey.get(key) ?? []),
+    };
   }
 
   /** Batch processes per worker (§6.16): `{worker: {processId: processUuid}}` limited to one worker when given. */
@@ -234,37 +265,16 @@ export class JobflowReads {
     return flowCondition(this.store.ctx, prepareFlowFilter(this.store.ctx, filter), named, instantNow());
   }
 
-  private async related(
-    dbIds: readonly string[],
-    join: (ids: string) => string,
-    keyColumn: string,
-    fields: JobFields,
-  ): Promise<JobNode[][]> {
-    if (dbIds.length === 0) return [];
-    const columns = selectList(
-      this.store.jobs,
-      readFields(this.store.jobs, fields ?? JOB_LOADER_FIELDS, JOB_CORE_FIELDS),
-    );
-    const rows = await query(
-      this.store.db,
-      (q) =>
-        `SELECT ${keyColumn} AS "__key", ${columns} FROM "${TABLES.jobParents}" p ${join(q.list(dbIds))} ORDER BY t."db_seq"`,
-    );
-    const byKey = new Map<string, JobNode[]>();
-    for (const row of rows) {
-      const key = row["__key"] as string;
-      const list = byKey.get(key) ?? [];
-      list.push(this.store.jobs.decode<JobNode>(row));
-      byKey.set(key, list);
-    }
-    return dbIds.map((id) => byKey.get(id) ?? []);
+  /** The job properties to read: those asked and `always`; every column but the exact-text ones when none are. */
+  private jobFields(fields: JobFields, always: readonly string[]): string[] {
+    return readFields(this.store.jobs, fields ?? JOB_LOADER_FIELDS, always);
   }
 
-  private async selectJobs(where: Condition, fields: JobFields): Promise<JobNode[]> {
+  private async selectJobs(where: Condition, fields: readonly string[]): Promise<JobNode[]> {
     return selectRows<JobNode>(this.store.db, {
       table: TABLES.jobs,
       codec: this.store.jobs,
-      fields: readFields(this.store.jobs, fields ?? JOB_LOADER_FIELDS, JOB_CORE_FIELDS),
+      fields,
       where,
       orderBy: `t."db_seq"`,
     });
@@ -279,4 +289,14 @@ export class JobflowReads {
     const counts = new Map(rows.map((row) => [row.state, Number(row.n)]));
     return states.map((state) => ({ state, count: counts.get(state) ?? 0 }));
   }
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(key(row));
+    if (group) group.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
 }

@@ -4,7 +4,7 @@ import type { Executor } from "../../db/database";
 import { addSeconds, formatInstant, type Instant, instantNow } from "../../dialect";
 import { badInput, invalidState, notFound } from "../../errors";
 import { inList, query, readFields, returningList, run, type SqlParams, TABLES } from "../sql";
-import { JOB_CORE_FIELDS, type JobNode, type JobQuery, type JobRow, type LockOptions } from "./jobflow.model";
+import { JOB_LOADER_FIELDS, type JobNode, type JobQuery, type JobRow, type LockOptions } from "./jobflow.model";
 import { activeLease, jobCondition, prepareJobFilter } from "./query";
 import { jobKeyCondition, type JobKey, leaseTtl } from "./leases";
 import { appendParts, type JobResponse, outputText, readResponseParts } from "./responses";
@@ -74,7 +74,10 @@ export class JobRunner {
     const ctx = this.store.ctx;
     const filter = prepareJobFilter(ctx, request.filter);
     const ttl = leaseTtl(request.ttlSeconds, this.store.project.lockTtlSeconds);
-    const returning = returningList(this.store.jobs, readFields(this.store.jobs, fields, JOB_CORE_FIELDS));
+    const returning = returningList(
+      this.store.jobs,
+      readFields(this.store.jobs, fields ?? JOB_LOADER_FIELDS, ["dbId", "flowUuid"]),
+    );
     const postgres = ctx.dialect === "postgres";
     /** The job's UPDATE … RETURNING; `at` is the bound `now`. */
     const takeJob = (q: SqlParams, now: Instant, at: string) => {
@@ -109,7 +112,7 @@ export class JobRunner {
     }
     return this.store.write(async (tx, now) => {
       const picked = decode(await query(tx, (q) => takeJob(q, now, q.bind(this.store.instant(now)))));
-      if (picked) await run(tx, (q) => startFlow(q.bind(this.store.instant(now)), q.bind(picked.flowUuid)));
+      if (picked) await run(tx, (q) => startFlow(q.bind(this.store.instant(now)), q.bind(picked.flowUuid as string)));
       return picked;
     });
   }

@@ -3,7 +3,7 @@ import { RowCodec } from "../../db/row-codec";
 import { type Instant, instantNow } from "../../dialect";
 import { badInput, notFound } from "../../errors";
 import type { ServiceContext } from "../shared/service-context";
-import { insertRows, query, returningList, rowsByKey, selectRows, TABLES, TRUE } from "../sql";
+import { insertRows, query, returningList, readFields, rowsByKey, selectRows, TABLES, TRUE } from "../sql";
 import { configuredPriority } from "./job-rules";
 import { DEFAULT_MAX_TRIES, JOB_TYPE_CATALOGUE, type JobTypeRow } from "./queue.model";
 import { assertStorable } from "./storable";
@@ -67,12 +67,13 @@ export class JobTypesService {
   }
 
   /** Job types by id in one statement (the DataLoader and `_entities` use it). */
-  async getMany(ids: readonly number[]): Promise<(JobTypeRow | null)[]> {
+  async getMany(ids: readonly number[], fields?: readonly string[]): Promise<(JobTypeRow | null)[]> {
     return rowsByKey<JobTypeRow, number>(this.ctx.requireDb(), {
       table: TABLES.jobTypes,
       codec: this.codec,
       property: "id",
       keys: ids,
+      fields: fields && readFields(this.codec, fields, ["id"]),
     });
   }
 

@@ -79,12 +79,13 @@ export class QueueEntriesService {
   }
 
   /** Entries by id in one statement (DataLoader, `_entities`). */
-  async getMany(ids: readonly number[]): Promise<(QueueEntryRow | null)[]> {
+  async getMany(ids: readonly number[], fields?: readonly string[]): Promise<(QueueEntryRow | null)[]> {
     return rowsByKey<QueueEntryRow, number>(this.ctx.requireDb(), {
       table: TABLES.queue,
       codec: this.codec,
       property: "id",
       keys: ids,
+      fields: fields && readFields(this.codec, fields, ["id"]),
     });
   }
 

@@ -2,7 +2,7 @@ import { RowCodec } from "../../db/row-codec";
 import { type Instant, instantNow } from "../../dialect";
 import { badInput, invalidState, limitExceeded } from "../../errors";
 import type { ServiceContext } from "../shared/service-context";
-import { type Connection, insertRows, queryPage, rowsByKey, sortKeys, TABLES } from "../sql";
+import { type Connection, insertRows, queryPage, readFields, rowsByKey, sortKeys, TABLES } from "../sql";
 import type { JobTypesService } from "./job-types.service";
 import { validatePriorityConfiguration } from "./job-types.service";
 import type { QueueOperationsService } from "./queue-operations.service";
@@ -19,6 +19,8 @@ export interface ListScaleJobsArgs {
   readonly filter?: unknown;
   readonly first?: number | null;
   readonly after?: string | null;
+  /** Properties to read; all when omitted. id is always read. */
+  readonly fields?: readonly string[];
 }
 
 /** Scale jobs (scale-queue.md §2): created here, queued through QueueOperationsService. */
@@ -76,12 +78,13 @@ export class ScaleJobsService {
     return (await this.getMany(ids)) as ScaleJobRow[];
   }
 
-  async getMany(ids: readonly number[]): Promise<(ScaleJobRow | null)[]> {
+  async getMany(ids: readonly number[], fields?: readonly string[]): Promise<(ScaleJobRow | null)[]> {
     return rowsByKey<ScaleJobRow, number>(this.ctx.requireDb(), {
       table: TABLES.scaleJobs,
       codec: this.codec,
       property: "id",
       keys: ids,
+      fields: fields && readFields(this.codec, fields, ["id"]),
     });
   }
 
@@ -90,6 +93,7 @@ export class ScaleJobsService {
     return queryPage<ScaleJobRow>(this.ctx.requireDb(), {
       table: TABLES.scaleJobs,
       codec: this.codec,
+      fields: args.fields && readFields(this.codec, args.fields, ["id"]),
       where: this.ctx.where(args.filter, SCALE_JOB_CATALOGUE),
       keys: sortKeys(this.codec, [], { property: "id" }),
       first: args.first,

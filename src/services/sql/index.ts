@@ -4,6 +4,7 @@
  * inserts sized to the driver's parameter limit. Every statement still runs through `Database` (src/db).
  */
 export * from "./condition";
+export * from "./keyset";
 export * from "./page";
 export * from "./rows";
 export * from "./sort-keys";

@@ -47,12 +47,17 @@ function sortKey(codec: RowCodec, property: string, descending: boolean): SortKe
   return { column: codec.column(property), property, kind: field.kind, descending, nullable: field.nullable !== false };
 }
 
-export function orderByClause(keys: readonly SortKey[], dialect: Dialect): string {
+/** The ORDER BY of `keys`, over their columns, or over what `column` names (a merged page's output columns). */
+export function orderByClause(
+  keys: readonly SortKey[],
+  dialect: Dialect,
+  column: (key: SortKey) => string = (key) => key.column,
+): string {
   return keys
     .map((key) => {
       const direction = key.descending ? "DESC" : "ASC";
       const nulls = key.nullable ? (key.descending ? " NULLS LAST" : " NULLS FIRST") : "";
-      return `${key.column}${collate(key, dialect)} ${direction}${nulls}`;
+      return `${column(key)}${collate(key, dialect)} ${direction}${nulls}`;
     })
     .join(", ");
 }

@@ -121,10 +121,7 @@ export class TasksService {
   }
 
   /** Records for ids in the order asked (null where unknown), in one statement: DataLoader and `_entities` use it. */
-  async getMany(
-    msgIds: readonly string[],
-    fields?: readonly (keyof TaskRecordRow)[],
-  ): Promise<(TaskRecordNode | null)[]> {
+  async getMany(msgIds: readonly string[], fields?: readonly string[]): Promise<(TaskRecordNode | null)[]> {
     const db = this.ctx.requireDb();
     return rowsByKey<TaskRecordNode, string>(db, {
       table: TABLES.taskRecords,

@@ -51,8 +51,54 @@ describe.each(DIALECTS)("flow and job reads on %s", (dialect) => {
         expect(job.flow.uuid).toBe(flow.uuid);
       }
     }
-    // flows, jobs of the flows, parents, children, flow of each job: one statement each.
-    expect(statements.length).toBeLessThanOrEqual(5);
+    // One statement per list level: the flows; their jobs (jobs, jobUuids and ids share it); the jobs' parents and
+    // children together. Each job's flow, asked only for its key, needs none (a foreign key guarantees it).
+    expect(statements).toHaveLength(3);
+  });
+
+  it("reads a job's flow when more than its key is asked: one more statement, still not one per job", async () => {
+    const query = `{ flows(first: 100) { edges { node { jobs(atMost: 10) { flow { name } } } } } }`;
+    const { result, statements } = await countStatements(jf.gw.services, () =>
+      jf.gw.ok<{ flows: { edges: { node: { jobs: { flow: { name: string } }[] } }[] } }>(query),
+    );
+    expect(result.flows.edges[5]?.node.jobs[3]?.flow.name).toBe("flow-005");
+    expect(statements).toHaveLength(3);
+  });
+
+  it("answers parents and children asked only for their keys with key columns alone", async () => {
+    const query = `{ flows(first: 100) { edges { node { jobs(atMost: 10) { parents(atMost: 1) { dbId } children(atMost: 9) { dbId } } } } } }`;
+    const { statements } = await countStatements(jf.gw.services, () => jf.gw.ok(query));
+    expect(statements).toHaveLength(3);
+    const relatives = statements[2] ?? "";
+    expect(relatives).toMatch(/UNION ALL/);
+    // Besides the grouping columns (__relation, __key, __seq), each side reads the db id and nothing else.
+    const read = [...relatives.matchAll(/ AS "(\w+)"/g)]
+      .map((match) => match[1])
+      .filter((name) => !name?.startsWith("__"));
+    expect(read).toEqual(["dbId", "dbId"]);
+  });
+
+  it("answers relations fetched with their level of jobs as the per-job loader does, aliases included", async () => {
+    type Rel = { dbId: string; name: string };
+    type J = { dbId: string; parents: Rel[]; children: Rel[] };
+    // Flow.jobs fetches the relations with its level; the jobs list resolves them through the batched loader.
+    const nested = await jf.gw.ok<{
+      flows: { edges: { node: { a: J[]; b: { dbId: string; parents: { name: string }[] }[] } }[] };
+    }>(
+      `{ flows(first: 100) { edges { node {
+        a: jobs(atMost: 10) { dbId parents(atMost: 1) { dbId name } children(atMost: 9) { dbId name } }
+        b: jobs(atMost: 10) { dbId parents(atMost: 1) { name } } } } } }`,
+    );
+    const listed = await jf.gw.ok<{ jobs: { edges: { node: J }[] } }>(
+      `{ jobs(first: 1000) { edges { node { dbId parents(atMost: 1) { dbId name } children(atMost: 9) { dbId name } } } } }`,
+    );
+    const byId = new Map(listed.jobs.edges.map(({ node }) => [node.dbId, node]));
+    const nestedJobs = nested.flows.edges.flatMap(({ node }) => node.a);
+    expect(nestedJobs).toHaveLength(1000);
+    for (const job of nestedJobs) expect(job).toEqual(byId.get(job.dbId));
+    for (const job of nested.flows.edges.flatMap(({ node }) => node.b)) {
+      expect(job.parents).toEqual(byId.get(job.dbId)?.parents.map(({ name }) => ({ name })));
+    }
   });
 
   it("pages jobs in keyset order with cursors, DB_ID numerically", async () => {

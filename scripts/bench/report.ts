@@ -1,0 +1,86 @@
+/** The benchmark's table (Markdown) and its JSON, with each target judged. */
+import type { Figures, Row } from "./row";
+import { verdict } from "./row";
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly node: string;
+  readonly postgres: string | null;
+  readonly sqlite: string | null;
+  /** The 1-minute load average when the run started and when it ended: other work on the machine skews figures. */
+  readonly load?: { readonly start: number; readonly end: number };
+}
+
+export interface Report {
+  readonly records: number;
+  readonly seconds: number;
+  readonly clients: number;
+  readonly machine: Machine;
+  readonly rows: Row[];
+}
+
+const number = (value: number, digits = 0) =>
+  value.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function ms(value: number): string {
+  return value < 10 ? number(value, 2) : value < 100 ? number(value, 1) : number(value);
+}
+
+export function figures(f: Figures | null, unit = "req"): string {
+  if (!f) return "—";
+  const parts: string[] = [];
+  if (f.p50 !== undefined) {
+    const tail = f.p99 !== undefined ? `p99 ${ms(f.p99)}` : f.p95 !== undefined ? `p95 ${ms(f.p95)}` : "";
+    parts.push(`p50 ${ms(f.p50)}${tail ? ` / ${tail}` : ""} ms`);
+  }
+  if (f.perSecond !== undefined) parts.push(`${number(f.perSecond)} ${unit}/s`);
+  if (f.seconds !== undefined) parts.push(`${number(f.seconds, f.seconds < 10 ? 2 : 1)} s`);
+  if (f.mib !== undefined) parts.push(`${number(f.mib)} MiB`);
+  if (f.statements !== undefined) parts.push(`${number(f.statements)} statement${f.statements === 1 ? "" : "s"}`);
+  return parts.join(", ") || "—";
+}
+
+function judged(row: Row): { measure: string; target: string; verdict: string } {
+  const value = row.measure.value;
+  const isRatio = row.measure.name.includes("ratio");
+  const shown = value === null ? "—" : isRatio ? `${number(value, 2)}×` : number(value, value < 10 ? 1 : 0);
+  const target = row.target
+    ? `${row.target.op} ${number(row.target.value, isRatio ? 2 : 0)}${isRatio ? "×" : ""}`
+    : "—";
+  const { met, missedBy } = verdict(row);
+  const text =
+    met === null ? (row.note ?? "—") : met ? "met" : `**missed** by ${number(((missedBy ?? 1) - 1) * 100)} %`;
+  return { measure: `${shown} (${row.measure.name})`, target, verdict: text };
+}
+
+export function markdown(report: Report): string {
+  const m = report.machine;
+  const lines = [
+    `${number(report.records)} records · ${m.cores} × ${m.cpu}, ${number(m.memoryGiB)} GiB · Node ${m.node}` +
+      ` · ${m.postgres ?? "no Postgres"} · SQLite ${m.sqlite ?? "—"} · ${report.seconds} s per measurement, ` +
+      `${report.clients} clients for throughput` +
+      (m.load ? ` · load average ${number(m.load.start, 1)} at the start, ${number(m.load.end, 1)} at the end` : ""),
+    "",
+    "| work | store | hubql | reference | measure | target | verdict |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const row of report.rows) {
+    const { measure, target, verdict: text } = judged(row);
+    const reference = row.reference ? `${row.reference.name}: ${figures(row.reference, row.unit)}` : "—";
+    lines.push(
+      `| ${row.work} | ${row.store} | ${figures(row.hubql, row.unit)} | ${reference} | ${measure} | ${target} | ${text} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function json(report: Report): string {
+  return JSON.stringify(
+    { ...report, rows: report.rows.map((row) => ({ ...row, verdict: verdict(row) })) },
+    (_key, value: unknown) =>
+      typeof value === "number" && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value,
+    2,
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * `npm run bench` end to end at a tiny size, as a smoke test: it builds both stores, starts hubql and the
+ * references, measures every row and prints JSON of the documented shape, and the Markdown table renders it. No
+ * timing is asserted (a test that fails on a busy machine tells nothing).
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+import { describe, expect, it } from "vitest";
+
+import { markdown, type Report } from "../../scripts/bench/report";
+import { ensureBuilt, ROOT } from "../support/built-server";
+import { createPostgresDatabase } from "../support/databases";
+
+const BENCH = join(ROOT, "dist/scripts/bench.js");
+
+describe("npm run bench", () => {
+  it("measures every row on both stores and prints the table's JSON", async () => {
+    ensureBuilt();
+    if (!existsSync(BENCH)) throw new Error(`${BENCH} missing: run npm run build`);
+    const dir = mkdtempSync(join(tmpdir(), "hubql-bench-test-"));
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [BENCH, "--records", "300", "--seconds", "0.05", "--clients", "2", "--dir", dir, "--json"],
+        { cwd: ROOT, env: { ...process.env, BENCH_PG_URL: await createPostgresDatabase("bench") }, timeout: 240_000 },
+      );
+      const report = JSON.parse(stdout) as Report & { rows: { verdict: { met: boolean | null } }[] };
+      expect(report).toMatchObject({ records: 300, seconds: 0.05, clients: 2 });
+      expect(report.machine.cores).toBeGreaterThan(0);
+      expect(report.machine.postgres).toMatch(/^Postgres \d+/);
+      expect(report.machine.sqlite).toMatch(/^3\.\d+/);
+      expect(report.machine.load?.end).toBeGreaterThanOrEqual(0);
+
+      const works = report.rows.map((row) => `${row.store}: ${row.work}`);
+      const has = (prefix: string) => works.filter((work) => work.startsWith(prefix)).length;
+      for (const store of ["postgres", "sqlite"]) {
+        for (const work of [
+          "taskRecords(filter",
+          "same, throughput",
+          "taskRecords(first: 100, after",
+          "flows(first: 100)",
+        ]) {
+          expect(has(`${store}: ${work}`)).toBe(1);
+        }
+        for (const work of ["ingest 30 records in batches of 3", "peak RSS", "purge all 300 records", "readers "]) {
+          expect(has(`${store}: ${work}`)).toBe(1);
+        }
+      }
+      expect(has("postgres: checkout")).toBe(1);
+      expect(has("sqlite: checkout")).toBe(0);
+      expect(has("—: { __typename }")).toBe(1);
+      expect(report.rows).toHaveLength(2 * 8 + 2);
+
+      for (const row of report.rows) {
+        expect(row.hubql).toBeTypeOf("object");
+        expect(row.measure.name).toBeTypeOf("string");
+        expect(row.measure.value === null || Number.isFinite(row.measure.value)).toBe(true);
+        if (row.target) expect(["≤", "≥", "<"]).toContain(row.target.op);
+        expect(row.verdict).toHaveProperty("met");
+      }
+      // Every row that has a target and a reference got a number to judge.
+      for (const row of report.rows.filter((r) => r.target && r.reference)) expect(row.measure.value).not.toBeNull();
+
+      const table = markdown(report).split("\n");
+      expect(table[2]).toBe("| work | store | hubql | reference | measure | target | verdict |");
+      expect(
+        table.filter((line) => line.startsWith("| ") && !line.startsWith("| work") && !line.startsWith("| ---")),
+      ).toHaveLength(report.rows.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
