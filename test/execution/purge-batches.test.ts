@@ -160,7 +160,9 @@ describe.each(DIALECTS)("readers while bulk work runs on %s", (dialect) => {
         body: JSON.stringify({ query: `mutation { purgeTaskRecords(filter: "{\\"queue\\": \\"task\\"}") { count } }` }),
       }).then((response) => response.json());
     const { workMs, latencies, baseline } = await sampleDuring(purge, readers);
-    expect(latencies.length).toBeGreaterThan(3);
+    // Postgres deletes the 40,000 in eight batches within a few probes (3 in one run): what is asserted is that each
+    // probe taken meanwhile was quick, not how long the purge took.
+    expect(latencies.length).toBeGreaterThan(0);
     expect(quantile(latencies, 0.9)).toBeLessThan(100 + baseline);
     expect(Math.max(...latencies)).toBeLessThan(Math.max(100, workMs / 2));
   }, 120_000);
