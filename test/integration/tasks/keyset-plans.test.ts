@@ -112,6 +112,30 @@ describe.each(DIALECTS)("page 2 walks the index on %s", (dialect) => {
     }
   }
 
+  it("adding records to the analysed store reads no table whole (resubmission links use their index)", async () => {
+    // ANALYZE counts the NULLs of `resubmitted` as one value; a link lookup written as ORDER BY seq DESC LIMIT 1
+    // then walked the whole table per added record (29 s per 1000 records on 20,000).
+    const seen: Statement[] = [];
+    const stop = gw.services.context.db!.onStatement((sql, _ms, values) => seen.push({ sql, values }));
+    try {
+      await gw.services.tasks.add(
+        Array.from({ length: 50 }, (_, k) => ({
+          msgId: `added-${k}`,
+          submitted: instantFromMillis(BASE + (RECORDS + k) * 1000) as Instant,
+        })),
+      );
+    } finally {
+      stop();
+    }
+    const links = seen.filter(({ sql }) => /^\s*UPDATE\b[\s\S]*"resubmitted_from"/.test(sql));
+    expect(links.length).toBeGreaterThan(0);
+    for (const statement of links) {
+      const plan = await explain(statement);
+      if (dialect === "sqlite") expect(plan.filter((line) => /^SCAN\b/.test(line))).toEqual([]);
+      else expect(plan.filter((node) => /^Seq Scan on task_records/.test(node))).toEqual([]);
+    }
+  });
+
   it.each(["ASC", "DESC"] as const)("submitted %s (the default order's index)", async (direction) => {
     const orderBy = [{ field: "SUBMITTED", direction }];
     await expectSeeks(orderBy, await cursorOf(orderBy), "idx_task_records_submitted");
