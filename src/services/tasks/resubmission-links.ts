@@ -30,17 +30,20 @@ export async function linkResubmissions(tx: Executor, records: readonly LinkedRe
   const orphans = records.filter((record) => !record.resubmittedFrom).map((record) => record.msgId);
   for (let start = 0; start < orphans.length; start += LINK_CHUNK) {
     const ids = inList(`"msg_id"`, orphans.slice(start, start + LINK_CHUNK));
-    // The latest original (highest seq) naming the record, as MAX over the resubmitted index. Written as
-    // `ORDER BY seq DESC LIMIT 1`, a store whose statistics were gathered (ANALYZE counts the NULLs of `resubmitted`
-    // as one value) had SQLite walk the whole table in seq order per record: 29 s per 1000 added on 20,000 records.
-    const latest = `(SELECT MAX(o."seq") FROM "${TABLES.taskRecords}" o WHERE o."resubmitted" = "${TABLES.taskRecords}"."msg_id")`;
+    const original = `FROM "${TABLES.taskRecords}" o WHERE o."resubmitted" = "${TABLES.taskRecords}"."msg_id"`;
+    // The latest original naming the record, as MAX over the resubmitted index; only for records some original
+    // names (EXISTS: a plain index lookup, false for almost every record). `ORDER BY seq DESC LIMIT 1`, and a bare
+    // MAX(seq) that Postgres rewrites to it, walk the seq order instead when the planner misjudges `resubmitted`
+    // (ANALYZE counts its NULLs as one value on SQLite; stale statistics on Postgres): 29 s per 1000 added records
+    // on 20,000 analysed ones, and over 60 s on Postgres while 100,000 were added. `+ 0` keeps MAX an aggregate.
     // "resubmitted_from IS NULL" stays out of WHERE: with a long IN list SQLite's planner (no statistics) would
     // rather walk the resubmitted_from index over every record without a link, once per batch (quadratic imports).
     await run(
       tx,
       (q) =>
-        `UPDATE "${TABLES.taskRecords}" SET "resubmitted_from" = COALESCE("resubmitted_from", (SELECT l."msg_id" FROM "${TABLES.taskRecords}" l WHERE l."seq" = ${latest}))
-          WHERE ${ids.toSql(q)} AND ${latest} IS NOT NULL`,
+        `UPDATE "${TABLES.taskRecords}" SET "resubmitted_from" = COALESCE("resubmitted_from",
+            (SELECT l."msg_id" FROM "${TABLES.taskRecords}" l WHERE l."seq" = (SELECT MAX(o."seq" + 0) ${original})))
+          WHERE ${ids.toSql(q)} AND EXISTS (SELECT 1 ${original})`,
     );
   }
 }
