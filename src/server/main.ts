@@ -1,12 +1,9 @@
-// Apollo's gateway libraries start an OpenTelemetry exporter unless this is set; hubql sends nothing anywhere.
-process.env["APOLLO_TELEMETRY_DISABLED"] ??= "1";
-// graphql-js decides at load time: outside production every `instanceof` check of execution runs a slower
-// development variant (7 % of a list request's CPU, measured). `npm start` sets it; a bare `node` start gets it too.
-process.env["NODE_ENV"] ??= "production";
+// Before anything else loads: graphql-js reads NODE_ENV when it is first imported.
+import { applyProcessDefaults, loadConfig } from "../config";
+applyProcessDefaults();
 
 import "reflect-metadata";
 
-import { loadConfig } from "../config";
 import { createLogger } from "../logger";
 import { startApp } from "./app";
 
