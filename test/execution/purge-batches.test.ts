@@ -123,7 +123,10 @@ describe.each(DIALECTS)("large purges on %s", (dialect) => {
     );
     const truncation = dialect === "postgres" ? /^TRUNCATE "task_records"$/ : /^DELETE FROM "task_records"$/;
     expect(statements.filter((sql) => truncation.test(sql))).toHaveLength(1);
-    expect(statements.filter((sql) => /\bDELETE\b/.test(sql))).toHaveLength(dialect === "postgres" ? 0 : 1);
+    expect(statements.filter((sql) => /^\s*DELETE\b/.test(sql))).toHaveLength(dialect === "postgres" ? 0 : 1);
+    // SQLite's truncate optimisation needs a table without triggers: capture's are dropped and made again around it.
+    const triggers = statements.filter((sql) => /^\s*(DROP|CREATE) TRIGGER/.test(sql)).length;
+    expect(triggers).toBe(dialect === "postgres" ? 0 : 6);
     expect(await storedIds(gw)).toEqual([]);
     // Forced: the same, counted without maxLimit.
     await addAll(gw, records.slice(0, 50));

@@ -112,6 +112,24 @@ describe.each(DIALECTS)("delivery on %s", (dialect: Dialect) => {
     expect(watching.error).toBeUndefined(); // a result with the error, then `complete`
   });
 
+  it("purging every record is one bulk deletion (TRUNCATE; SQLite's trigger-less DELETE), and capture goes on after it", async () => {
+    const db = app.services.context.requireDb();
+    for (let i = 0; i < 2; i++) await db.run(INSERT, { id: `all-${i}` });
+    const before = await captureTriggers(db);
+    const watching = await live();
+    const { count } = await app.services.taskPurge.purge({ all: true, force: true });
+    expect(count).toBeGreaterThanOrEqual(2);
+    await watching.ended();
+    const last = watching.results.at(-1);
+    // Two rows, within the before-image budget, yet announced as one bulk deletion of every record.
+    expect(last?.errors?.[0]?.extensions).toMatchObject({ code: "LIMIT_EXCEEDED", limit: "bulkChange", count });
+    expect(watching.results.filter((r) => JSON.stringify(r).includes("DELETED"))).toEqual([]);
+    expect(await captureTriggers(db)).toEqual(before);
+    const next = await live();
+    await db.run(INSERT, { id: "after-all" });
+    expect((await next.next()).data).toEqual({ taskRecordChanged: { kind: "ADDED", msgId: "after-all" } });
+  });
+
   it("a delete within the budget is delivered with its before-image filtered like the list", async () => {
     const db = app.services.context.requireDb();
     for (let i = 0; i < 3; i++) await db.run(INSERT, { id: `few-${i}` });
@@ -150,3 +168,14 @@ describe.each(DIALECTS)("delivery on %s", (dialect: Dialect) => {
     expect(other.completed).toBe(false);
   });
 });
+
+/** The change-capture triggers on task_records, as the catalogue has them. */
+async function captureTriggers(db: Database): Promise<string[]> {
+  const rows = await db.query<{ name: string }>(
+    db.dialect === "postgres"
+      ? `SELECT tgname AS "name" FROM pg_trigger WHERE tgrelid = 'task_records'::regclass AND NOT tgisinternal ORDER BY 1`
+      : `SELECT "name" FROM "sqlite_master" WHERE "type" = 'trigger' AND "tbl_name" = 'task_records' ORDER BY 1`,
+  );
+  expect(rows.length).toBeGreaterThanOrEqual(3);
+  return rows.map((row) => row.name);
+}

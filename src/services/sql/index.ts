@@ -9,3 +9,4 @@ export * from "./page";
 export * from "./rows";
 export * from "./sort-keys";
 export * from "./tables";
+export * from "./truncate";

@@ -19,6 +19,7 @@ import {
   sqlCondition,
   TABLES,
   TRUE,
+  truncateTable,
 } from "../sql";
 import { TASK_RECORD_CATALOGUE, TASK_RECORD_READ_CATALOGUE } from "./task-record.model";
 
@@ -122,7 +123,7 @@ export class TaskPurgeService {
             ? await countRows(tx, TABLES.taskRecords, target)
             : null;
         if (counted !== null) checkMatched(selection, counted);
-        const removed = await truncate(tx);
+        const removed = await truncateTable(tx, TABLES.taskRecords, "TaskRecord");
         return { count: counted ?? removed, msgIds, keptIncomplete, done: true };
       }
       const count = await countRows(tx, TABLES.taskRecords, target);
@@ -309,16 +310,4 @@ async function deleteWhere(tx: Executor, condition: Condition): Promise<string[]
      RETURNING "msg_id" AS "msgId"`,
   );
   return rows.map((row) => row.msgId);
-}
-
-/**
- * Every record at once: Postgres' TRUNCATE (1M records in milliseconds instead of a DELETE's seconds; it waits for
- * readers of the table only for its own instant), SQLite's DELETE without WHERE (its truncate optimisation).
- * Returns how many went on SQLite (Postgres' TRUNCATE does not say).
- */
-async function truncate(tx: Executor): Promise<number> {
-  const result = await tx.run(
-    tx.dialect === "postgres" ? `TRUNCATE "${TABLES.taskRecords}"` : `DELETE FROM "${TABLES.taskRecords}"`,
-  );
-  return result.affected;
 }
