@@ -31,6 +31,11 @@ export interface Limits {
   readonly maxQueryDepth: number;
   /** Largest estimated cost of one operation (see docs/security.md, "Query cost"). */
   readonly maxQueryCost: number;
+  /**
+   * Most estimated cost of the operations executing at once in one process; operations above LIGHT_COST that
+   * would pass it wait their turn (src/server/limits/admission.ts). Bounds memory under many clients.
+   */
+  readonly concurrentCost: number;
   /** Longest a single SQL statement may run on Postgres (`statement_timeout`), in milliseconds; 0: no limit. */
   readonly statementTimeoutMs: number;
   /**
@@ -145,6 +150,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxQueryTokens: 50_000,
   maxQueryDepth: 15,
   maxQueryCost: 100_000,
+  concurrentCost: 50_000,
   statementTimeoutMs: 30_000,
   requestTimeoutMs: 60_000,
   dbConnections: null,
@@ -188,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxQueryTokens: integer(env, "HUBQL_MAX_QUERY_TOKENS", DEFAULT_LIMITS.maxQueryTokens, 100),
       maxQueryDepth: integer(env, "HUBQL_MAX_QUERY_DEPTH", DEFAULT_LIMITS.maxQueryDepth, 1),
       maxQueryCost: integer(env, "HUBQL_MAX_QUERY_COST", DEFAULT_LIMITS.maxQueryCost, 1),
+      concurrentCost: integer(env, "HUBQL_CONCURRENT_COST", DEFAULT_LIMITS.concurrentCost, 1),
       statementTimeoutMs: integer(env, "HUBQL_STATEMENT_TIMEOUT_MS", DEFAULT_LIMITS.statementTimeoutMs, 0),
       requestTimeoutMs: integer(env, "HUBQL_REQUEST_TIMEOUT_MS", DEFAULT_LIMITS.requestTimeoutMs, 0),
       dbConnections: env["HUBQL_DB_CONNECTIONS"] ? integer(env, "HUBQL_DB_CONNECTIONS", 0, 1) : null,

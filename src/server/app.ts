@@ -23,6 +23,7 @@ import { protectLockIds } from "./auth/lease-secrecy";
 import { TokenStore } from "./auth/tokens";
 import { createErrorFormatter } from "./format-error";
 import { guardPlugin } from "./guard-plugin";
+import { Admission } from "./limits/admission";
 import { enforceListCaps } from "./limits/list-fields";
 import { createHttpServer } from "./http-server";
 import { Metrics, metricsPlugin } from "./metrics";
@@ -49,6 +50,8 @@ export async function createGateway(
   const db = await openStore(config);
   const metrics = new Metrics();
   metrics.observeDatabase(db);
+  const admission = new Admission(config.limits.concurrentCost);
+  metrics.observeAdmission(admission);
   const store = parseDatabaseUrl(config.databaseUrl).kind;
   logger.info("store ready", { store, url: redact(config.databaseUrl), migrations: "applied" });
   const services = createServices(new ServiceContext(db, config, logger));
@@ -79,7 +82,7 @@ export async function createGateway(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
-      guardPlugin(config.limits),
+      guardPlugin(config.limits, admission),
       metricsPlugin(metrics),
     ],
   });

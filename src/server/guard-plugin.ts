@@ -5,8 +5,10 @@ import type { Limits } from "../config";
 import { HubqlError } from "../errors";
 import type { RequestContext } from "../graphql/shared/context";
 import type { Principal } from "../principal";
+import { currentRequestScope } from "../db/request-scope";
 import { authorizeOperation } from "./auth/authorize";
 import { recordPresentedLockIds } from "./auth/lease-secrecy";
+import type { Admission } from "./limits/admission";
 import { enforceOperationLimits } from "./limits/operation-limits";
 import {
   executedArguments,
@@ -22,6 +24,8 @@ import {
 export interface GuardedOperation {
   readonly fields: readonly FieldNode[];
   readonly variables: ExecutedVariables;
+  /** Its estimated cost (src/server/limits/operation-limits.ts). */
+  readonly cost: number;
 }
 
 /**
@@ -58,14 +62,22 @@ export function guardOperation(
     throw error;
   }
   authorizeOperation(schema, principal, operation, fields, variables);
-  enforceOperationLimits(schema, operation, fragments, variables, limits);
-  return { fields, variables };
+  const { cost } = enforceOperationLimits(schema, operation, fragments, variables, limits);
+  return { fields, variables, cost };
 }
 
-export function guardPlugin(limits: Limits): ApolloServerPlugin<RequestContext> {
+/**
+ * Guards every HTTP operation (above), then waits for its turn to execute (`admission`, by its cost), released when
+ * its answer is sent.
+ */
+export function guardPlugin(limits: Limits, admission: Admission): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
+      let release: (() => void) | null = null;
       return {
+        async willSendResponse() {
+          release?.();
+        },
         async didResolveOperation({ schema, operation, document, request, contextValue }) {
           if (!operation) return; // Apollo has already answered OPERATION_RESOLUTION_FAILURE
           if (operation.operation === "subscription") {
@@ -96,6 +108,7 @@ export function guardPlugin(limits: Limits): ApolloServerPlugin<RequestContext> 
             if (definition)
               recordPresentedLockIds(contextValue, executedArguments(definition, field, guarded.variables));
           }
+          release = await admission.enter(guarded.cost, currentRequestScope());
         },
       };
     },

@@ -2,6 +2,16 @@
 import { applyProcessDefaults, loadConfig } from "../config";
 applyProcessDefaults();
 
+import { setFlagsFromString } from "node:v8";
+
+// V8 lets the heap grow to several times what survived its last full collection before it collects again. Under
+// 64 clients that headroom, garbage of requests already answered, was most of the peak: 308 MiB RSS by default,
+// 235 MiB with growth capped at 50 %, throughput unchanged within the run's noise (SQLite, 100k records). A
+// `--heap-growing-percent` given to node itself wins.
+if (!process.execArgv.some((arg) => arg.startsWith("--heap-growing-percent"))) {
+  setFlagsFromString("--heap-growing-percent=50");
+}
+
 import "reflect-metadata";
 
 import { createLogger } from "../logger";

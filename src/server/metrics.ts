@@ -120,11 +120,17 @@ export class Metrics {
   );
   private readonly operationNames = new Set<string>();
   private database: Database | null = null;
+  private admission: { readonly queued: number } | null = null;
   private subscriptions: (() => { connections: number; subscriptions: number }) | null = null;
 
   /** Open WebSocket connections and active subscriptions, read at scrape time. */
   observeSubscriptions(read: () => { connections: number; subscriptions: number }): void {
     this.subscriptions = read;
+  }
+
+  /** Operations waiting for their turn to execute (src/server/limits/admission.ts), read at scrape time. */
+  observeAdmission(admission: { readonly queued: number }): void {
+    this.admission = admission;
   }
 
   /** Statement timings from every query the store runs; pool gauges are read at scrape time. */
@@ -157,8 +163,18 @@ export class Metrics {
       ...this.subscriptionDisconnects.render(),
       ...this.poolGauges(),
       ...this.subscriptionGauges(),
+      ...this.admissionGauges(),
     ];
     return `${lines.join("\n")}\n`;
+  }
+
+  private admissionGauges(): string[] {
+    if (!this.admission) return [];
+    return [
+      "# HELP hubql_operations_queued Operations waiting for their turn to execute (HUBQL_CONCURRENT_COST).",
+      "# TYPE hubql_operations_queued gauge",
+      `hubql_operations_queued ${this.admission.queued}`,
+    ];
   }
 
   private subscriptionGauges(): string[] {
