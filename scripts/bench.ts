@@ -4,7 +4,7 @@
  * interleaved: the same SQL through the bare driver, bare @apollo/server, a multi-row INSERT, a plain DELETE.
  *
  *   npm run bench -- [--records 1000000] [--stores postgres,sqlite] [--seconds 5] [--clients 8] [--json]
- *                    [--only list,next,typename,nested,ingest,checkout,memory,purge] [--dir <folder>] [--reuse]
+ *                    [--only list,next,typename,nested,ingest,checkout,memory,retention,purge] [--dir <folder>] [--reuse]
  *
  * Postgres: an embedded server, or the empty database BENCH_PG_URL names. SQLite: a file in `--dir` (a temporary
  * folder by default). `--reuse` keeps a store that already holds the same N records instead of rebuilding it
@@ -30,10 +30,11 @@ import { openRawStore } from "./bench/raw-store";
 import { json, type Machine, markdown } from "./bench/report";
 import type { Row } from "./bench/row";
 import { startHubql } from "./bench/servers";
+import { retentionRow } from "./bench/retention-row";
 import { checkoutRow, ingestRow, purgeRows } from "./bench/write-rows";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 
-const ROWS = ["list", "next", "typename", "nested", "ingest", "checkout", "memory", "purge"] as const;
+const ROWS = ["list", "next", "typename", "nested", "ingest", "checkout", "memory", "retention", "purge"] as const;
 type RowName = (typeof ROWS)[number];
 
 const { values } = parseArgs({
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
         ["ingest", () => ingestRow(ctx)],
         ["checkout", () => checkoutRow(ctx)],
         ["memory", () => memoryRow(ctx)],
+        ["retention", () => retentionRow(ctx)],
         ["purge", () => purgeRows(ctx)],
       ];
       for (const [name, step] of steps) {
