@@ -14,6 +14,7 @@ import type { RequestContext } from "./shared/context";
 import { badInput } from "../errors";
 import { selectedProperties } from "./shared/selected-fields";
 import { TASK_RECORD_NEEDS } from "./tasks/task-record.type";
+import { addTaskRecordsPlain } from "./tasks/task-record.resolver";
 import { JOB_TYPE_NEEDS } from "./queue/job-type.type";
 import { resolvers } from "./resolvers";
 import { DateTimeScalar } from "./scalars";
@@ -25,6 +26,18 @@ import { DateTimeScalar } from "./scalars";
 export const FEDERATION_URL = "https://specs.apollo.dev/federation/v2.4";
 
 type Reference = Record<string, unknown>;
+
+/**
+ * Root fields answered from graphql-js's coerced arguments instead of through type-graphql's resolver, which turns
+ * input objects into class instances first: bulk inputs, where that copy costs per record (the resolver says how
+ * much). The type-graphql method still declares the field and its arguments.
+ */
+const PLAIN_ARGUMENT_RESOLVERS: Record<
+  string,
+  Record<string, (root: never, args: never, ctx: RequestContext) => unknown>
+> = {
+  Mutation: { addTaskRecords: addTaskRecordsPlain },
+};
 
 /**
  * Entity types and how `_entities` finds each: batched per request through the loaders, reading only what the
@@ -133,6 +146,9 @@ export async function buildHubqlSchema(): Promise<GraphQLSchema> {
     createResolversMap(typeGraphqlSchema) as GraphQLResolverMap<RequestContext>,
     typeGraphqlSchema,
   );
+  for (const [typeName, fields] of Object.entries(PLAIN_ARGUMENT_RESOLVERS)) {
+    resolverMap[typeName] = { ...(resolverMap[typeName] as object), ...fields } as never;
+  }
   for (const [typeName, resolveReference] of Object.entries(references)) {
     resolverMap[typeName] = { ...(resolverMap[typeName] as object), __resolveReference: resolveReference } as never;
   }

@@ -54,6 +54,25 @@ describe("parseInstant", () => {
     expect(parseInstant(text)).toBeNull();
   });
 
+  it("takes canonical text as it is when it names a real moment, and refuses it otherwise (the fast path)", () => {
+    for (const text of ["2026-03-01T12:00:00.123456Z", "2024-02-29T23:59:59.999999Z", "0001-01-01T00:00:00.000000Z"]) {
+      expect(parseInstant(text)).toBe(text);
+    }
+    for (const text of [
+      "2023-02-29T00:00:00.000000Z",
+      "2026-04-31T00:00:00.000000Z",
+      "2026-00-10T00:00:00.000000Z",
+      "2026-03-00T00:00:00.000000Z",
+      "2026-03-01T24:00:00.000000Z",
+      "2026-03-01T12:60:00.000000Z",
+      "0000-12-31T23:59:59.999999Z",
+    ]) {
+      expect(parseInstant(text)).toBeNull();
+    }
+    // A leap second is not canonical: it goes through the parser, which carries it into the next minute.
+    expect(parseInstant("2016-12-31T23:59:60.500000Z")).toBe("2017-01-01T00:00:00.500000Z");
+  });
+
   it("reads {$date} as Mongo extended JSON gives it, milliseconds to the microsecond", () => {
     const millis = Date.parse("2026-03-01T12:00:00.123Z");
     expect(parseInstant({ $date: millis })).toBe("2026-03-01T12:00:00.123000Z");

