@@ -22,15 +22,25 @@ export function createRequestContext(
   requestId: string,
   principal: Principal = LOCAL_PRINCIPAL,
 ): RequestContext {
-  // Built on first use: most requests (a list, `{ __typename }`, a mutation) never load by key.
-  let loaders: Loaders | undefined;
-  return {
-    services,
-    requestId,
-    principal,
-    knownLockIds: new Set(),
-    get loaders() {
-      return (loaders ??= new Loaders(services));
-    },
-  };
+  return new Context(services, requestId, principal);
+}
+
+class Context implements RequestContext {
+  readonly knownLockIds = new Set<string>();
+  private built: Loaders | undefined;
+
+  constructor(
+    readonly services: Services,
+    readonly requestId: string,
+    readonly principal: Principal,
+  ) {}
+
+  /**
+   * Built on first use: most requests (a list, `{ __typename }`, a mutation) never load by key. A getter on the
+   * prototype, not the object: Apollo copies the context's own properties for each operation, which would call an
+   * own getter and build a dozen DataLoaders for every request.
+   */
+  get loaders(): Loaders {
+    return (this.built ??= new Loaders(this.services));
+  }
 }
