@@ -26,7 +26,6 @@ CREATE INDEX idx_jobs_created_on ON public.jobs USING btree (created_on);
 CREATE INDEX idx_jobs_flow_uuid ON public.jobs USING btree (flow_uuid);
 CREATE INDEX idx_jobs_lock_id ON public.jobs USING btree (lock_id);
 CREATE INDEX idx_jobs_name ON public.jobs USING btree (name);
-CREATE INDEX idx_jobs_state ON public.jobs USING btree (state);
 CREATE INDEX idx_jobs_state_retry ON public.jobs USING btree (state, remote_retry_time_limit);
 CREATE INDEX idx_jobs_updated_on ON public.jobs USING btree (updated_on);
 CREATE INDEX idx_jobs_worker ON public.jobs USING btree (worker);

@@ -38,7 +38,6 @@ CREATE INDEX "idx_jobs_created_on" ON "jobs" ("created_on");
 CREATE INDEX "idx_jobs_flow_uuid" ON "jobs" ("flow_uuid");
 CREATE INDEX "idx_jobs_lock_id" ON "jobs" ("lock_id");
 CREATE INDEX "idx_jobs_name" ON "jobs" ("name");
-CREATE INDEX "idx_jobs_state" ON "jobs" ("state");
 CREATE INDEX "idx_jobs_state_retry" ON "jobs" ("state", "remote_retry_time_limit");
 CREATE INDEX "idx_jobs_updated_on" ON "jobs" ("updated_on");
 CREATE INDEX "idx_jobs_worker" ON "jobs" ("worker");

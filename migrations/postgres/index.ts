@@ -8,6 +8,7 @@ import { ChangeLog1764000000000 } from "./1764000000000-change-log";
 import { InstantMicroseconds1796177100000 } from "./1796177100000-instant-microseconds";
 import { TaskRecordSequence1796177200000 } from "./1796177200000-task-record-sequence";
 import { ChangeLogTruncate1796177300000 } from "./1796177300000-change-log-truncate";
+import { DropJobStateIndex1796177400000 } from "./1796177400000-drop-job-state-index";
 
 export const postgresMigrations = [
   TaskRecords1763800000000,
@@ -19,4 +20,5 @@ export const postgresMigrations = [
   InstantMicroseconds1796177100000,
   TaskRecordSequence1796177200000,
   ChangeLogTruncate1796177300000,
+  DropJobStateIndex1796177400000,
 ];

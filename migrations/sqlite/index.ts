@@ -7,6 +7,7 @@ import { JobDocuments1763800416000 } from "./1763800416000-job-documents";
 import { ChangeLog1764000000000 } from "./1764000000000-change-log";
 import { InstantMicroseconds1796177100000 } from "./1796177100000-instant-microseconds";
 import { TaskRecordSequence1796177200000 } from "./1796177200000-task-record-sequence";
+import { DropJobStateIndex1796177400000 } from "./1796177400000-drop-job-state-index";
 
 export const sqliteMigrations = [
   TaskRecords1763800000000,
@@ -17,4 +18,5 @@ export const sqliteMigrations = [
   ChangeLog1764000000000,
   InstantMicroseconds1796177100000,
   TaskRecordSequence1796177200000,
+  DropJobStateIndex1796177400000,
 ];

@@ -49,6 +49,42 @@ describe.each(DIALECTS)("statements per checkout and claim on %s", (dialect) => 
     expect(none.statements.length).toBeLessThanOrEqual(dialect === "postgres" ? 2 : 3);
   });
 
+  it.runIf(dialect === "postgres")(
+    "claims concurrent checkouts of one kind together: one job each, in priority order, each with its own lease",
+    async () => {
+      const jobs = Array.from({ length: 30 }, (_, i) => ({ uuid: `p${i}`, name: `p${i}`, priority: i }));
+      await gw.ok(ADD_FLOW, { flow: { name: "many", jobs } });
+      const { result, statements } = await countStatements(gw.services, () =>
+        Promise.all(
+          Array.from({ length: 34 }, (_, i) =>
+            gw.ok<{ checkoutJob: null | { uuid: string; state: string; lockHolder: string | null } }>(
+              CHECKOUT,
+              i % 2 === 0 ? { holder: `w${i}` } : {},
+            ),
+          ),
+        ),
+      );
+      const taken = result.map((answer) => answer.checkoutJob);
+      // Every job once, the four callers too many got null, and each lease is its own caller's.
+      const got = taken.filter((job) => job !== null);
+      expect(got.map((job) => job.uuid).sort()).toEqual(jobs.map((job) => job.uuid).sort());
+      expect(taken.filter((job) => job === null)).toHaveLength(4);
+      taken.forEach((job, i) => {
+        if (job) expect(job).toMatchObject({ state: "CHECKED_OUT", lockHolder: i % 2 === 0 ? `w${i}` : null });
+      });
+      // The leased kind and the lease-free kind each went in a few statements, not one per caller.
+      const claims = statements.filter((sql) => sql.includes("FOR UPDATE SKIP LOCKED"));
+      expect(claims.length).toBeLessThan(12);
+      // Within each kind, callers in arrival order got jobs in priority order (highest first).
+      for (const parity of [0, 1]) {
+        const priorities = taken
+          .filter((job, i) => job !== null && i % 2 === parity)
+          .map((job) => Number(job?.uuid.slice(1)));
+        expect(priorities).toEqual([...priorities].sort((a, b) => b - a));
+      }
+    },
+  );
+
   it("claims queue entries in one statement", async () => {
     const type = await createType(gw);
     const jobs = await createJobs(gw, [

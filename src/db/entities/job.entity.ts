@@ -100,12 +100,12 @@ export function jobEntity(dialect: Dialect): EntitySchema<JobRow> {
     uniques: [{ name: "uq_jobs_uuid_index", columns: ["uuid", "index"] }],
     indices: [
       { name: "idx_jobs_flow_uuid", columns: ["flowUuid"] },
-      { name: "idx_jobs_state", columns: ["state"] },
       { name: "idx_jobs_updated_on", columns: ["updatedOn"] },
       { name: "idx_jobs_created_on", columns: ["createdOn"] },
       { name: "idx_jobs_worker", columns: ["worker"] },
       { name: "idx_jobs_name", columns: ["name"] },
-      // checkout and runner steps: READY jobs by priority DESC, created_on ASC (§6.1, §8; DESC in the migration).
+      // checkout and runner steps: READY jobs by priority DESC, created_on ASC (§6.1, §8; DESC in the migration);
+      // also every lookup by state (its prefix: the index on "state" alone went, 1796177400000).
       { name: "idx_jobs_checkout", columns: ["state", "priority", "createdOn", "dbSeq"] },
       { name: "idx_jobs_state_retry", columns: ["state", "retryTimeLimit"] },
       { name: "idx_jobs_lock_id", columns: ["lockId"] },

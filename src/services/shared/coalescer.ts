@@ -1,0 +1,55 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+interface Entry<I, O> {
+  readonly input: I;
+  /** The caller's async context (its request's deadline and connection share): its batch runs in it. */
+  readonly context: <R>(work: () => R) => R;
+  readonly resolve: (output: O) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for calls that can share one statement: a call with a key nothing is running for starts at once,
+ * alone; calls that arrive while one with their key runs wait for it, then go together as one batch (at most
+ * `maxBatch`), and so on. Nothing waits for a timer, so a lone call costs what it did; under load, N callers cost
+ * one round trip instead of N. The batch runs in its first call's async context (its request's deadline): if that
+ * fails, every call of the batch gets the error.
+ */
+export class Coalescer<I, O> {
+  private readonly queued = new Map<string, Entry<I, O>[]>();
+  private readonly running = new Set<string>();
+
+  constructor(
+    /** Answers the inputs of one batch, one output per input, in order. */
+    private readonly runBatch: (inputs: readonly I[]) => Promise<readonly O[]>,
+    private readonly maxBatch: number,
+  ) {}
+
+  submit(key: string, input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      const entry: Entry<I, O> = { input, context: AsyncLocalStorage.snapshot(), resolve, reject };
+      if (!this.running.has(key)) return this.start(key, [entry]);
+      const waiting = this.queued.get(key);
+      if (waiting) waiting.push(entry);
+      else this.queued.set(key, [entry]);
+    });
+  }
+
+  private start(key: string, entries: Entry<I, O>[]): void {
+    this.running.add(key);
+    const first = entries[0] as Entry<I, O>;
+    first
+      .context(() => this.runBatch(entries.map((entry) => entry.input)))
+      .then(
+        (outputs) => entries.forEach((entry, i) => entry.resolve(outputs[i] as O)),
+        (error: unknown) => entries.forEach((entry) => entry.reject(error)),
+      )
+      .finally(() => {
+        const waiting = this.queued.get(key) ?? [];
+        const next = waiting.splice(0, this.maxBatch);
+        if (waiting.length === 0) this.queued.delete(key);
+        if (next.length > 0) this.start(key, next);
+        else this.running.delete(key);
+      });
+  }
+}
