@@ -18,9 +18,16 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** hubql on `databaseUrl`, production mode, quiet but for the line that says where it listens. */
-export function startHubql(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  return startNode(join(ROOT, "dist/src/server/main.js"), {
+/**
+ * hubql on `databaseUrl`, production mode, quiet but for the line that says where it listens. `node` runs it: this
+ * process's Node by default; bench/postgraphile runs on Node 22 and starts hubql on the Node it was built for.
+ */
+export function startHubql(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  node = process.execPath,
+): Promise<ServerProcess> {
+  return startNode(node, join(ROOT, "dist/src/server/main.js"), {
     DATABASE_URL: databaseUrl,
     PORT: "0",
     HOST: "127.0.0.1",
@@ -33,11 +40,12 @@ export function startHubql(databaseUrl: string, env: Record<string, string> = {}
 
 /** @apollo/server with hubql's schema and no plugins, behind plain node:http (scripts/bench/bare-apollo.ts). */
 export function startBareApollo(): Promise<ServerProcess> {
-  return startNode(join(ROOT, "dist/scripts/bench/bare-apollo.js"), {});
+  return startNode(process.execPath, join(ROOT, "dist/scripts/bench/bare-apollo.js"), {});
 }
 
-async function startNode(script: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [script], {
+/** `node script` as its own process, production mode; ready once it logs `"graphql":"http://…/graphql"`. */
+export async function startNode(node: string, script: string, env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(node, [script], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: "production", APOLLO_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
