@@ -13,6 +13,7 @@
  * exactly as hubql's own bench measures its rows.
  */
 import { execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
@@ -45,6 +46,7 @@ const { values: args } = parseArgs({
 });
 const SECONDS = Number(args.seconds);
 const CLIENTS = Number(args.clients);
+if (!(SECONDS > 0 && CLIENTS > 0)) throw new Error("--seconds and --clients must be positive numbers");
 
 /**
  * "Tuned" (issue 14): an index in PostGraphile's order (`orderBy: [SUBMITTED_ASC, SEQ_ASC]` is ascending with
@@ -106,6 +108,7 @@ async function main() {
       DATABASE_URL: url,
     });
     cleanup.unshift(() => postgraphile.stop());
+    progress(`hubql at ${hubql.url} (pid ${hubql.pid}), PostGraphile at ${postgraphile.url} (pid ${postgraphile.pid})`);
 
     const filter = listFilter(records);
     const hubqlList = [hubql.url, LIST_QUERY, { f: filter }];
@@ -116,41 +119,28 @@ async function main() {
     ];
     await sameAnswers(hubqlList, pglList, hubql.url, postgraphile.url);
 
+    const servers = [hubql, postgraphile];
+    const list = [graphqlOperation(...hubqlList), graphqlOperation(...pglList)];
+    const nested = [graphqlOperation(hubql.url, NESTED_QUERY), graphqlOperation(postgraphile.url, PGL_NESTED)];
     progress("list: latency, then throughput");
-    const [mine, theirs] = await interleavedLatency(
-      graphqlOperation(...hubqlList),
-      graphqlOperation(...pglList),
-      SECONDS,
-    );
-    const [myRate, theirRate] = await interleavedThroughput(
-      graphqlOperation(...hubqlList),
-      graphqlOperation(...pglList),
-      CLIENTS,
-      SECONDS,
-    );
+    const [listLatency, listCpu] = await withCpu(servers, list, (a, b) => interleavedLatency(a, b, SECONDS));
+    const [rates, rateCpu] = await withCpu(servers, list, (a, b) => interleavedThroughput(a, b, CLIENTS, SECONDS));
     progress("nested: latency");
-    const [myNested, theirNested] = await interleavedLatency(
-      graphqlOperation(hubql.url, NESTED_QUERY),
-      graphqlOperation(postgraphile.url, PGL_NESTED),
-      SECONDS,
-    );
+    const [nestedLatency, nestedCpu] = await withCpu(servers, nested, (a, b) => interleavedLatency(a, b, SECONDS));
+    const latency = (side, measured, cpu) => ({ p50: measured[side].p50, p95: measured[side].p95, cpuMs: cpu[side] });
+    const rate = (side) => ({ perSecond: rates[side], cpuMs: rateCpu[side] });
     const rows = [
-      row("taskRecords(filter: engine + submitted window, first: 100), p50", p50p95(mine), p50p95(theirs), "p50", null),
-      row(`same, throughput @${CLIENTS} clients`, { perSecond: myRate }, { perSecond: theirRate }, "perSecond", {
-        op: "≥",
-        value: 1,
-      }),
+      row("taskRecords(filter: engine + submitted window, first: 100), p50", "p50", null, (side) =>
+        latency(side, listLatency, listCpu),
+      ),
+      row(`same, throughput @${CLIENTS} clients`, "perSecond", { op: "≥", value: 1 }, rate),
       row(
         "flows(first: 100) { jobs { parents children } }, 100 flows × 10 jobs, p50",
-        p50p95(myNested),
-        p50p95(theirNested),
         "p50",
-        {
-          op: "≤",
-          value: 2,
-        },
+        { op: "≤", value: 2 },
+        (side) => latency(side, nestedLatency, nestedCpu),
       ),
-      row("peak RSS after the run", { mib: hubql.peakRssMiB() }, { mib: postgraphile.peakRssMiB() }, "mib", null),
+      row("peak RSS after the run", "mib", null, (side) => ({ mib: servers[side].peakRssMiB() })),
     ];
     const machine = {
       cpu: cpus()[0]?.model.trim(),
@@ -162,7 +152,7 @@ async function main() {
       load: { start: loadAtStart, end: loadavg()[0] },
     };
     const report = { records, seconds: SECONDS, clients: CLIENTS, machine, rows };
-    process.stdout.write(`${args.json ? JSON.stringify(report, null, 2) : markdown(report)}\n`);
+    process.stdout.write(`${args.json ? json(report) : markdown(report)}\n`);
   } finally {
     for (const step of cleanup) await step().catch((error) => progress(`cleanup: ${error.message}`));
   }
@@ -216,13 +206,40 @@ async function sameAnswers(hubqlList, pglList, hubqlUrl, pglUrl) {
   progress(`same answers: ${mine.length} task records; ${myFlows.length} flows, ${myFlows.flat().length} jobs`);
 }
 
-const p50p95 = ({ p50, p95 }) => ({ p50, p95 });
+/**
+ * Runs `phase` on the two operations, counting their calls, and returns its result with each server's CPU time per
+ * call (ms): what a request costs the server itself, whatever else the shared machine is doing meanwhile.
+ */
+async function withCpu(servers, operations, phase) {
+  const calls = [0, 0];
+  const counted = operations.map((operation, side) => () => {
+    calls[side]++;
+    return operation();
+  });
+  const before = servers.map((server) => cpuMs(server.pid));
+  const result = await phase(...counted);
+  return [result, servers.map((server, side) => (cpuMs(server.pid) - before[side]) / calls[side])];
+}
 
-/** A table row: hubql's figures, PostGraphile's, hubql ÷ PostGraphile on `key`, and the issue's target. */
-function row(work, hubql, postgraphile, key, target) {
+/** CPU time a process has used (user + system), ms: /proc counts it in clock ticks, 100 a second on Linux. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** A table row: hubql's figures and PostGraphile's (`figuresOf(0)`, `figuresOf(1)`), their ratio on `key`, the target. */
+function row(work, key, target, figuresOf) {
+  const [hubql, postgraphile] = [figuresOf(0), figuresOf(1)];
   const name = { p50: "p50 ratio", perSecond: "req/s ratio", mib: "RSS ratio" }[key];
   const measure = { name, value: ratio(hubql[key], postgraphile[key]) };
   return { work, hubql, postgraphile, measure, target, verdict: verdict({ measure, target }) };
+}
+
+/** As hubql's bench prints JSON: fractions to 4 significant digits. */
+function json(report) {
+  const round = (_key, value) =>
+    typeof value === "number" && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value;
+  return JSON.stringify(report, round, 2);
 }
 
 function markdown({ records, seconds, clients, machine: m, rows }) {
@@ -240,7 +257,8 @@ function markdown({ records, seconds, clients, machine: m, rows }) {
     const target = r.target ? `${r.target.op} ${r.target.value.toFixed(2)}×` : "—";
     const { met, missedBy } = r.verdict;
     const text = met === null ? "—" : met ? "met" : `**missed** by ${Math.round((missedBy - 1) * 100)} %`;
-    lines.push(`| ${r.work} | ${figures(r.hubql)} | ${figures(r.postgraphile)} | ${shown} | ${target} | ${text} |`);
+    const cells = [r.hubql, r.postgraphile].map((f) => figures(f) + (f.cpuMs ? `, ${f.cpuMs.toFixed(1)} ms CPU` : ""));
+    lines.push(`| ${r.work} | ${cells[0]} | ${cells[1]} | ${shown} | ${target} | ${text} |`);
   }
   return lines.join("\n");
 }
