@@ -16,7 +16,7 @@ import { RequestScope } from "../../src/db/request-scope";
 import type { App } from "../../src/server/app";
 import { DIALECTS } from "../support/databases";
 import { startTestHttp } from "../support/gateway";
-import { quantile, sampleDuring, timed } from "./support";
+import { idleStats, quantile, sampleDuring, timed } from "./support";
 
 const BOUND_MS = 100;
 
@@ -84,7 +84,7 @@ describe.each(DIALECTS)("a heavy request beside cheap ones on %s", (dialect) => 
     clearInterval(watching);
     expect(peak).toBe(share);
     expect(cheapMs).toBeLessThan(heavyMs / 2);
-    expect(db.executionStats()).toMatchObject({ active: 0, waiting: 0 });
+    expect(await idleStats(db)).toMatchObject({ active: 0, waiting: 0 });
   });
 });
 

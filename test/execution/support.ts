@@ -38,3 +38,14 @@ export async function eventually<T>(check: () => Promise<T>, holds: (value: T) =
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/**
+ * The store's execution counters once they settle at idle: a cancelled or finished statement's connection goes back
+ * to the pool when its last message is handled, a moment after the caller's answer (later on a loaded machine).
+ */
+export function idleStats(db: Database): Promise<ReturnType<Database["executionStats"]>> {
+  return eventually(
+    async () => db.executionStats(),
+    (stats) => stats.active === 0 && stats.waiting === 0 && stats.retiring === 0,
+  );
+}
