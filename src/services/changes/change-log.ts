@@ -1,5 +1,5 @@
 import type { Executor } from "../../db/database";
-import { query, run, TABLES } from "../sql";
+import { query, run, storeNowMs, TABLES } from "../sql";
 import type { LoggedChange } from "./change.model";
 
 /**
@@ -41,23 +41,16 @@ export async function lastId(db: Executor): Promise<number> {
   return Number(rows[0]?.id ?? 0);
 }
 
-/** The store's clock in epoch milliseconds, as the triggers read it. */
-function nowMs(db: Executor): string {
-  return db.dialect === "postgres"
-    ? `floor(extract(epoch FROM now()) * 1000)::bigint`
-    : `CAST(unixepoch('subsec') * 1000 AS integer)`;
-}
-
 /** Takes or renews this gateway's lease: capture stays on for `ttlMs` of the store's clock. */
 export async function renewLease(db: Executor, listener: string, ttlMs: number): Promise<void> {
   await run(
     db,
     (q) => `INSERT INTO "${TABLES.changeListeners}" ("listener", "expires_at")
-      VALUES (${q.bind(listener)}, ${nowMs(db)} + ${q.bind(ttlMs)})
+      VALUES (${q.bind(listener)}, ${storeNowMs(db.dialect)} + ${q.bind(ttlMs)})
       ON CONFLICT ("listener") DO UPDATE SET "expires_at" = excluded."expires_at"`,
   );
   // Leases of gateways that died without releasing theirs.
-  await run(db, () => `DELETE FROM "${TABLES.changeListeners}" WHERE "expires_at" < ${nowMs(db)}`);
+  await run(db, () => `DELETE FROM "${TABLES.changeListeners}" WHERE "expires_at" < ${storeNowMs(db.dialect)}`);
 }
 
 export async function releaseLease(db: Executor, listener: string): Promise<void> {
@@ -77,7 +70,7 @@ export async function setDeleteImages(db: Executor, images: number): Promise<voi
 export async function prune(db: Executor, ageMs: number): Promise<number> {
   const result = await run(
     db,
-    (q) => `DELETE FROM "${TABLES.changeLog}" WHERE "created_at" < ${nowMs(db)} - ${q.bind(ageMs)}`,
+    (q) => `DELETE FROM "${TABLES.changeLog}" WHERE "created_at" < ${storeNowMs(db.dialect)} - ${q.bind(ageMs)}`,
   );
   return result.affected;
 }

@@ -1,4 +1,5 @@
 import type { Executor } from "../../db/database";
+import { storeNowMs } from "./clock";
 import { TABLES } from "./tables";
 
 /**
@@ -18,7 +19,7 @@ export async function truncateTable(tx: Executor, table: string, entity: string)
     await tx.run(`TRUNCATE "${table}"`);
     return 0;
   }
-  const nowMs = `CAST(unixepoch('subsec') * 1000 AS integer)`;
+  const nowMs = storeNowMs(tx.dialect);
   const [listened] = await tx.query<{ listening: number }>(
     `SELECT EXISTS (SELECT 1 FROM "${TABLES.changeListeners}" WHERE "expires_at" > ${nowMs}) AS "listening"`,
   );
