@@ -319,7 +319,7 @@ function longestList(type: GraphQLInputType, value: unknown): number {
   return 0;
 }
 
-const listBearing = new Map<GraphQLInputObjectType, readonly GraphQLInputField[]>();
+const listBearing = new WeakMap<GraphQLInputObjectType, readonly GraphQLInputField[]>();
 
 /**
  * The fields of an input object whose values can hold a list (a list type, or an input object that can), once per
