@@ -377,7 +377,16 @@ describe("a live ipyparallel cluster on HubqlDB answers as one on SQLiteDB", () 
       ],
       { env: cluster.env, cwd: dir, logFile: join(dir, "workload.log"), stdin: true },
     );
-    if (during) await during.run(driver, cluster);
+    if (during) {
+      try {
+        await during.run(driver, cluster);
+      } catch (error) {
+        // The workload's side is in the message already; the Hub's side says why it did not answer.
+        throw new Error(`${(error as Error).message}\n--- controller:\n${tail(cluster.controller.output(), 40)}`, {
+          cause: error,
+        });
+      }
+    }
     const status = await within(driver.exited, RUN_TIMEOUT_MS, `the ${name} workload`, driver);
     if (status !== 0) {
       throw new Error(

@@ -2,12 +2,15 @@
  * A real ipyparallel cluster for tests: one controller (the Hub and its schedulers, one process group) and two
  * engines, all in a folder of their own (profile, IPython and Jupyter dirs), started from the test virtualenv.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 
-import { startGroup, type GroupProcess } from "./process-group";
+import { startGroup, tail, type GroupProcess } from "./process-group";
 
 const START_TIMEOUT_MS = 120_000;
+/** A controller binds 16 sockets with the default scheduler depth; a few spare in case a version binds more. */
+const CONTROLLER_PORTS = 24;
 
 export interface Cluster {
   readonly profileDir: string;
@@ -63,6 +66,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       "--ip=127.0.0.1",
       // Engines register after their first heartbeats: 1 s instead of 3 s makes start-up faster.
       "--HeartMonitor.period=1000",
+      ...(await controllerPorts()),
       ...options.controllerArgs,
     ],
     { env, cwd: dir, logFile: join(dir, "controller.log") },
@@ -89,9 +93,48 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       );
       await controller.waitFor(new RegExp(`Engine Connected: ${id}\\b`), START_TIMEOUT_MS, `engine ${id}`);
     }
+    // A scheduler that could not bind dies in its own process while the Hub runs on without it: fail now, clearly,
+    // rather than minutes later when its messages are missed.
+    if (/Address already in use/.test(controller.output())) {
+      throw new Error(`a controller process could not bind its port:\n${tail(controller.output(), 30)}`);
+    }
   } catch (error) {
     await stop();
     throw error;
   }
   return { profileDir, workDir, env, controller, engines, stop };
+}
+
+const reserved = new Set<number>();
+
+/**
+ * Ports for the controller, below the kernel's ephemeral range. Left to itself, ipyparallel picks each port by
+ * binding port 0 and closing it, and binds it later in a scheduler process. A client connection made meanwhile (the
+ * suite opens thousands) can take that port as its local one; the scheduler then dies on EADDRINUSE while the Hub
+ * runs on. This happened once in CI: the IOPub relay was lost, and no output reached the Hub for the whole run.
+ * Ports under the ephemeral range are never handed to connections, so checking that they are free now suffices.
+ */
+async function controllerPorts(): Promise<string[]> {
+  const ephemeralLow = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+  const low = 10_000;
+  const high = ephemeralLow - CONTROLLER_PORTS;
+  if (!(high > low)) return []; // an unusual range: ipyparallel's own choice
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = low + Math.floor(Math.random() * (high - low));
+    const block = Array.from({ length: CONTROLLER_PORTS }, (_, i) => base + i);
+    if (block.some((port) => reserved.has(port))) continue;
+    if ((await Promise.all(block.map(isFree))).every(Boolean)) {
+      for (const port of block) reserved.add(port);
+      return [`--IPController.ports=${base}-${base + CONTROLLER_PORTS - 1}`];
+    }
+  }
+  return [];
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve(true)));
+  });
 }
