@@ -97,7 +97,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     rmSync(passwordFile, { force: true });
   }
 
-  const port = await freePort();
   const settings: Record<string, string | number> = {
     listen_addresses: "127.0.0.1",
     // TCP only: no socket file in a shared folder that another run could collide with.
@@ -106,30 +105,50 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     fsync: "off",
     ...options.settings,
   };
-  const args = ["-D", data, "-p", String(port), ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
-  const child = spawn(join(binaries, "bin", "postgres"), args, {
-    ...(ids ?? {}),
-    cwd: base,
-    env: { ...process.env, LC_ALL: "C" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  // A test run that dies must not leave a postmaster behind.
-  const killOnExit = () => child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-  try {
-    await ready(child);
-  } catch (error) {
-    child.kill("SIGKILL");
-    process.removeListener("exit", killOnExit);
-    rmSync(base, { recursive: true, force: true });
-    throw error;
+  const launch = async (port: number): Promise<ChildProcess> => {
+    const args = ["-D", data, "-p", String(port), ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
+    const child = spawn(join(binaries, "bin", "postgres"), args, {
+      ...(ids ?? {}),
+      cwd: base,
+      env: { ...process.env, LC_ALL: "C" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    // A test run that dies must not leave a postmaster behind.
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    try {
+      await ready(child);
+      return child;
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
+    } finally {
+      process.removeListener("exit", killOnExit);
+    }
+  };
+  // The free port is closed before Postgres binds it, and a client connection may take it meanwhile (the suite
+  // opens thousands): then another port.
+  let port = 0;
+  let child: ChildProcess | undefined;
+  for (let attempt = 1; !child; attempt++) {
+    port = await freePort();
+    try {
+      child = await launch(port);
+    } catch (error) {
+      if (attempt < 5 && /Address already in use/.test(String(error))) continue;
+      rmSync(base, { recursive: true, force: true });
+      throw error;
+    }
   }
+  const postmaster = child;
+  const killOnExit = () => postmaster.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   let stopping: Promise<void> | undefined;
   return {
     url,
     port,
-    pid: child.pid ?? 0,
+    pid: postmaster.pid ?? 0,
     osUser: asRoot ? POSTGRES_OS_USER : (process.env["USER"] ?? String(process.getuid?.())),
     stop: () =>
       (stopping ??= new Promise<void>((resolveStop) => {
@@ -138,14 +157,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
           rmSync(base, { recursive: true, force: true });
           resolveStop();
         };
-        if (child.exitCode !== null || child.signalCode !== null) return done();
+        if (postmaster.exitCode !== null || postmaster.signalCode !== null) return done();
         // Fast shutdown; a throwaway server that takes longer than this is killed outright.
-        const kill = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-        child.once("exit", () => {
+        const kill = setTimeout(() => postmaster.kill("SIGKILL"), STOP_TIMEOUT_MS);
+        postmaster.once("exit", () => {
           clearTimeout(kill);
           done();
         });
-        child.kill("SIGINT");
+        postmaster.kill("SIGINT");
       })),
   };
 }
