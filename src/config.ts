@@ -74,6 +74,11 @@ export interface Config {
   readonly introspection: boolean;
   /** Whether a browser's GET /graphql gets the playground page (HUBQL_PLAYGROUND, default on). */
   readonly playground: boolean;
+  /**
+   * Whether operations run compiled by graphql-jit once a document repeats (HUBQL_COMPILED_EXECUTION, default on;
+   * src/server/compiled-execution.ts). Off: graphql-js interprets every operation.
+   */
+  readonly compiledExecution: boolean;
   readonly jobflow: JobflowConfig;
   /** Seconds between periodic Scale job-load snapshots (HUBQL_JOB_LOAD_INTERVAL_SECONDS); null: none. */
   readonly jobLoadIntervalSeconds: number | null;
@@ -207,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     introspection: flag(env, "HUBQL_INTROSPECTION", true),
     playground: flag(env, "HUBQL_PLAYGROUND", true),
+    compiledExecution: flag(env, "HUBQL_COMPILED_EXECUTION", true),
     auth: {
       // Empty is unset, as for every variable here; anything else that names no token refuses to start (tokens.ts).
       tokens: env["HUBQL_TOKENS"] || null,

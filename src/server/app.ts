@@ -25,6 +25,7 @@ import { createErrorFormatter } from "./format-error";
 import { guardPlugin } from "./guard-plugin";
 import { Admission } from "./limits/admission";
 import { enforceListCaps } from "./limits/list-fields";
+import { compiledExecution } from "./compiled-execution";
 import { createHttpServer } from "./http-server";
 import { Metrics, metricsPlugin } from "./metrics";
 import { attachSubscriptions } from "./subscription-server";
@@ -57,7 +58,7 @@ export async function createGateway(
   const services = createServices(new ServiceContext(db, config, logger));
   const schema = protectLockIds(enforceListCaps(await buildHubqlSchema(), config.limits));
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    ...(config.compiledExecution ? { gateway: compiledExecution(schema, metrics) } : { schema }),
     formatError: createErrorFormatter(logger),
     // Apollo's own messages ("Enabling inline tracing…") go through our structured log, not the console.
     logger: {

@@ -105,6 +105,10 @@ export class Metrics {
     "Root fields requested, by operation type and field.",
   );
   readonly errors = new Counter("hubql_graphql_errors_total", "Errors returned to clients, by extensions.code.");
+  readonly executions = new Counter(
+    "hubql_graphql_executions_total",
+    "Operations executed over HTTP, by mode: compiled (graphql-jit) or interpreted (graphql-js).",
+  );
   readonly httpRequests = new Counter("hubql_http_requests_total", "HTTP requests, by route and status.");
   readonly statementSeconds = new Histogram(
     "hubql_db_statement_duration_seconds",
@@ -157,6 +161,7 @@ export class Metrics {
       ...this.operationSeconds.render(),
       ...this.rootFields.render(),
       ...this.errors.render(),
+      ...this.executions.render(),
       ...this.httpRequests.render(),
       ...this.statementSeconds.render(),
       ...this.subscriptionEvents.render(),

@@ -12,6 +12,7 @@ import type { Dialect } from "../../src/dialect";
 import { createRequestContext, type RequestContext } from "../../src/graphql/shared/context";
 import { createLogger, silentLogger } from "../../src/logger";
 import { createGateway, startApp, type App } from "../../src/server/app";
+import type { Metrics } from "../../src/server/metrics";
 import type { Services } from "../../src/services";
 import { freshDatabaseUrl } from "./databases";
 
@@ -23,6 +24,7 @@ export interface GqlResult<T = Record<string, unknown>> {
 export interface TestGateway {
   readonly services: Services;
   readonly apollo: ApolloServer<RequestContext>;
+  readonly metrics: Metrics;
   readonly databaseUrl: string;
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
   /** Like gql but fails the test on any error; returns data. */
@@ -52,8 +54,17 @@ export async function startTestGateway(
   overrides: Partial<Omit<Config, "limits">> = {},
 ): Promise<TestGateway> {
   const databaseUrl = dialect === "none" ? "none" : await freshDatabaseUrl(dialect);
+  return openTestGateway(databaseUrl, limits, overrides);
+}
+
+/** A gateway on a store that exists already (another gateway's, to compare two configurations on the same data). */
+export async function openTestGateway(
+  databaseUrl: string,
+  limits: Partial<Limits> = {},
+  overrides: Partial<Omit<Config, "limits">> = {},
+): Promise<TestGateway> {
   const config = testConfig(databaseUrl, limits, overrides);
-  const { apollo, services } = await createGateway(config, testLogger());
+  const { apollo, services, metrics } = await createGateway(config, testLogger());
   let n = 0;
   const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> => {
     // As over HTTP: the request's statements are charged to one read budget (src/db/read-budget.ts).
@@ -71,6 +82,7 @@ export async function startTestGateway(
   return {
     services,
     apollo,
+    metrics,
     databaseUrl,
     gql,
     async ok<T>(query: string, variables?: Record<string, unknown>) {

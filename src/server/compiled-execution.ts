@@ -1,0 +1,155 @@
+import type { ApolloServerOptionsWithGateway } from "@apollo/server";
+import {
+  type DocumentNode,
+  execute,
+  GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  type ValueNode,
+  visit,
+} from "graphql";
+import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
+
+import type { RequestContext } from "../graphql/shared/context";
+import { requestedVariables } from "./document/operation";
+import type { Metrics } from "./metrics";
+
+type Gateway = ApolloServerOptionsWithGateway<RequestContext>["gateway"];
+type Executor = NonNullable<Awaited<ReturnType<Gateway["load"]>>["executor"]>;
+type ExecutorRequest = Parameters<Executor>[0];
+
+/**
+ * How one operation of one document runs: interpreted by graphql-js until it has been seen twice, then compiled by
+ * graphql-jit (or interpreted for good where the compiled form would answer differently, see `compilable`).
+ */
+interface Plan {
+  runs: number;
+  compiled: CompiledQuery | "interpret" | null;
+}
+
+/** Executions of a document before it is compiled: a document sent once (an attacker's stream of new ones) never is. */
+const COMPILE_AFTER_RUNS = 1;
+
+const COMPILED = { mode: "compiled" } as const;
+const INTERPRETED = { mode: "interpreted" } as const;
+
+/** Apollo Federation gateways ask for an inline trace with this header; Apollo builds it from graphql-js's resolvers. */
+const TRACE_HEADER = "apollo-federation-include-trace";
+
+/**
+ * Compiled execution for Apollo, plugged in through its gateway interface (the one place Apollo Server lets the
+ * executor be replaced). graphql-jit turns an operation into one JavaScript function per document: no resolve-info,
+ * path or promise per field where graphql-js builds them. Measured on 100k records (bench, NODE_ENV=production):
+ * `flows(first: 100) { jobs { parents children } }` p50 77.5 → 41.2 ms on Postgres and 72.5 → 44.6 ms on SQLite;
+ * a 100-row list 6.96 → 5.66 ms; ingest of 1,000 records per request 5,158 → 7,539 records/s.
+ *
+ * What is left to graphql-js, so that answers stay exactly graphql-js's (test/execution/compiled-execution.test.ts
+ * runs both on the same operations):
+ * - a document until its second execution (compiling costs about as much as running it a few times) and documents
+ *   graphql-jit cannot compile;
+ * - documents with a variable inside a literal argument (`jobs(filter: { uuid: $u })`): graphql-jit parses custom
+ *   scalar literals without the variables, so the Filter would lose `$u`;
+ * - an execution whose variables graphql-jit refuses (nothing has run then; the guard has already coerced them with
+ *   graphql-js, so this does not happen with hubql's scalars);
+ * - requests for a federation inline trace.
+ *
+ * Variables reach graphql-jit with the operation's defaults filled in: it refuses `$f: Boolean! = false` when `$f`
+ * is not sent, where graphql-js uses the default. Its errors are rebuilt as graphql-js errors, which Apollo's error
+ * formatting expects (`extensions` always an object).
+ */
+export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gateway {
+  const plans = new WeakMap<DocumentNode, Map<string, Plan>>();
+  const planFor = (document: DocumentNode, operationName: string | undefined): Plan => {
+    let byName = plans.get(document);
+    if (!byName) plans.set(document, (byName = new Map()));
+    const key = operationName ?? "";
+    let plan = byName.get(key);
+    if (!plan) byName.set(key, (plan = { runs: 0, compiled: null }));
+    return plan;
+  };
+  const interpret = (request: ExecutorRequest) => {
+    metrics.executions.inc(INTERPRETED);
+    return execute({
+      schema,
+      document: request.document,
+      contextValue: request.context,
+      variableValues: request.request.variables,
+      operationName: request.operationName ?? undefined,
+    });
+  };
+
+  const executor: Executor = async (request) => {
+    const operationName = request.operationName ?? undefined;
+    const plan = planFor(request.document, operationName);
+    if (plan.compiled === null && ++plan.runs > COMPILE_AFTER_RUNS) {
+      plan.compiled = compile(schema, request.document, request.operation, operationName);
+    }
+    if (plan.compiled === null || plan.compiled === "interpret" || request.request.http?.headers.get(TRACE_HEADER)) {
+      return interpret(request);
+    }
+    const variables = requestedVariables(request.operation, request.request.variables);
+    const result = await plan.compiled.query(undefined, request.context, variables);
+    // No `data` at all: graphql-jit refused the variables before running anything.
+    if (!("data" in result)) return interpret(request);
+    metrics.executions.inc(COMPILED);
+    return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
+  };
+
+  return {
+    async load() {
+      return { schema, executor };
+    },
+    onSchemaLoadOrUpdate(callback) {
+      callback({ apiSchema: schema, coreSupergraphSdl: "" });
+      return () => {};
+    },
+    async stop() {},
+  };
+}
+
+function compile(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  operationName: string | undefined,
+): CompiledQuery | "interpret" {
+  if (!compilable(operation, document)) return "interpret";
+  // No stack captured for errors the compiled code creates: they never leave the server with one.
+  const compiled = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true });
+  return isCompiledQuery(compiled) ? compiled : "interpret";
+}
+
+/** False where an argument's literal holds a variable (see `compiledExecution`), in the operation or its fragments. */
+function compilable(operation: OperationDefinitionNode, document: DocumentNode): boolean {
+  const fragments = document.definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION);
+  let found = false;
+  for (const node of [operation, ...fragments]) {
+    visit(node, {
+      Argument(argument) {
+        if (argument.value.kind !== Kind.VARIABLE && holdsVariable(argument.value)) found = true;
+        return false;
+      },
+    });
+  }
+  return !found;
+}
+
+function holdsVariable(value: ValueNode): boolean {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(holdsVariable);
+  if (value.kind === Kind.OBJECT) return value.fields.some((field) => holdsVariable(field.value));
+  return false;
+}
+
+function asGraphQLJsError(error: GraphQLError): GraphQLError {
+  // Extensions as graphql-js gives them: the error's own, else the original error's (a HubqlError's code).
+  const rebuilt = new GraphQLError(error.message, {
+    path: error.path,
+    originalError: error.originalError ?? undefined,
+    extensions: error.extensions,
+  });
+  // graphql-js derives locations from AST nodes, which graphql-jit has already turned into locations.
+  (rebuilt as { locations?: GraphQLError["locations"] }).locations = error.locations;
+  return rebuilt;
+}
