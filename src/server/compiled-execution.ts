@@ -2,17 +2,19 @@ import type { ApolloServerOptionsWithGateway } from "@apollo/server";
 import {
   type DocumentNode,
   execute,
+  type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLSchema,
   Kind,
   type OperationDefinitionNode,
+  type SelectionSetNode,
   type ValueNode,
   visit,
 } from "graphql";
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
 
 import type { RequestContext } from "../graphql/shared/context";
-import { requestedVariables } from "./document/operation";
+import { fragmentsOf, requestedVariables } from "./document/operation";
 import type { Metrics } from "./metrics";
 
 type Gateway = ApolloServerOptionsWithGateway<RequestContext>["gateway"];
@@ -31,6 +33,12 @@ interface Plan {
 /** Executions of a document before it is compiled: a document sent once (an attacker's stream of new ones) never is. */
 const COMPILE_AFTER_RUNS = 1;
 
+/**
+ * Largest operation compiled, in fields with fragments expanded (see `compilable`). 50 aliased 4-field lists, 200
+ * fields, compiled in 15 ms.
+ */
+const MAX_COMPILED_FIELDS = 200;
+
 const COMPILED = { mode: "compiled" } as const;
 const INTERPRETED = { mode: "interpreted" } as const;
 
@@ -40,14 +48,14 @@ const TRACE_HEADER = "apollo-federation-include-trace";
 /**
  * Compiled execution for Apollo, plugged in through its gateway interface (the one place Apollo Server lets the
  * executor be replaced). graphql-jit turns an operation into one JavaScript function per document: no resolve-info,
- * path or promise per field where graphql-js builds them. Measured on 100k records (bench, NODE_ENV=production):
- * `flows(first: 100) { jobs { parents children } }` p50 77.5 → 41.2 ms on Postgres and 72.5 → 44.6 ms on SQLite;
- * a 100-row list 6.96 → 5.66 ms; ingest of 1,000 records per request 5,158 → 7,539 records/s.
+ * path or promise per field where graphql-js builds them. Measured on 100k records (bench, NODE_ENV=production, off
+ * then on): `flows(first: 100) { jobs { parents children } }` p50 78 → 54 ms on Postgres and 79 → 48 ms on SQLite.
  *
  * What is left to graphql-js, so that answers stay exactly graphql-js's (test/execution/compiled-execution.test.ts
  * runs both on the same operations):
  * - a document until its second execution (compiling costs about as much as running it a few times) and documents
  *   graphql-jit cannot compile;
+ * - operations of more than MAX_COMPILED_FIELDS fields, whose compilation would hold the event loop too long;
  * - documents with a variable inside a literal argument (`jobs(filter: { uuid: $u })`): graphql-jit parses custom
  *   scalar literals without the variables, so the Filter would lose `$u`;
  * - an execution whose variables graphql-jit refuses (nothing has run then; the guard has already coerced them with
@@ -120,11 +128,16 @@ function compile(
   return isCompiledQuery(compiled) ? compiled : "interpret";
 }
 
-/** False where an argument's literal holds a variable (see `compiledExecution`), in the operation or its fragments. */
+/**
+ * False where an argument's literal holds a variable (see `compiledExecution`), and for large operations: graphql-jit
+ * compiles on the event loop, about 0.1–0.2 ms per field it generates code for (measured: 300 aliased 4-field lists,
+ * 220 ms), so a document within the token and cost limits could otherwise block every other request for seconds.
+ */
 function compilable(operation: OperationDefinitionNode, document: DocumentNode): boolean {
-  const fragments = document.definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION);
+  const fragments = fragmentsOf(document);
+  if (expandedFields(operation.selectionSet, fragments, MAX_COMPILED_FIELDS) > MAX_COMPILED_FIELDS) return false;
   let found = false;
-  for (const node of [operation, ...fragments]) {
+  for (const node of [operation, ...Object.values(fragments)]) {
     visit(node, {
       Argument(argument) {
         if (argument.value.kind !== Kind.VARIABLE && holdsVariable(argument.value)) found = true;
@@ -133,6 +146,35 @@ function compilable(operation: OperationDefinitionNode, document: DocumentNode):
     });
   }
   return !found;
+}
+
+/**
+ * The fields of a selection with fragments expanded where they are spread (as graphql-jit generates them), counted up
+ * to just past `limit`: fragments that spread others twice over cost no more than `limit` to count.
+ */
+function expandedFields(
+  selectionSet: SelectionSetNode,
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+  limit: number,
+): number {
+  let count = 0;
+  const walk = (set: SelectionSetNode): void => {
+    for (const selection of set.selections) {
+      if (count > limit) return;
+      if (selection.kind === Kind.FIELD) {
+        count++;
+        if (selection.selectionSet) walk(selection.selectionSet);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        walk(selection.selectionSet);
+      } else {
+        // Validation has refused fragment cycles, so this ends.
+        const fragment = fragments[selection.name.value];
+        if (fragment) walk(fragment.selectionSet);
+      }
+    }
+  };
+  walk(selectionSet);
+  return count;
 }
 
 function holdsVariable(value: ValueNode): boolean {

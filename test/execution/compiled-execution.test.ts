@@ -62,6 +62,12 @@ const CASES: readonly Case[] = [
     compiles: false,
   },
   {
+    name: "an operation of more than 200 fields, fragments expanded (left to graphql-js: too long to compile)",
+    query: `{ ...Many ...Many2 } fragment Many on Query { ${Array.from({ length: 101 }, (_, i) => `a${i}: countTaskRecords`).join(" ")} }
+      fragment Many2 on Query { ${Array.from({ length: 100 }, (_, i) => `b${i}: __typename`).join(" ")} }`,
+    compiles: false,
+  },
+  {
     name: "federation: _entities and _service",
     query: `query($representations: [_Any!]!) {
       _entities(representations: $representations) { __typename ... on TaskRecord { msgId label } }
