@@ -14,7 +14,8 @@ import {
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
 
 import type { RequestContext } from "../graphql/shared/context";
-import { fragmentsOf, requestedVariables } from "./document/operation";
+import { fragmentsOf } from "./document/operation";
+import { executedVariablesOf } from "./guard-plugin";
 import type { Metrics } from "./metrics";
 
 type Gateway = ApolloServerOptionsWithGateway<RequestContext>["gateway"];
@@ -62,9 +63,11 @@ const TRACE_HEADER = "apollo-federation-include-trace";
  *   graphql-js, so this does not happen with hubql's scalars);
  * - requests for a federation inline trace.
  *
- * Variables reach graphql-jit with the operation's defaults filled in: it refuses `$f: Boolean! = false` when `$f`
- * is not sent, where graphql-js uses the default. Its errors are rebuilt as graphql-js errors, which Apollo's error
- * formatting expects (`extensions` always an object).
+ * Variables reach graphql-jit as graphql-js coerced them for the guard (guard-plugin.ts), every default applied:
+ * graphql-jit itself applies neither a variable's default to a non-null variable (`$f: Boolean! = false` not sent)
+ * nor an input field's (`TaskRecordOrder.direction = ASC`). Coercing them again is the identity for hubql's types
+ * (every enum's value is its name; DateTime, Filter and JSON parse their own output unchanged). Its errors are
+ * rebuilt as graphql-js errors, which Apollo's error formatting expects (`extensions` always an object).
  */
 export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gateway {
   const plans = new WeakMap<DocumentNode, Map<string, Plan>>();
@@ -96,7 +99,8 @@ export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gate
     if (plan.compiled === null || plan.compiled === "interpret" || request.request.http?.headers.get(TRACE_HEADER)) {
       return interpret(request);
     }
-    const variables = requestedVariables(request.operation, request.request.variables);
+    const variables = executedVariablesOf(request.context);
+    if (!variables) return interpret(request);
     const result = await plan.compiled.query(undefined, request.context, variables);
     // No `data` at all: graphql-jit refused the variables before running anything.
     if (!("data" in result)) return interpret(request);

@@ -66,6 +66,18 @@ export function guardOperation(
   return { fields, variables, cost };
 }
 
+/** The executed variables of each guarded operation, by its request context (read by compiled-execution.ts). */
+const guardedVariables = new WeakMap<object, ExecutedVariables>();
+
+/**
+ * The variables graphql-js coerced for the guard, with every default applied (of the operation's variables and of
+ * input fields): what the compiled executor runs with, so that both executors see the same values. Undefined for an
+ * operation the guard has not passed.
+ */
+export function executedVariablesOf(context: object): ExecutedVariables | undefined {
+  return guardedVariables.get(context);
+}
+
 /**
  * Guards every HTTP operation (above), then waits for its turn to execute (`admission`, by its cost), released when
  * its answer is sent.
@@ -108,6 +120,7 @@ export function guardPlugin(limits: Limits, admission: Admission): ApolloServerP
             if (definition)
               recordPresentedLockIds(contextValue, executedArguments(definition, field, guarded.variables));
           }
+          guardedVariables.set(contextValue, guarded.variables);
           release = await admission.enter(guarded.cost, currentRequestScope());
         },
       };

@@ -39,6 +39,33 @@ const CASES: readonly Case[] = [
     fragment Label on TaskRecord { label submitted }`,
     compiles: true,
   },
+  ...[
+    { a: false, b: false },
+    { a: true, b: true },
+  ].map((variables, i) => ({
+    name: `fragment spreads and inline fragments under @include/@skip variables (${JSON.stringify(variables)})`,
+    // One document per case (the counter counts per document): the spaces differ.
+    query: `query($a: Boolean!, $b: Boolean!) {${" ".repeat(i + 1)}taskRecords(first: 2) { edges { node { msgId
+      ...Label @include(if: $a) ... on TaskRecord @skip(if: $b) { submitted } } } } }
+      fragment Label on TaskRecord { label }`,
+    variables,
+    compiles: true,
+  })),
+  {
+    name: "a list variable given one value, an input field's default, explicit nulls",
+    query: `query($o: [TaskRecordOrder!], $f: Filter, $after: String) {
+      taskRecords(first: 3, orderBy: $o, filter: $f, after: $after) { edges { node { msgId } } }
+    }`,
+    variables: { o: { field: "MSG_ID" }, f: null, after: null },
+    compiles: true,
+  },
+  {
+    name: "omitted nullable variables for arguments with schema defaults",
+    query: `mutation($force: Boolean, $dry: Boolean) {
+      rerunJobs(filter: { state: "COMPLETED" }, force: $force, dryRun: $dry) { dryRun }
+    }`,
+    compiles: true,
+  },
   {
     name: "nested flows → jobs → parents/children",
     query: `{ flows(first: 10) { edges { node { uuid name state jobs(atMost: 10) { uuid index name state parents(atMost: 10) { uuid } children(atMost: 10) { uuid } } } } } }`,
