@@ -24,21 +24,66 @@ type ExecutorRequest = Parameters<Executor>[0];
 
 /**
  * How one operation of one document runs: interpreted by graphql-js until it has been seen twice, then compiled by
- * graphql-jit (or interpreted for good where the compiled form would answer differently, see `compilable`).
+ * graphql-jit (or interpreted for good where the compiled form would answer differently or cost too much to compile, see
+ * `compile`).
  */
 interface Plan {
   runs: number;
   compiled: CompiledQuery | "interpret" | null;
 }
 
+/**
+ * The plans holding a compiled form, least recently used first, within a budget of fields (COMPILED_FIELDS_BUDGET).
+ * An evicted plan starts over: interpreted, compiled again from its next execution but one.
+ */
+export class CompiledForms {
+  private readonly sizes = new Map<Plan, number>();
+  private total = 0;
+
+  constructor(private readonly budget: number) {}
+
+  /** Marks `plan` as just used. */
+  touch(plan: Plan): void {
+    const size = this.sizes.get(plan);
+    if (size === undefined) return;
+    this.sizes.delete(plan);
+    this.sizes.set(plan, size);
+  }
+
+  /** Keeps `plan`'s new compiled form of `fields` fields, evicting the least recently used beyond the budget. */
+  add(plan: Plan, fields: number): void {
+    this.sizes.set(plan, fields);
+    this.total += fields;
+    for (const [oldest, size] of this.sizes) {
+      if (this.total <= this.budget || oldest === plan) break;
+      this.sizes.delete(oldest);
+      this.total -= size;
+      oldest.compiled = null;
+      oldest.runs = 0;
+    }
+  }
+
+  get size(): number {
+    return this.sizes.size;
+  }
+}
+
 /** Executions of a document before it is compiled: a document sent once (an attacker's stream of new ones) never is. */
 const COMPILE_AFTER_RUNS = 1;
 
 /**
- * Largest operation compiled, in fields with fragments expanded (see `compilable`). 50 aliased 4-field lists, 200
- * fields, compiled in 15 ms.
+ * Largest operation compiled, in fields with fragments expanded. graphql-jit compiles on the event loop, about
+ * 0.1–0.2 ms per field it generates code for: 300 aliased 4-field lists took 220 ms, so a document within the token
+ * and cost limits could otherwise block every other request for seconds; 50 of them, 200 fields, took 15 ms.
  */
 const MAX_COMPILED_FIELDS = 200;
+
+/**
+ * Compiled forms kept at once, in fields: about 1.8 KB of heap per field (1,000 compiled 10-field list queries took
+ * 18 MB), so about 36 MB. Apollo's document cache alone would keep thousands of small documents, and their compiled
+ * forms with them: a caller sending new documents twice each could otherwise grow the heap by hundreds of MB.
+ */
+const COMPILED_FIELDS_BUDGET = 20_000;
 
 const COMPILED = { mode: "compiled" } as const;
 const INTERPRETED = { mode: "interpreted" } as const;
@@ -71,6 +116,7 @@ const TRACE_HEADER = "apollo-federation-include-trace";
  */
 export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gateway {
   const plans = new WeakMap<DocumentNode, Map<string, Plan>>();
+  const forms = new CompiledForms(COMPILED_FIELDS_BUDGET);
   const planFor = (document: DocumentNode, operationName: string | undefined): Plan => {
     let byName = plans.get(document);
     if (!byName) plans.set(document, (byName = new Map()));
@@ -94,7 +140,11 @@ export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gate
     const operationName = request.operationName ?? undefined;
     const plan = planFor(request.document, operationName);
     if (plan.compiled === null && ++plan.runs > COMPILE_AFTER_RUNS) {
-      plan.compiled = compile(schema, request.document, request.operation, operationName);
+      const { compiled, fields } = compile(schema, request.document, request.operation, operationName);
+      plan.compiled = compiled;
+      if (compiled !== "interpret") forms.add(plan, fields);
+    } else {
+      forms.touch(plan);
     }
     if (plan.compiled === null || plan.compiled === "interpret" || request.request.http?.headers.get(TRACE_HEADER)) {
       return interpret(request);
@@ -125,23 +175,19 @@ function compile(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   operationName: string | undefined,
-): CompiledQuery | "interpret" {
-  if (!compilable(operation, document)) return "interpret";
+): { compiled: CompiledQuery | "interpret"; fields: number } {
+  const fields = expandedFields(operation.selectionSet, fragmentsOf(document), MAX_COMPILED_FIELDS);
+  if (fields > MAX_COMPILED_FIELDS || holdsLiteralVariable(operation, document))
+    return { compiled: "interpret", fields };
   // No stack captured for errors the compiled code creates: they never leave the server with one.
   const compiled = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true });
-  return isCompiledQuery(compiled) ? compiled : "interpret";
+  return { compiled: isCompiledQuery(compiled) ? compiled : "interpret", fields };
 }
 
-/**
- * False where an argument's literal holds a variable (see `compiledExecution`), and for large operations: graphql-jit
- * compiles on the event loop, about 0.1–0.2 ms per field it generates code for (measured: 300 aliased 4-field lists,
- * 220 ms), so a document within the token and cost limits could otherwise block every other request for seconds.
- */
-function compilable(operation: OperationDefinitionNode, document: DocumentNode): boolean {
-  const fragments = fragmentsOf(document);
-  if (expandedFields(operation.selectionSet, fragments, MAX_COMPILED_FIELDS) > MAX_COMPILED_FIELDS) return false;
+/** Whether an argument's literal holds a variable (see `compiledExecution`), in the operation or its fragments. */
+function holdsLiteralVariable(operation: OperationDefinitionNode, document: DocumentNode): boolean {
   let found = false;
-  for (const node of [operation, ...Object.values(fragments)]) {
+  for (const node of [operation, ...Object.values(fragmentsOf(document))]) {
     visit(node, {
       Argument(argument) {
         if (argument.value.kind !== Kind.VARIABLE && holdsVariable(argument.value)) found = true;
@@ -149,7 +195,7 @@ function compilable(operation: OperationDefinitionNode, document: DocumentNode):
       },
     });
   }
-  return !found;
+  return found;
 }
 
 /**
