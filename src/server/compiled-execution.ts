@@ -24,8 +24,8 @@ type ExecutorRequest = Parameters<Executor>[0];
 
 /**
  * How one operation of one document runs: interpreted by graphql-js until it has been seen twice, then compiled by
- * graphql-jit (or interpreted for good where the compiled form would answer differently or cost too much to compile, see
- * `compile`).
+ * graphql-jit, or interpreted for good where the compiled form would answer differently or cost too much to compile
+ * (see `compile`).
  */
 interface Plan {
   runs: number;
