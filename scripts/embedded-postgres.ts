@@ -105,6 +105,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     fsync: "off",
     ...options.settings,
   };
+  // A test run that dies must not leave a postmaster behind: each launch's child is killed on exit, and the one
+  // that starts keeps its listener until stop().
+  let killOnExit = () => {};
   const launch = async (port: number): Promise<ChildProcess> => {
     const args = ["-D", data, "-p", String(port), ...Object.entries(settings).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
     const child = spawn(join(binaries, "bin", "postgres"), args, {
@@ -113,17 +116,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       env: { ...process.env, LC_ALL: "C" },
       stdio: ["ignore", "ignore", "pipe"],
     });
-    // A test run that dies must not leave a postmaster behind.
-    const killOnExit = () => child.kill("SIGKILL");
-    process.once("exit", killOnExit);
+    const kill = () => child.kill("SIGKILL");
+    process.once("exit", kill);
     try {
       await ready(child);
+      killOnExit = kill;
       return child;
     } catch (error) {
       child.kill("SIGKILL");
+      process.removeListener("exit", kill);
       throw error;
-    } finally {
-      process.removeListener("exit", killOnExit);
     }
   };
   // The free port is closed before Postgres binds it, and a client connection may take it meanwhile (the suite
@@ -141,8 +143,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     }
   }
   const postmaster = child;
-  const killOnExit = () => postmaster.kill("SIGKILL");
-  process.once("exit", killOnExit);
   const url = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   let stopping: Promise<void> | undefined;
   return {

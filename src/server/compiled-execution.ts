@@ -176,8 +176,9 @@ function compile(
   operation: OperationDefinitionNode,
   operationName: string | undefined,
 ): { compiled: CompiledQuery | "interpret"; fields: number } {
-  const fields = expandedFields(operation.selectionSet, fragmentsOf(document), MAX_COMPILED_FIELDS);
-  if (fields > MAX_COMPILED_FIELDS || holdsLiteralVariable(operation, document))
+  const fragments = fragmentsOf(document);
+  const fields = expandedFields(operation.selectionSet, fragments, MAX_COMPILED_FIELDS);
+  if (fields > MAX_COMPILED_FIELDS || holdsLiteralVariable(operation, fragments))
     return { compiled: "interpret", fields };
   // No stack captured for errors the compiled code creates: they never leave the server with one.
   const compiled = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true });
@@ -185,9 +186,12 @@ function compile(
 }
 
 /** Whether an argument's literal holds a variable (see `compiledExecution`), in the operation or its fragments. */
-function holdsLiteralVariable(operation: OperationDefinitionNode, document: DocumentNode): boolean {
+function holdsLiteralVariable(
+  operation: OperationDefinitionNode,
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+): boolean {
   let found = false;
-  for (const node of [operation, ...Object.values(fragmentsOf(document))]) {
+  for (const node of [operation, ...Object.values(fragments)]) {
     visit(node, {
       Argument(argument) {
         if (argument.value.kind !== Kind.VARIABLE && holdsVariable(argument.value)) found = true;
