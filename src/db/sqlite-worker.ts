@@ -1,3 +1,5 @@
+import { readlinkSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 
 import Database, { type Statement } from "better-sqlite3";
@@ -11,6 +13,25 @@ import type { StatementReply, StatementRequest, WorkerOptions } from "./sqlite-p
  * that answers /healthz and other requests goes on. Imports only what the connection needs (the regexp function).
  */
 const options = workerData as WorkerOptions;
+
+/**
+ * How much lower than the event loop's this thread's CPU priority is (Linux nice, per thread). The event loop is
+ * what every request waits for; a statement's thread, woken by it, took its CPU from under it (SQLite list,
+ * 100k records, 8 clients on 2 cores: 440 → 528 req/s with the threads niced). Elsewhere than Linux, or where the
+ * priority cannot be changed, the threads keep the default.
+ */
+const NICENESS = 10;
+
+function yieldToEventLoop(): void {
+  try {
+    // "<pid>/task/<tid>": setpriority(2) on a thread id sets that thread alone.
+    const thread = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(thread) && thread > 0) setPriority(thread, Math.min(19, getPriority(thread) + NICENESS));
+  } catch {
+    // Not Linux, or not permitted: statements run at the default priority.
+  }
+}
+yieldToEventLoop();
 const db = new Database(options.file, {
   readonly: options.readonly,
   fileMustExist: true,

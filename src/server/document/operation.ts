@@ -14,6 +14,7 @@ import {
 } from "graphql";
 
 import { ErrorCode, HubqlError } from "../../errors";
+import { compiledVariableValues } from "./variable-coercion";
 
 /**
  * The root fields an operation selects, through fragment spreads and inline fragments. `@skip`/`@include` are
@@ -47,7 +48,7 @@ export type ExecutedVariables = Readonly<Record<string, unknown>>;
 
 /**
  * The operation's variables exactly as execution will see them (graphql-js `getVariableValues`: coerced, defaults
- * of `$v: T = default` applied). Policy and cost read these, never the raw request variables: a default is a value
+ * of `$v: T = default` applied; compiled per operation where they coerce, ./variable-coercion.ts). Policy and cost read these, never the raw request variables: a default is a value
  * too (`mutation($f: Boolean! = true) { rerunJobs(force: $f) }` forces). A value that does not coerce is
  * BAD_USER_INPUT, as execution would answer.
  */
@@ -56,6 +57,8 @@ export function executedVariables(
   operation: OperationDefinitionNode,
   raw: Readonly<Record<string, unknown>> | undefined,
 ): ExecutedVariables {
+  const compiled = compiledVariableValues(schema, operation, raw ?? {});
+  if (compiled) return compiled;
   const result = getVariableValues(schema, operation.variableDefinitions ?? [], raw ?? {}, { maxErrors: 1 });
   if (result.errors) throw asBadInput(result.errors[0]);
   return result.coerced;
