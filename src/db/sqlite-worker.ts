@@ -1,5 +1,3 @@
-import { readlinkSync } from "node:fs";
-import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 
 import Database, { type Statement } from "better-sqlite3";
@@ -13,27 +11,6 @@ import type { StatementReply, StatementRequest, WorkerOptions } from "./sqlite-p
  * that answers /healthz and other requests goes on. Imports only what the connection needs (the regexp function).
  */
 const options = workerData as WorkerOptions;
-
-/**
- * How much lower than the event loop's a reader thread's CPU priority is (Linux nice, per thread). The event loop is
- * what every request waits for; a reader woken for a statement took the CPU from under it (SQLite list, 100k
- * records, 8 clients on 2 cores: 591 → 674 req/s with the readers niced, interleaved A/B). The writer keeps the
- * default: bulk work runs there, and niced it took twice as long beside readers (purge of 1M: 1.99 s against
- * 0.89 s for a plain DELETE). Elsewhere than Linux, or where the priority cannot be changed, readers keep it too.
- */
-const READER_NICENESS = 10;
-
-function yieldToEventLoop(): void {
-  try {
-    // "<pid>/task/<tid>": setpriority(2) on a thread id sets that thread alone.
-    const thread = Number(readlinkSync("/proc/thread-self").split("/").pop());
-    if (Number.isInteger(thread) && thread > 0)
-      setPriority(thread, Math.min(19, getPriority(thread) + READER_NICENESS));
-  } catch {
-    // Not Linux, or not permitted: statements run at the default priority.
-  }
-}
-if (options.readonly) yieldToEventLoop();
 const db = new Database(options.file, {
   readonly: options.readonly,
   fileMustExist: true,

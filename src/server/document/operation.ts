@@ -48,9 +48,10 @@ export type ExecutedVariables = Readonly<Record<string, unknown>>;
 
 /**
  * The operation's variables exactly as execution will see them (graphql-js `getVariableValues`: coerced, defaults
- * of `$v: T = default` applied; compiled per operation where they coerce, ./variable-coercion.ts). Policy and cost read these, never the raw request variables: a default is a value
- * too (`mutation($f: Boolean! = true) { rerunJobs(force: $f) }` forces). A value that does not coerce is
- * BAD_USER_INPUT, as execution would answer.
+ * of `$v: T = default` applied; by code compiled per operation where they coerce, ./variable-coercion.ts). Policy
+ * and cost read these, never the raw request variables: a default is a value too
+ * (`mutation($f: Boolean! = true) { rerunJobs(force: $f) }` forces). A value that does not coerce is BAD_USER_INPUT,
+ * as execution would answer.
  */
 export function executedVariables(
   schema: GraphQLSchema,
