@@ -4,6 +4,7 @@
  * seeded pseudo-random records for the generated filters.
  */
 import type { Thing } from "./harness";
+import { prng } from "../support/prng";
 
 const at = (iso: string): Date => new Date(iso);
 
@@ -116,18 +117,6 @@ export const HAND_WRITTEN: readonly Thing[] = [
   { id: 39, doc: { a: [[{ b: 1 }]] } },
   { id: 40, doc: { 'q"x': 1, "a\\b": [2], "sp ace": { ü: true }, "": "empty key" } },
 ];
-
-/** A small deterministic PRNG (mulberry32), so the fixture never changes between runs. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const SCALARS = [null, true, false, 0, 1, 2, 2.5, -1, 10, "", "a", "b", "ab", "abc", "red", "blue", "x", "1"];
 export const KEYS = ["a", "b", "c", "product", "score"];

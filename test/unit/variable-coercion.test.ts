@@ -31,24 +31,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 import { buildHubqlSchema } from "../../src/graphql/schema";
 import { compiledVariableValues } from "../../src/server/document/variable-coercion";
+import { prng } from "../support/prng";
 
 let schema: GraphQLSchema;
 
 beforeAll(async () => {
   schema = await buildHubqlSchema();
 });
-
-/** Deterministic: the same values on every run, so a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values a scalar may be sent, right and wrong: parseValue decides which. */
 const SCALAR_VALUES: Record<string, unknown[]> = {
@@ -145,7 +134,7 @@ function inputTypes(): GraphQLNamedType[] {
 
 describe("compiled variable coercion against graphql-js", () => {
   it("agrees on generated values of every input type, bare, non-null and in lists", () => {
-    const generate = new Generator(random(20261202));
+    const generate = new Generator(prng(20261202));
     const counts = { accepted: 0, refused: 0 };
     const wrappers = ["T", "T!", "[T]", "[T!]!", "[[T]!]"];
     for (const type of inputTypes()) {
