@@ -104,11 +104,11 @@ const TRACE_HEADER = "apollo-federation-include-trace";
  * - operations of more than MAX_COMPILED_FIELDS fields, whose compilation would hold the event loop too long;
  * - documents with a variable inside a literal argument (`jobs(filter: { uuid: $u })`): graphql-jit parses custom
  *   scalar literals without the variables, so the Filter would lose `$u`;
- * - an execution whose variables graphql-jit refuses (nothing has run then; the guard has already coerced them with
- *   graphql-js, so this does not happen with hubql's scalars);
+ * - an execution whose variables graphql-jit refuses (nothing has run then; the guard has already coerced them to
+ *   graphql-js's values, so this does not happen with hubql's scalars);
  * - requests for a federation inline trace.
  *
- * Variables reach graphql-jit as graphql-js coerced them for the guard (guard-plugin.ts), every default applied:
+ * Variables reach graphql-jit as the guard coerced them (guard-plugin.ts; graphql-js's values, every default applied):
  * graphql-jit itself applies neither a variable's default to a non-null variable (`$f: Boolean! = false` not sent)
  * nor an input field's (`TaskRecordOrder.direction = ASC`). Coercing them again is the identity for hubql's types
  * (every enum's value is its name; DateTime, Filter and JSON parse their own output unchanged). Its errors are

@@ -70,9 +70,9 @@ export function guardOperation(
 const guardedVariables = new WeakMap<object, ExecutedVariables>();
 
 /**
- * The variables graphql-js coerced for the guard, with every default applied (of the operation's variables and of
- * input fields): what the compiled executor runs with, so that both executors see the same values. Undefined for an
- * operation the guard has not passed.
+ * The variables the guard coerced (graphql-js's values, src/server/document/variable-coercion.ts), with every default
+ * applied (of the operation's variables and of input fields): what the compiled executor runs with, so that both
+ * executors see the same values. Undefined for an operation the guard has not passed.
  */
 export function executedVariablesOf(context: object): ExecutedVariables | undefined {
   return guardedVariables.get(context);
