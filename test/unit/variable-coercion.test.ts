@@ -7,10 +7,9 @@
 import {
   getVariableValues,
   type GraphQLEnumType,
-  type GraphQLInputObjectType,
   type GraphQLInputType,
   type GraphQLNamedType,
-  GraphQLInputObjectType as InputObject,
+  GraphQLInputObjectType,
   GraphQLList,
   GraphQLNonNull,
   GraphQLObjectType,
@@ -188,7 +187,7 @@ describe("compiled variable coercion on a schema of its own", () => {
       name: "Maybe",
       parseValue: (value) => (value === "nothing" ? undefined : value),
     });
-    const Tree: GraphQLInputObjectType = new InputObject({
+    const Tree: GraphQLInputObjectType = new GraphQLInputObjectType({
       name: "Tree",
       fields: () => ({ label: { type: Maybe }, children: { type: new GraphQLList(new GraphQLNonNull(Tree)) } }),
     });

@@ -30,14 +30,10 @@ export function compiledVariableValues(
   operation: OperationDefinitionNode,
   inputs: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> | null {
-  let plan = plans.get(operation);
-  if (plan === undefined || plan.schema !== schema) {
-    plan = { schema, variables: compileOperation(schema, operation.variableDefinitions ?? []) };
-    plans.set(operation, plan);
-  }
-  if (!plan.variables) return null;
+  const variables = compilerFor(schema).variables(operation);
+  if (!variables) return null;
   try {
-    return coerceAll(plan.variables, inputs);
+    return coerceAll(variables, inputs);
   } catch (error) {
     if (error === REFUSED) return null;
     throw error;
@@ -56,15 +52,6 @@ interface CompiledVariable {
   readonly coerce: Coerce;
 }
 
-interface Plan {
-  readonly schema: GraphQLSchema;
-  /** Null: an operation graphql-js alone coerces (a variable of no input type, a `@oneOf` input). */
-  readonly variables: readonly CompiledVariable[] | null;
-}
-
-/** By operation node: a parsed document is cached (and its nodes kept) as long as Apollo keeps the document. */
-const plans = new WeakMap<OperationDefinitionNode, Plan>();
-
 /** coerceVariableValues (graphql/execution/values.js), for values that coerce. */
 function coerceAll(variables: readonly CompiledVariable[], inputs: Readonly<Record<string, unknown>>) {
   const coerced = Object.create(null) as Record<string, unknown>;
@@ -82,34 +69,52 @@ function coerceAll(variables: readonly CompiledVariable[], inputs: Readonly<Reco
   return { ...coerced };
 }
 
-function compileOperation(
-  schema: GraphQLSchema,
-  definitions: readonly VariableDefinitionNode[],
-): CompiledVariable[] | null {
-  let compiled = compilers.get(schema);
-  if (!compiled) {
-    compiled = new Compiler();
-    compilers.set(schema, compiled);
-  }
-  const variables: CompiledVariable[] = [];
-  for (const definition of definitions) {
-    const type = typeFromAST(schema, definition.type);
-    if (!type || !isInputType(type)) return null;
-    const coerce = compiled.coercer(type);
-    if (!coerce) return null;
-    variables.push({ name: definition.variable.name.value, definition, type, coerce });
-  }
-  return variables;
-}
-
-/** Each schema's coercers of named types, built once; an operation's own wrappers (`[T!]!`) are built per operation. */
+/** Each schema's compiler: its named types' coercers and its operations' variables, each built once. */
 const compilers = new WeakMap<GraphQLSchema, Compiler>();
 
-/** Coercers by named type; input objects may refer to themselves, hence the entry made before their fields. */
+function compilerFor(schema: GraphQLSchema): Compiler {
+  let compiler = compilers.get(schema);
+  if (!compiler) compilers.set(schema, (compiler = new Compiler(schema)));
+  return compiler;
+}
+
+/**
+ * One schema's coercers: by named type, and each operation's variables. Input objects may refer to themselves, hence
+ * the entry made before their fields.
+ */
 class Compiler {
   private readonly named = new Map<GraphQLInputType, Coerce | null>();
+  /**
+   * By operation node (a parsed document is kept as long as Apollo's cache keeps it); null: an operation graphql-js
+   * alone coerces (a variable of no input type, a `@oneOf` input).
+   */
+  private readonly operations = new WeakMap<OperationDefinitionNode, readonly CompiledVariable[] | null>();
 
-  coercer(type: GraphQLInputType): Coerce | null {
+  constructor(private readonly schema: GraphQLSchema) {}
+
+  /** The operation's variables, each with its coercer; the wrappers (`[T!]!`) are built once per operation. */
+  variables(operation: OperationDefinitionNode): readonly CompiledVariable[] | null {
+    let variables = this.operations.get(operation);
+    if (variables === undefined) {
+      variables = this.compile(operation.variableDefinitions ?? []);
+      this.operations.set(operation, variables);
+    }
+    return variables;
+  }
+
+  private compile(definitions: readonly VariableDefinitionNode[]): CompiledVariable[] | null {
+    const variables: CompiledVariable[] = [];
+    for (const definition of definitions) {
+      const type = typeFromAST(this.schema, definition.type);
+      if (!type || !isInputType(type)) return null;
+      const coerce = this.coercer(type);
+      if (!coerce) return null;
+      variables.push({ name: definition.variable.name.value, definition, type, coerce });
+    }
+    return variables;
+  }
+
+  private coercer(type: GraphQLInputType): Coerce | null {
     if (isNonNullType(type)) {
       const inner = this.coercer(type.ofType);
       if (!inner) return null;
