@@ -72,6 +72,20 @@ export default tseslint.config(
     rules: { "hubql/layers": "error", "hubql/no-cycles": "error" },
   },
   {
+    // No AsyncLocalStorage: on Node 20 it installs promise hooks that run for every promise of the process. A
+    // request's scope is passed down explicitly (src/db/request-scope.ts).
+    files: ["src/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ImportDeclaration[source.value=/async_hooks$/]",
+          message: "No async_hooks in src/: pass the request's scope down (src/db/request-scope.ts).",
+        },
+      ],
+    },
+  },
+  {
     files: ["test/**/*.ts", "test/**/*.mts", "scripts/**/*.ts", "client/**/*.ts"],
     rules: { "no-console": "off", "@typescript-eslint/no-non-null-assertion": "off" },
   },

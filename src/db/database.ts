@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -14,8 +13,7 @@ import type { EngineStats, Session, StoreEngine } from "./engine";
 import { entitySchemas } from "./entities";
 import { poolStats, type PoolStats } from "./pool-stats";
 import { PostgresEngine } from "./postgres-engine";
-import { currentReadBudget } from "./read-budget";
-import { currentRequestScope } from "./request-scope";
+import type { RequestScope } from "./request-scope";
 import { SqliteEngine } from "./sqlite-engine";
 
 export interface QueryResult<T> {
@@ -77,23 +75,50 @@ export function defaultRequestConnections(connections: number): number {
   return Math.max(1, Math.floor(connections / 3));
 }
 
-export class Database implements Executor {
-  private readonly listeners = new Set<StatementListener>();
-  /** The transaction the current async context runs in (SQLite: its statements join it; see `run`). */
-  private readonly sessions = new AsyncLocalStorage<Session>();
+/** What every view of one open store shares (`Database.forRequest` makes views). */
+interface OpenStore {
+  readonly dataSource: DataSource;
+  readonly dialect: Dialect;
+  readonly engine: StoreEngine;
+  readonly cleanup: () => void;
+  readonly listeners: Set<StatementListener>;
   /**
    * Statements of an open transaction, reported to listeners when it ends (committed or not): a listener that reads
    * what a write did (the SQLite change feed) would otherwise read, on a reader thread, before the commit.
    */
-  private readonly unreported = new WeakMap<Session, Reported[]>();
+  readonly unreported: WeakMap<Session, Reported[]>;
+}
+
+export class Database implements Executor {
+  /** TypeORM's DataSource: migrations, entity metadata, and (SQLite) the main thread's own connection. */
+  readonly dataSource: DataSource;
+  readonly dialect: Dialect;
 
   private constructor(
-    /** TypeORM's DataSource: migrations, entity metadata, and (SQLite) the main thread's own connection. */
-    readonly dataSource: DataSource,
-    readonly dialect: Dialect,
-    private readonly engine: StoreEngine,
-    private readonly cleanup: () => void = () => undefined,
-  ) {}
+    private readonly store: OpenStore,
+    /** The request whose statements these are (deadline, read budget, share); none: the process's own work. */
+    private readonly scope: RequestScope | undefined,
+  ) {
+    this.dataSource = store.dataSource;
+    this.dialect = store.dialect;
+  }
+
+  /** This store as one request uses it: every statement bounded by `scope` (src/db/request-scope.ts). */
+  forRequest(scope: RequestScope): Database {
+    return new Database(this.store, scope);
+  }
+
+  private static opened(
+    dataSource: DataSource,
+    dialect: Dialect,
+    engine: StoreEngine,
+    cleanup = (): void => undefined,
+  ) {
+    return new Database(
+      { dataSource, dialect, engine, cleanup, listeners: new Set(), unreported: new WeakMap() },
+      undefined,
+    );
+  }
 
   /**
    * Opens the store, creating the SQLite file's folder if needed, and runs pending migrations. `sqlite::memory:`
@@ -124,7 +149,7 @@ export class Database implements Executor {
       await dataSource.initialize();
       await dataSource.runMigrations({ transaction: "each" });
       const pool = (dataSource.driver as unknown as { master: Pool }).master;
-      return new Database(dataSource, dialect, new PostgresEngine(pool, location.url, { connections, share }));
+      return Database.opened(dataSource, dialect, new PostgresEngine(pool, location.url, { connections, share }));
     }
     const memory = location.path === ":memory:" ? mkdtempSync(join(tmpdir(), "hubql-memory-")) : null;
     const file = memory ? join(memory, "store.db") : sqlitePath(location.path);
@@ -157,7 +182,7 @@ export class Database implements Executor {
         busyTimeoutMs,
         ping: async () => void (await dataSource.query("SELECT 1")),
       });
-      return new Database(dataSource, dialect, engine, removeMemory);
+      return Database.opened(dataSource, dialect, engine, removeMemory);
     } catch (error) {
       if (dataSource.isInitialized) await dataSource.destroy();
       removeMemory();
@@ -171,64 +196,59 @@ export class Database implements Executor {
   }
 
   onStatement(listener: StatementListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const { listeners } = this.store;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: Record<string, unknown> = {}): Promise<T[]> {
     return (await this.run<T>(sql, params)).rows;
   }
 
-  /**
-   * One statement. On SQLite, a statement issued inside a transaction's async context joins that transaction (it
-   * runs on the writer the transaction holds; waiting for the writer instead would wait for itself). On Postgres it
-   * takes its own connection, as before, without waiting for the request's share.
-   */
+  /** One statement, outside any transaction: code inside `transaction` runs its statements through its `tx`. */
   async run<T = Record<string, unknown>>(sql: string, params: Record<string, unknown> = {}): Promise<QueryResult<T>> {
     return this.runPositional<T>(...this.positional(sql, params));
   }
 
   runPositional<T = Record<string, unknown>>(text: string, values: readonly unknown[]): Promise<QueryResult<T>> {
-    const session = this.sessions.getStore();
-    if (session && this.dialect === "sqlite") return this.execute<T>(session, text, values);
-    return this.execute<T>(null, text, values, session !== undefined);
+    return this.execute<T>(null, text, values);
   }
 
   /**
-   * Runs `work` in one transaction. On Postgres the isolation is READ COMMITTED (the default): atomic operations
-   * are written as single conditional statements (`UPDATE … WHERE state = … RETURNING`, `FOR UPDATE SKIP LOCKED`),
-   * which are correct under it with several gateway processes. On SQLite it holds the one writer (BEGIN
-   * IMMEDIATE), so transactions take turns; a transaction opened inside another joins it.
+   * Runs `work` in one transaction; its statements go through the `tx` it is given (on SQLite a statement through
+   * this Database instead would wait for the writer the transaction holds). On Postgres the isolation is READ
+   * COMMITTED (the default): atomic operations are written as single conditional statements (`UPDATE … WHERE
+   * state = … RETURNING`, `FOR UPDATE SKIP LOCKED`), which are correct under it with several gateway processes. On
+   * SQLite it holds the one writer (BEGIN IMMEDIATE), so transactions take turns.
    */
   async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
-    const outer = this.sessions.getStore();
-    if (outer && this.dialect === "sqlite") return work(this.executor(outer));
+    const { engine, unreported } = this.store;
     let ended: Session | undefined;
     try {
-      return await this.engine.transaction(currentRequestScope(), outer !== undefined, (session) => {
+      return await engine.transaction(this.scope, (session) => {
         ended = session;
-        this.unreported.set(session, []);
-        return this.sessions.run(session, () => work(this.executor(session)));
+        unreported.set(session, []);
+        return work(this.executor(session));
       });
     } finally {
-      if (ended) this.report(this.unreported.get(ended) ?? []);
+      if (ended) this.report(unreported.get(ended) ?? []);
     }
   }
 
   /** Connections lent out and statements waiting, and SQLite threads still stopping after a deadline. */
   executionStats(): EngineStats {
-    return this.engine.stats();
+    return this.store.engine.stats();
   }
 
   /** A trivial statement on a connection no request uses: what /healthz asks, never queued behind requests. */
   ping(): Promise<void> {
-    return this.engine.ping();
+    return this.store.engine.ping();
   }
 
   async close(): Promise<void> {
-    await this.engine.close();
+    await this.store.engine.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
-    this.cleanup();
+    this.store.cleanup();
   }
 
   private executor(session: Session): Executor {
@@ -254,28 +274,21 @@ export class Database implements Executor {
 
   private report(statements: readonly Reported[]): void {
     for (const [text, elapsed, values] of statements) {
-      for (const listener of this.listeners) listener(text, elapsed, values);
+      for (const listener of this.store.listeners) listener(text, elapsed, values);
     }
   }
 
-  private async execute<T>(
-    session: Session | null,
-    text: string,
-    values: readonly unknown[],
-    nested = false,
-  ): Promise<QueryResult<T>> {
-    const budget = currentReadBudget();
+  private async execute<T>(session: Session | null, text: string, values: readonly unknown[]): Promise<QueryResult<T>> {
+    const budget = this.scope?.budget;
     budget?.check();
     const started = performance.now();
     try {
-      const result = session
-        ? await session.run(text, values)
-        : await this.engine.run(text, values, currentRequestScope(), nested);
+      const result = session ? await session.run(text, values) : await this.store.engine.run(text, values, this.scope);
       budget?.charge(result.rows);
       return result as QueryResult<T>;
     } finally {
       const elapsed = performance.now() - started;
-      const pending = session && this.unreported.get(session);
+      const pending = session && this.store.unreported.get(session);
       if (pending) pending.push([text, elapsed, values]);
       else this.report([[text, elapsed, values]]);
     }

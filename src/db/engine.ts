@@ -18,13 +18,10 @@ export interface Session {
  * that never waits behind request work. `Database` is the one caller.
  */
 export interface StoreEngine {
-  /**
-   * One statement outside any transaction. `nested`: issued while the same async context holds a transaction's
-   * connection (it skips the request's share instead of waiting for itself).
-   */
-  run(text: string, values: readonly unknown[], scope: RequestScope | undefined, nested: boolean): Promise<RawResult>;
+  /** One statement outside any transaction. */
+  run(text: string, values: readonly unknown[], scope: RequestScope | undefined): Promise<RawResult>;
   /** `work` inside one transaction on one connection; committed when it resolves, rolled back when it throws. */
-  transaction<T>(scope: RequestScope | undefined, nested: boolean, work: (session: Session) => Promise<T>): Promise<T>;
+  transaction<T>(scope: RequestScope | undefined, work: (session: Session) => Promise<T>): Promise<T>;
   stats(): EngineStats;
   /** A trivial statement on a connection no request uses (/healthz). */
   ping(): Promise<void>;

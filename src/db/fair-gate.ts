@@ -4,7 +4,6 @@ import type { RequestScope } from "./request-scope";
 export type Release = () => void;
 
 interface Waiter {
-  readonly bypassShare: boolean;
   readonly grant: (release: Release) => void;
   readonly refuse: (error: unknown) => void;
 }
@@ -16,8 +15,7 @@ interface Waiter {
  * queue behind the request's own share and every other request's next statement goes first.
  *
  * Work outside a request scope is its own key each time (no share: the CLI and in-process callers keep the whole
- * pool). `bypassShare` is for a statement issued while its request already holds a connection in a transaction,
- * which must not wait for its own request's share (it would wait for itself).
+ * pool). Statements inside a transaction run on its connection and never come here again.
  */
 export class FairGate {
   private active = 0;
@@ -39,12 +37,12 @@ export class FairGate {
     return { active: this.active, waiting };
   }
 
-  acquire(scope: RequestScope | undefined, bypassShare = false): Promise<Release> {
+  acquire(scope: RequestScope | undefined): Promise<Release> {
     if (scope?.expired) return Promise.reject(scope.deadlineError());
     const key: object = scope ?? {};
     return new Promise<Release>((grant, refuse) => {
       const queue = this.waiting.get(key) ?? [];
-      queue.push({ bypassShare, grant, refuse });
+      queue.push({ grant, refuse });
       this.waiting.set(key, queue);
       if (scope && !this.watched.has(scope)) {
         this.watched.add(scope);
@@ -54,8 +52,7 @@ export class FairGate {
     });
   }
 
-  private allowed(key: object, waiter: Waiter): boolean {
-    if (waiter.bypassShare || !this.held.has(key as RequestScope)) return true;
+  private allowed(key: object): boolean {
     return (this.held.get(key as RequestScope) ?? 0) < this.share;
   }
 
@@ -67,7 +64,7 @@ export class FairGate {
       for (const [key, queue] of this.waiting) {
         const waiter = queue[0];
         const holds = this.held.get(key as RequestScope) ?? 0;
-        if (waiter && holds < fewest && this.allowed(key, waiter)) {
+        if (waiter && holds < fewest && this.allowed(key)) {
           chosen = key;
           fewest = holds;
         }

@@ -44,8 +44,8 @@ export class PostgresEngine implements StoreEngine {
     this.control.on("error", () => undefined);
   }
 
-  async run(text: string, values: readonly unknown[], scope: RequestScope | undefined, nested: boolean) {
-    const connection = await this.connect(scope, nested);
+  async run(text: string, values: readonly unknown[], scope: RequestScope | undefined) {
+    const connection = await this.connect(scope);
     try {
       return await connection.run(text, values);
     } finally {
@@ -53,12 +53,8 @@ export class PostgresEngine implements StoreEngine {
     }
   }
 
-  async transaction<T>(
-    scope: RequestScope | undefined,
-    nested: boolean,
-    work: (session: Session) => Promise<T>,
-  ): Promise<T> {
-    const connection = await this.connect(scope, nested);
+  async transaction<T>(scope: RequestScope | undefined, work: (session: Session) => Promise<T>): Promise<T> {
+    const connection = await this.connect(scope);
     try {
       await connection.run("START TRANSACTION", []);
       const result = await work(connection);
@@ -87,8 +83,8 @@ export class PostgresEngine implements StoreEngine {
   }
 
   /** A pool connection under the request's share, or the deadline error if that comes first. */
-  private async connect(scope: RequestScope | undefined, nested: boolean): Promise<Connection> {
-    const permit = await this.gate.acquire(scope, nested);
+  private async connect(scope: RequestScope | undefined): Promise<Connection> {
+    const permit = await this.gate.acquire(scope);
     const connecting = this.pool.connect();
     try {
       const client = await raceDeadline(scope, connecting);

@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-
 import { limitExceeded } from "../errors";
 
 /**
@@ -35,18 +33,6 @@ export class ReadBudget {
       { limit: "readBytes", maximum: this.maxBytes },
     );
   }
-}
-
-const current = new AsyncLocalStorage<ReadBudget>();
-
-/** Runs `work` (one request) with `budget` charged by every statement it runs. */
-export function withReadBudget<T>(budget: ReadBudget, work: () => T): T {
-  return current.run(budget, work);
-}
-
-/** The budget of the request running now, if any (none for start-up, background jobs and the CLI). */
-export function currentReadBudget(): ReadBudget | undefined {
-  return current.getStore();
 }
 
 /** Approximate bytes of rows as the driver returns them: strings, buffers, numbers and parsed JSON (Postgres). */

@@ -1,21 +1,27 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-
 import { type HubqlError, limitExceeded } from "../errors";
+import type { ReadBudget } from "./read-budget";
 
 /**
- * One request's claim on the database: its deadline (HUBQL_REQUEST_TIMEOUT_MS) and its identity for the fair share
- * of connections (src/db/fair-gate.ts). The server opens a scope around each GraphQL request; every statement run
- * inside it (found through AsyncLocalStorage, so services need not pass it down) is bounded by it. When the deadline
- * passes, the scope aborts: the stores cancel its running statements (Postgres: `pg_cancel_backend`; SQLite: the
- * worker thread is retired) and refuse its queued and later ones with LIMIT_EXCEEDED. Work outside any scope (the
- * import CLI, timers, in-process tests) has no deadline and no share.
+ * One request's claim on the database: its deadline (HUBQL_REQUEST_TIMEOUT_MS), its read budget
+ * (HUBQL_MAX_READ_BYTES) and its identity for the fair share of connections (src/db/fair-gate.ts). The server opens
+ * one per GraphQL request and hands it down explicitly: the request's services run on `Database.forRequest(scope)`,
+ * so every statement they run is bounded by it. Explicitly, not through AsyncLocalStorage: on Node 20 that installs
+ * promise hooks that run for every promise of the process, about a fifth of a `{ __typename }` request's CPU
+ * (issue 14). When the deadline passes, the scope aborts: the stores cancel its running statements (Postgres:
+ * `pg_cancel_backend`; SQLite: the worker thread is retired) and refuse its queued and later ones with
+ * LIMIT_EXCEEDED. Work outside any scope (the import CLI, timers, subscriptions, in-process tests) has no deadline,
+ * no budget and no share.
  */
 export class RequestScope {
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<() => void>();
   private expiredAt: number | null = null;
 
-  constructor(readonly timeoutMs: number) {
+  constructor(
+    readonly timeoutMs: number,
+    /** What the request may read; none: unbounded. */
+    readonly budget: ReadBudget | null = null,
+  ) {
     if (timeoutMs > 0) {
       this.timer = setTimeout(() => this.expire(), timeoutMs);
       this.timer.unref();
@@ -66,22 +72,6 @@ export class RequestScope {
     clearTimeout(this.timer);
     this.listeners.clear();
   }
-
-  /** Runs `work` inside this scope, and ends the scope when it settles. */
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await scopes.run(this, work);
-    } finally {
-      this.end();
-    }
-  }
-}
-
-const scopes = new AsyncLocalStorage<RequestScope>();
-
-/** The scope of the request this code runs for, if any. */
-export function currentRequestScope(): RequestScope | undefined {
-  return scopes.getStore();
 }
 
 /**

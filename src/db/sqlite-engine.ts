@@ -55,9 +55,9 @@ export class SqliteEngine implements StoreEngine {
     return new SqliteEngine(await sqliteWorkerScript(), options);
   }
 
-  async run(text: string, values: readonly unknown[], scope: RequestScope | undefined, nested: boolean) {
-    if (READS.test(text)) return this.read(text, values, scope, nested);
-    const permit = await this.writerGate.acquire(scope, nested);
+  async run(text: string, values: readonly unknown[], scope: RequestScope | undefined) {
+    if (READS.test(text)) return this.read(text, values, scope);
+    const permit = await this.writerGate.acquire(scope);
     try {
       return await this.call(this.liveWriter(), text, values, scope);
     } finally {
@@ -65,12 +65,8 @@ export class SqliteEngine implements StoreEngine {
     }
   }
 
-  async transaction<T>(
-    scope: RequestScope | undefined,
-    nested: boolean,
-    work: (session: Session) => Promise<T>,
-  ): Promise<T> {
-    const permit = await this.writerGate.acquire(scope, nested);
+  async transaction<T>(scope: RequestScope | undefined, work: (session: Session) => Promise<T>): Promise<T> {
+    const permit = await this.writerGate.acquire(scope);
     const thread = this.liveWriter();
     try {
       await this.call(thread, "BEGIN IMMEDIATE", [], scope);
@@ -98,8 +94,8 @@ export class SqliteEngine implements StoreEngine {
     await Promise.all([...this.readers, this.writer].map((thread) => thread.retire()));
   }
 
-  private async read(text: string, values: readonly unknown[], scope: RequestScope | undefined, nested: boolean) {
-    const permit = await this.readerGate.acquire(scope, nested);
+  private async read(text: string, values: readonly unknown[], scope: RequestScope | undefined) {
+    const permit = await this.readerGate.acquire(scope);
     // The gate hands out at most as many permits as there are readers, so one is idle.
     const slot = this.readers.findIndex((thread) => !this.busy.has(thread));
     if (this.readers[slot]?.retired) this.readers[slot] = this.spawn(true);

@@ -22,12 +22,12 @@ import { checkExposure } from "./auth/exposure";
 import { protectLockIds } from "./auth/lease-secrecy";
 import { TokenStore } from "./auth/tokens";
 import { createErrorFormatter } from "./format-error";
-import { guardPlugin } from "./guard-plugin";
 import { Admission } from "./limits/admission";
 import { enforceListCaps } from "./limits/list-fields";
 import { compiledExecution } from "./compiled-execution";
 import { createHttpServer } from "./http-server";
-import { Metrics, metricsPlugin } from "./metrics";
+import { Metrics } from "./metrics";
+import { requestPlugin } from "./request-plugin";
 import { attachSubscriptions } from "./subscription-server";
 
 export interface App {
@@ -83,8 +83,7 @@ export async function createGateway(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
-      guardPlugin(config.limits, admission),
-      metricsPlugin(metrics),
+      requestPlugin(config.limits, admission, metrics),
     ],
   });
   await apollo.start();

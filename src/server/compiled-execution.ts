@@ -117,6 +117,8 @@ const TRACE_HEADER = "apollo-federation-include-trace";
 export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gateway {
   const plans = new WeakMap<DocumentNode, Map<string, Plan>>();
   const forms = new CompiledForms(COMPILED_FIELDS_BUDGET);
+  const compiledRuns = metrics.executions.series(COMPILED);
+  const interpretedRuns = metrics.executions.series(INTERPRETED);
   const planFor = (document: DocumentNode, operationName: string | undefined): Plan => {
     let byName = plans.get(document);
     if (!byName) plans.set(document, (byName = new Map()));
@@ -126,7 +128,7 @@ export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gate
     return plan;
   };
   const interpret = (request: ExecutorRequest) => {
-    metrics.executions.inc(INTERPRETED);
+    interpretedRuns.inc();
     return execute({
       schema,
       document: request.document,
@@ -154,7 +156,7 @@ export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gate
     const result = await plan.compiled.query(undefined, request.context, variables);
     // No `data` at all: graphql-jit refused the variables before running anything.
     if (!("data" in result)) return interpret(request);
-    metrics.executions.inc(COMPILED);
+    compiledRuns.inc();
     return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
   };
 

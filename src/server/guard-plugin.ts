@@ -1,14 +1,12 @@
-import type { ApolloServerPlugin } from "@apollo/server";
+import type { GraphQLRequestContextDidResolveOperation } from "@apollo/server";
 import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
 
 import type { Limits } from "../config";
 import { HubqlError } from "../errors";
 import type { RequestContext } from "../graphql/shared/context";
 import type { Principal } from "../principal";
-import { currentRequestScope } from "../db/request-scope";
 import { authorizeOperation } from "./auth/authorize";
 import { recordPresentedLockIds } from "./auth/lease-secrecy";
-import type { Admission } from "./limits/admission";
 import { enforceOperationLimits } from "./limits/operation-limits";
 import {
   executedArguments,
@@ -32,18 +30,34 @@ export interface GuardedOperation {
  * The checks every operation passes once parsed and validated, before it runs: first who may (so an anonymous
  * caller learns nothing about limits), then how much. Both read the values execution will use: the coerced
  * variables with their defaults, and each field's coerced arguments with theirs. One entry point for both
- * transports: Apollo over HTTP (`guardPlugin`) and graphql-ws subscriptions (src/server/subscriptions).
+ * transports: Apollo over HTTP (`guardHttpOperation`, from request-plugin.ts) and graphql-ws subscriptions (src/server/subscriptions).
  */
-export function guardOperation(
-  request: {
-    readonly schema: GraphQLSchema;
-    readonly operation: OperationDefinitionNode;
-    readonly document: DocumentNode;
-    readonly variables: Readonly<Record<string, unknown>> | undefined;
-    readonly principal: Principal;
-  },
-  limits: Limits,
-): GuardedOperation {
+export function guardOperation(request: GuardRequest, limits: Limits): GuardedOperation {
+  const { operation, principal } = request;
+  // Without variables, nothing but the caller's role can change the verdict: the document is Apollo's cached one.
+  if (operation.variableDefinitions?.length) return guard(request, limits);
+  let byRole = passedWithoutVariables.get(operation);
+  if (!byRole) passedWithoutVariables.set(operation, (byRole = new Map()));
+  let guarded = byRole.get(principal.role);
+  if (!guarded) byRole.set(principal.role, (guarded = guard(request, limits)));
+  return guarded;
+}
+
+interface GuardRequest {
+  readonly schema: GraphQLSchema;
+  readonly operation: OperationDefinitionNode;
+  readonly document: DocumentNode;
+  readonly variables: Readonly<Record<string, unknown>> | undefined;
+  readonly principal: Principal;
+}
+
+/**
+ * Verdicts on operations without variables, by role: only passes are kept (a refusal is judged again each time).
+ * Weak, like Apollo's document cache that keeps the nodes: `{ __typename }` spent about a tenth of its CPU here.
+ */
+const passedWithoutVariables = new WeakMap<OperationDefinitionNode, Map<Principal["role"], GuardedOperation>>();
+
+function guard(request: GuardRequest, limits: Limits): GuardedOperation {
   const { schema, operation, document, principal } = request;
   const fragments = fragmentsOf(document);
   const fields = rootFields(operation.selectionSet, fragments);
@@ -79,51 +93,41 @@ export function executedVariablesOf(context: object): ExecutedVariables | undefi
 }
 
 /**
- * Guards every HTTP operation (above), then waits for its turn to execute (`admission`, by its cost), released when
- * its answer is sent.
+ * Guards one HTTP operation (above) when Apollo has resolved it, and returns its cost (for admission). A refusal is
+ * thrown as a client error; Apollo answers it without running anything.
  */
-export function guardPlugin(limits: Limits, admission: Admission): ApolloServerPlugin<RequestContext> {
-  return {
-    async requestDidStart() {
-      let release: (() => void) | null = null;
-      return {
-        async willSendResponse() {
-          release?.();
-        },
-        async didResolveOperation({ schema, operation, document, request, contextValue }) {
-          if (!operation) return; // Apollo has already answered OPERATION_RESOLUTION_FAILURE
-          if (operation.operation === "subscription") {
-            // Apollo would run it once as a query, with no change to resolve.
-            throw new HubqlError(
-              "BAD_REQUEST",
-              "Subscriptions run over WebSocket (graphql-ws) on this same path, not over HTTP (docs/subscriptions.md)",
-              { http: { status: 400 } },
-            );
-          }
-          let guarded: GuardedOperation;
-          try {
-            guarded = guardOperation(
-              { schema, operation, document, variables: request.variables, principal: contextValue.principal },
-              limits,
-            );
-          } catch (error) {
-            // Refused before execution: a client error (Apollo would otherwise answer a plugin's error with 500).
-            // Authorization errors carry their own status (401/403) already.
-            if (error instanceof HubqlError && !(error.extensions["http"] as object | undefined))
-              throw new HubqlError(error.code, error.message, { ...error.extensions, http: { status: 400 } });
-            throw error;
-          }
-          // Lock ids the caller presents are its own to see in the answer (src/server/auth/lease-secrecy.ts).
-          const root = schema.getRootType(operation.operation);
-          for (const field of guarded.fields) {
-            const definition = root?.getFields()[field.name.value];
-            if (definition)
-              recordPresentedLockIds(contextValue, executedArguments(definition, field, guarded.variables));
-          }
-          guardedVariables.set(contextValue, guarded.variables);
-          release = await admission.enter(guarded.cost, currentRequestScope());
-        },
-      };
-    },
-  };
+export function guardHttpOperation(
+  { schema, document, request, contextValue }: GraphQLRequestContextDidResolveOperation<RequestContext>,
+  operation: OperationDefinitionNode,
+  limits: Limits,
+): number {
+  if (operation.operation === "subscription") {
+    // Apollo would run it once as a query, with no change to resolve.
+    throw new HubqlError(
+      "BAD_REQUEST",
+      "Subscriptions run over WebSocket (graphql-ws) on this same path, not over HTTP (docs/subscriptions.md)",
+      { http: { status: 400 } },
+    );
+  }
+  let guarded: GuardedOperation;
+  try {
+    guarded = guardOperation(
+      { schema, operation, document, variables: request.variables, principal: contextValue.principal },
+      limits,
+    );
+  } catch (error) {
+    // Refused before execution: a client error (Apollo would otherwise answer a plugin's error with 500).
+    // Authorization errors carry their own status (401/403) already.
+    if (error instanceof HubqlError && !(error.extensions["http"] as object | undefined))
+      throw new HubqlError(error.code, error.message, { ...error.extensions, http: { status: 400 } });
+    throw error;
+  }
+  // Lock ids the caller presents are its own to see in the answer (src/server/auth/lease-secrecy.ts).
+  const root = schema.getRootType(operation.operation);
+  for (const field of guarded.fields) {
+    const definition = root?.getFields()[field.name.value];
+    if (definition) recordPresentedLockIds(contextValue, executedArguments(definition, field, guarded.variables));
+  }
+  guardedVariables.set(contextValue, guarded.variables);
+  return guarded.cost;
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
-import { type ApolloServer, HeaderMap } from "@apollo/server";
+import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
 
 import type { Config } from "../config";
-import { ReadBudget, withReadBudget } from "../db/read-budget";
+import { ReadBudget } from "../db/read-budget";
 import { RequestScope } from "../db/request-scope";
 import { badInput, badRequest, ErrorCode, internalError, limitExceeded, notFound, unauthenticated } from "../errors";
 import { createRequestContext, type RequestContext } from "../graphql/shared/context";
@@ -126,15 +126,17 @@ async function graphql(
   }
   // Every statement of the request is charged to one read budget (HUBQL_MAX_READ_BYTES, src/db/read-budget.ts) and
   // bounded by HUBQL_REQUEST_TIMEOUT_MS and the request's share of connections (src/db/request-scope.ts).
-  const scope = new RequestScope(deps.config.limits.requestTimeoutMs);
-  const response = await withReadBudget(new ReadBudget(deps.config.limits.maxReadBytes), () =>
-    scope.run(() =>
-      deps.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
-        context: async () => createRequestContext(deps.services, requestId, principal),
-      }),
-    ),
-  );
+  const { requestTimeoutMs, maxReadBytes } = deps.config.limits;
+  const scope = new RequestScope(requestTimeoutMs, new ReadBudget(maxReadBytes));
+  let response: HTTPGraphQLResponse;
+  try {
+    response = await deps.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body },
+      context: async () => createRequestContext(deps.services, requestId, principal, scope),
+    });
+  } finally {
+    scope.end();
+  }
   // What Apollo's cache-control plugin (off, see app.ts) answered for hint-less schemas: never cache an answer.
   res.setHeader("cache-control", "no-store");
   for (const [name, value] of response.headers) res.setHeader(name, value);

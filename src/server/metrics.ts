@@ -1,7 +1,7 @@
-import type { ApolloServerPlugin } from "@apollo/server";
+import type { GraphQLResponse } from "@apollo/server";
+import type { OperationDefinitionNode } from "graphql";
 
 import type { Database } from "../db/database";
-import type { RequestContext } from "../graphql/shared/context";
 
 /**
  * `/metrics` in the Prometheus text exposition format (version 0.0.4), written here rather than pulling in
@@ -20,61 +20,94 @@ const MAX_OPERATION_NAMES = 200;
  */
 const SEPARATOR = "\u0000";
 
+/** An operation's series, found once per parsed operation (Metrics.recordOperation). */
+interface OperationSeries {
+  readonly answered: CounterSeries;
+  readonly seconds: HistogramSeries;
+  readonly rootFields: readonly CounterSeries[];
+}
+
 function seriesKey(labels: Labels): string {
   let key = "";
   for (const name in labels) key += `${name}=${labels[name]}${SEPARATOR}`;
   return key;
 }
 
+/** One counter series: callers on the request path keep it, and count without building its key again. */
+class CounterSeries {
+  value = 0;
+  constructor(readonly labels: Labels) {}
+  inc(by = 1): void {
+    this.value += by;
+  }
+}
+
 class Counter {
-  private readonly series = new Map<string, { labels: Labels; value: number }>();
+  private readonly all = new Map<string, CounterSeries>();
   constructor(
     readonly name: string,
     readonly help: string,
   ) {}
-  inc(labels: Labels, by = 1): void {
+  series(labels: Labels): CounterSeries {
     const key = seriesKey(labels);
-    const entry = this.series.get(key);
-    if (entry) entry.value += by;
-    else this.series.set(key, { labels, value: by });
+    let series = this.all.get(key);
+    if (!series) this.all.set(key, (series = new CounterSeries(labels)));
+    return series;
+  }
+  inc(labels: Labels, by = 1): void {
+    this.series(labels).inc(by);
   }
   get(labels: Labels): number {
-    return this.series.get(seriesKey(labels))?.value ?? 0;
+    return this.all.get(seriesKey(labels))?.value ?? 0;
   }
   render(): string[] {
     return [
       `# HELP ${this.name} ${this.help}`,
       `# TYPE ${this.name} counter`,
-      ...[...this.series.values()].map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`),
+      ...[...this.all.values()].map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`),
     ];
   }
 }
 
+/** One histogram series: per bucket, how many observations fell in it (not cumulative; the last: above all bounds). */
+class HistogramSeries {
+  readonly buckets: number[];
+  sum = 0;
+  count = 0;
+  constructor(
+    readonly labels: Labels,
+    private readonly bounds: readonly number[],
+  ) {
+    this.buckets = new Array<number>(bounds.length + 1).fill(0);
+  }
+  observe(value: number): void {
+    let bucket = 0;
+    while (bucket < this.bounds.length && value > (this.bounds[bucket] as number)) bucket++;
+    this.buckets[bucket] = (this.buckets[bucket] ?? 0) + 1;
+    this.sum += value;
+    this.count += 1;
+  }
+}
+
 class Histogram {
-  /** Per series, how many observations fell in each bucket (not cumulative; the last counts those above all bounds). */
-  private readonly series = new Map<string, { labels: Labels; buckets: number[]; sum: number; count: number }>();
+  private readonly all = new Map<string, HistogramSeries>();
   constructor(
     readonly name: string,
     readonly help: string,
     private readonly bounds: readonly number[] = LATENCY_BUCKETS,
   ) {}
-  observe(labels: Labels, value: number): void {
+  series(labels: Labels): HistogramSeries {
     const key = seriesKey(labels);
-    let entry = this.series.get(key);
-    if (!entry)
-      this.series.set(
-        key,
-        (entry = { labels, buckets: new Array<number>(this.bounds.length + 1).fill(0), sum: 0, count: 0 }),
-      );
-    let bucket = 0;
-    while (bucket < this.bounds.length && value > (this.bounds[bucket] as number)) bucket++;
-    entry.buckets[bucket] = (entry.buckets[bucket] ?? 0) + 1;
-    entry.sum += value;
-    entry.count += 1;
+    let series = this.all.get(key);
+    if (!series) this.all.set(key, (series = new HistogramSeries(labels, this.bounds)));
+    return series;
+  }
+  observe(labels: Labels, value: number): void {
+    this.series(labels).observe(value);
   }
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const { labels, buckets, sum, count } of this.series.values()) {
+    for (const { labels, buckets, sum, count } of this.all.values()) {
       let cumulative = 0;
       this.bounds.forEach((bound, index) => {
         cumulative += buckets[index] ?? 0;
@@ -145,6 +178,53 @@ export class Metrics {
     );
   }
 
+  /**
+   * Counts an answered operation: its type and name, latency, root fields, and error codes as Apollo answers them
+   * (codes after formatError's masking). Its series are found once per parsed operation (a `WeakMap` on the node
+   * Apollo's document cache keeps), not from label strings on every request.
+   */
+  recordOperation(
+    operation: OperationDefinitionNode | undefined,
+    operationName: string | null | undefined,
+    response: GraphQLResponse,
+    seconds: number,
+  ): void {
+    const series = operation
+      ? this.operationSeries(operation, operationName)
+      : (this.unresolved ??= this.seriesOf("unknown", this.operationLabel(null), []));
+    series.answered.inc();
+    series.seconds.observe(seconds);
+    for (const field of series.rootFields) field.inc();
+    const errors = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
+    for (const error of errors)
+      this.errors.inc({ code: String(error.extensions?.["code"] ?? "INTERNAL_SERVER_ERROR") });
+  }
+
+  private readonly byOperation = new WeakMap<OperationDefinitionNode, OperationSeries>();
+  /** Requests Apollo answered without resolving an operation (a syntax error, an unknown operation name). */
+  private unresolved: OperationSeries | undefined;
+
+  private operationSeries(
+    operation: OperationDefinitionNode,
+    operationName: string | null | undefined,
+  ): OperationSeries {
+    let series = this.byOperation.get(operation);
+    if (!series) {
+      const fields = operation.selectionSet.selections.flatMap((s) => (s.kind === "Field" ? [s.name.value] : []));
+      series = this.seriesOf(operation.operation, this.operationLabel(operationName), fields);
+      this.byOperation.set(operation, series);
+    }
+    return series;
+  }
+
+  private seriesOf(type: string, name: string, fields: readonly string[]): OperationSeries {
+    return {
+      answered: this.operations.series({ type, name }),
+      seconds: this.operationSeconds.series({ type, name }),
+      rootFields: fields.map((field) => this.rootFields.series({ type, field })),
+    };
+  }
+
   /** A label value for a client-chosen operation name, bounded in length and number. */
   operationLabel(name: string | null | undefined): string {
     if (!name) return "anonymous";
@@ -208,29 +288,6 @@ export class Metrics {
       `${name}{state="waiting"} ${pool.waiting}`,
     ];
   }
-}
-
-/** Operations, latency, root fields and error codes as Apollo answers them (codes after formatError's masking). */
-export function metricsPlugin(metrics: Metrics): ApolloServerPlugin<RequestContext> {
-  return {
-    async requestDidStart() {
-      const started = performance.now();
-      return {
-        async willSendResponse({ operation, operationName, response }) {
-          const type = operation?.operation ?? "unknown";
-          const name = metrics.operationLabel(operationName);
-          metrics.operations.inc({ type, name });
-          metrics.operationSeconds.observe({ type, name }, (performance.now() - started) / 1000);
-          for (const selection of operation?.selectionSet.selections ?? []) {
-            if (selection.kind === "Field") metrics.rootFields.inc({ type, field: selection.name.value });
-          }
-          const errors = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
-          for (const error of errors)
-            metrics.errors.inc({ code: String(error.extensions?.["code"] ?? "INTERNAL_SERVER_ERROR") });
-        },
-      };
-    },
-  };
 }
 
 const STATEMENT_KINDS = ["select", "insert", "update", "delete", "with", "begin", "commit", "rollback"];

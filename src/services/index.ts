@@ -1,3 +1,4 @@
+import type { RequestScope } from "../db/request-scope";
 import type { ServiceContext } from "./shared/service-context";
 import { ChangeFeed } from "./changes/change-feed";
 import { FlowsService } from "./flows/flows.service";
@@ -8,33 +9,61 @@ import { TaskResubmitService } from "./tasks/task-resubmit.service";
 import { TaskResultsService } from "./tasks/task-results.service";
 import { TasksService } from "./tasks/tasks.service";
 
-/** Every domain service, built once per process around one ServiceContext; each class is named after its property. */
-export interface Services {
-  readonly context: ServiceContext;
-  readonly flows: FlowsService;
-  readonly queue: QueueService;
-  readonly tasks: TasksService;
-  readonly taskResults: TaskResultsService;
-  readonly taskResubmit: TaskResubmitService;
-  readonly taskPurge: TaskPurgeService;
-  /** Live changes for GraphQL subscriptions (docs/subscriptions.md). */
-  readonly changes: ChangeFeed;
-  readonly taskImport: TaskImportService;
+/**
+ * Every domain service around one ServiceContext; each class is named after its property. The process builds one
+ * set (`createServices`); each GraphQL request gets its own (`forRequest`), whose statements its scope bounds. A
+ * service is built when first asked for: a request uses one or two of them. What must be one per process is
+ * shared: the change feed here, the checkout coalescer through `ServiceContext.perProcess`.
+ */
+export class Services {
+  private built: {
+    flows?: FlowsService;
+    queue?: QueueService;
+    tasks?: TasksService;
+    taskResults?: TaskResultsService;
+    taskResubmit?: TaskResubmitService;
+    taskPurge?: TaskPurgeService;
+    taskImport?: TaskImportService;
+  } = {};
+
+  constructor(
+    readonly context: ServiceContext,
+    /** Live changes for GraphQL subscriptions (docs/subscriptions.md). */
+    readonly changes: ChangeFeed,
+  ) {}
+
+  /** The services of one request: the same store and process-wide objects, every statement bounded by `scope`. */
+  forRequest(scope: RequestScope): Services {
+    return new Services(this.context.forRequest(scope), this.changes);
+  }
+
+  get flows(): FlowsService {
+    return (this.built.flows ??= new FlowsService(this.context));
+  }
+  get queue(): QueueService {
+    return (this.built.queue ??= new QueueService(this.context));
+  }
+  get tasks(): TasksService {
+    return (this.built.tasks ??= new TasksService(this.context));
+  }
+  get taskResults(): TaskResultsService {
+    return (this.built.taskResults ??= new TaskResultsService(this.context));
+  }
+  get taskResubmit(): TaskResubmitService {
+    return (this.built.taskResubmit ??= new TaskResubmitService(this.context));
+  }
+  get taskPurge(): TaskPurgeService {
+    return (this.built.taskPurge ??= new TaskPurgeService(this.context));
+  }
+  get taskImport(): TaskImportService {
+    return (this.built.taskImport ??= new TaskImportService(this.context));
+  }
 }
 
 export function createServices(context: ServiceContext): Services {
-  return {
-    context,
-    flows: new FlowsService(context),
-    queue: new QueueService(context),
-    tasks: new TasksService(context),
-    taskResults: new TaskResultsService(context),
-    taskResubmit: new TaskResubmitService(context),
-    taskPurge: new TaskPurgeService(context),
-    changes: new ChangeFeed(context),
-    taskImport: new TaskImportService(context),
-  };
+  return new Services(context, new ChangeFeed(context));
 }
 
 export { ServiceContext } from "./shared/service-context";
+export type { RequestScope } from "../db/request-scope";
 export type { ChangeEntity, ChangeEvent, ChangeKind } from "./changes/change.model";

@@ -43,7 +43,12 @@ describe.each(DIALECTS)("the request deadline on %s", (dialect) => {
 
   it("answers LIMIT_EXCEEDED at the deadline, cancels the statement and frees its connection", async () => {
     const scope = new RequestScope(200);
-    const { value: error, ms } = await timed(() => scope.run(() => db.query(endless(db))).catch((e: unknown) => e));
+    const { value: error, ms } = await timed(() =>
+      db
+        .forRequest(scope)
+        .query(endless(db))
+        .catch((e: unknown) => e),
+    );
     expect(error).toMatchObject(DEADLINE);
     expect((error as Error).message).toMatch(/HUBQL_REQUEST_TIMEOUT_MS \(200 ms\)/);
     expect((error as Error).message).not.toMatch(/SELECT|WITH|pg_sleep/);
@@ -60,12 +65,10 @@ describe.each(DIALECTS)("the request deadline on %s", (dialect) => {
 
   it("rolls a transaction back and leaves nothing locked: the next writer goes straight through", async () => {
     const scope = new RequestScope(200);
-    const work = scope.run(() =>
-      db.transaction(async (tx) => {
-        await tx.query(`INSERT INTO "task_records" ("msg_id") VALUES (:id)`, { id: "written-before-deadline" });
-        await tx.query(endless(db));
-      }),
-    );
+    const work = db.forRequest(scope).transaction(async (tx) => {
+      await tx.query(`INSERT INTO "task_records" ("msg_id") VALUES (:id)`, { id: "written-before-deadline" });
+      await tx.query(endless(db));
+    });
     await expect(work).rejects.toMatchObject(DEADLINE);
     expect(
       await eventually(
@@ -90,9 +93,10 @@ describe.each(DIALECTS)("the request deadline on %s", (dialect) => {
 
   it("refuses the request's later statements, and those waiting for a connection, without running them", async () => {
     const scope = new RequestScope(150);
-    const many = scope.run(() => Promise.all(Array.from({ length: 20 }, () => db.query(endless(db)))));
+    const scoped = db.forRequest(scope);
+    const many = Promise.all(Array.from({ length: 20 }, () => scoped.query(endless(db))));
     await expect(many).rejects.toMatchObject(DEADLINE);
-    await expect(scope.run(() => db.query(`SELECT 1`))).rejects.toMatchObject(DEADLINE);
+    await expect(scoped.query(`SELECT 1`)).rejects.toMatchObject(DEADLINE);
     expect(
       await eventually(
         () => runningStatements(db),

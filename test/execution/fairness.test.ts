@@ -74,10 +74,11 @@ describe.each(DIALECTS)("a heavy request beside cheap ones on %s", (dialect) => 
     const watching = setInterval(() => {
       if (!cheapRunning) peak = Math.max(peak, db.executionStats().active);
     }, 5);
-    const heavy = heavyScope.run(() => Promise.all(Array.from({ length: share * 12 }, () => db.query(slow))));
+    const heavyDb = db.forRequest(heavyScope);
+    const heavy = Promise.all(Array.from({ length: share * 12 }, () => heavyDb.query(slow)));
     await new Promise((resolve) => setTimeout(resolve, 100));
     cheapRunning = true;
-    const { ms: cheapMs } = await timed(() => new RequestScope(0).run(() => db.query(`SELECT 1 AS "one"`)));
+    const { ms: cheapMs } = await timed(() => db.forRequest(new RequestScope(0)).query(`SELECT 1 AS "one"`));
     // Its connection goes back once everything sent on it has settled, a tick later.
     setTimeout(() => (cheapRunning = false), 20);
     const { ms: heavyMs } = await timed(() => heavy);
@@ -99,16 +100,15 @@ describe("a request that takes the whole Postgres pool", () => {
   it("holds up neither /healthz (its own connection) nor, for longer than one statement, another request", async () => {
     const db = app.services.context.db as Database;
     const started = performance.now();
-    const heavy = new RequestScope(0).run(() =>
-      Promise.all(Array.from({ length: 10 }, () => db.query("SELECT pg_sleep(0.4)"))),
-    );
+    const heavyDb = db.forRequest(new RequestScope(0));
+    const heavy = Promise.all(Array.from({ length: 10 }, () => heavyDb.query("SELECT pg_sleep(0.4)")));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(db.executionStats()).toMatchObject({ active: 2 });
     const health = await timed(() => fetch(`${app.url}/healthz`).then((response) => response.json()));
     expect(health.value).toEqual({ status: "ok", store: "postgres" });
     expect(health.ms).toBeLessThan(BOUND_MS * 5);
     // The pool is full: the cheap request waits for one heavy statement (≤ 400 ms), not for all ten (2 s).
-    const cheap = await timed(() => new RequestScope(0).run(() => db.query(`SELECT 1 AS "one"`)));
+    const cheap = await timed(() => db.forRequest(new RequestScope(0)).query(`SELECT 1 AS "one"`));
     await heavy;
     expect(cheap.ms).toBeLessThan(1000);
     expect(performance.now() - started).toBeGreaterThan(1900);

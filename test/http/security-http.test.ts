@@ -109,6 +109,27 @@ describe.each(DIALECTS)("security over HTTP on %s", (dialect) => {
     }
   });
 
+  it("counts every answered operation exactly: repeats, aliases, and requests with no operation", async () => {
+    const scrape = async () =>
+      (await fetch(`${app.url}/metrics`, { headers: { authorization: "Bearer r-tok" } })).text();
+    const sample = (text: string, series: string) => {
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return Number(line?.slice(series.length + 1) ?? 0);
+    };
+    const series = [
+      'hubql_graphql_operations_total{type="query",name="Twice"}',
+      'hubql_graphql_operation_duration_seconds_count{type="query",name="Twice"}',
+      'hubql_graphql_root_fields_total{type="query",field="countTaskRecords"}',
+      'hubql_graphql_operations_total{type="unknown",name="anonymous"}',
+    ];
+    const before = await scrape();
+    for (let i = 0; i < 3; i++)
+      await post({ query: `query Twice { a: countTaskRecords b: countTaskRecords }` }, "r-tok");
+    await post({ query: `query Twice {` }, "r-tok"); // a syntax error: Apollo resolves no operation
+    const after = await scrape();
+    expect(series.map((name) => sample(after, name) - sample(before, name))).toEqual([3, 3, 6, 1]);
+  });
+
   it("serves Prometheus metrics to token holders: operations, latency, error codes, statements, pool", async () => {
     expect((await fetch(`${app.url}/metrics`)).status).toBe(401);
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);

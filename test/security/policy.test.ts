@@ -142,4 +142,28 @@ describe("the role policy table", () => {
       requiredRole: requiredRole("mutation", field.name, {}),
     });
   });
+
+  it("judges a document without variables for every role anew, however often another role passed it", async () => {
+    // The guard keeps its verdict on an operation without variables per role (src/server/guard-plugin.ts).
+    const documents = {
+      ingest: "mutation { addTaskRecords(records: []) { msgId } }",
+      purge: "mutation { purgeTaskRecords(msgIds: [], force: true, dryRun: true) { count } }",
+    };
+    const needs = { ingest: "operator", purge: "admin" } as const;
+    const callers = ["operator", "reader", "admin", "reader", "anonymous", "operator", "admin"] as const;
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const caller of callers) {
+      for (const [name, query] of Object.entries(documents) as [keyof typeof documents, string][]) {
+        const { status, codes } = await call(caller, query);
+        // Past the guard, the empty purge is refused as BAD_USER_INPUT: only the guard's own codes count here.
+        const guardCodes = codes.filter((code) => code === "FORBIDDEN" || code === "UNAUTHENTICATED");
+        outcomes.push(`${caller} ${name}: ${status} ${guardCodes.join(",")}`);
+        const allowed = caller !== "anonymous" && mayActAs({ subject: caller, role: caller }, needs[name]);
+        const refusal = caller === "anonymous" ? "401 UNAUTHENTICATED" : "403 FORBIDDEN";
+        expected.push(`${caller} ${name}: ${allowed ? "200 " : refusal}`);
+      }
+    }
+    expect(outcomes).toEqual(expected);
+  });
 });

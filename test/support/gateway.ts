@@ -7,7 +7,8 @@ import "reflect-metadata";
 import type { ApolloServer } from "@apollo/server";
 
 import { DEFAULT_LIMITS, loadConfig, type Config, type Limits } from "../../src/config";
-import { ReadBudget, withReadBudget } from "../../src/db/read-budget";
+import { ReadBudget } from "../../src/db/read-budget";
+import { RequestScope } from "../../src/db/request-scope";
 import type { Dialect } from "../../src/dialect";
 import { createRequestContext, type RequestContext } from "../../src/graphql/shared/context";
 import { createLogger, silentLogger } from "../../src/logger";
@@ -67,13 +68,11 @@ export async function openTestGateway(
   const { apollo, services, metrics } = await createGateway(config, testLogger());
   let n = 0;
   const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>> => {
-    // As over HTTP: the request's statements are charged to one read budget (src/db/read-budget.ts).
-    const budget = new ReadBudget(config.limits.maxReadBytes);
-    const response = await withReadBudget(budget, () =>
-      apollo.executeOperation<T>(
-        { query, ...(variables ? { variables } : {}) },
-        { contextValue: createRequestContext(services, `test-${++n}`) },
-      ),
+    // As over HTTP, without the deadline: one read budget (src/db/read-budget.ts) and one share of connections.
+    const scope = new RequestScope(0, new ReadBudget(config.limits.maxReadBytes));
+    const response = await apollo.executeOperation<T>(
+      { query, ...(variables ? { variables } : {}) },
+      { contextValue: createRequestContext(services, `test-${++n}`, undefined, scope) },
     );
     if (response.body.kind !== "single") throw new Error("unexpected incremental response");
     // executeOperation returns null-prototype objects; a JSON round trip gives plain ones (and ISO dates).

@@ -1,10 +1,16 @@
 import { LOCAL_PRINCIPAL, type Principal } from "../../principal";
-import type { Services } from "../../services";
+import type { RequestScope, Services } from "../../services";
 import { Loaders } from "../loaders/loaders";
 
 /** What every resolver gets: the services, plus per-request facts. Built per request in src/server. */
 export interface RequestContext {
+  /** The request's own services: their statements bounded by `scope`, when there is one. */
   readonly services: Services;
+  /**
+   * The request's deadline, read budget and share of connections (src/db/request-scope.ts); none for
+   * subscriptions' events and in-process callers.
+   */
+  readonly scope: RequestScope | undefined;
   /** Correlates a request's log lines and masked errors. */
   readonly requestId: string;
   readonly loaders: Loaders;
@@ -21,8 +27,9 @@ export function createRequestContext(
   services: Services,
   requestId: string,
   principal: Principal = LOCAL_PRINCIPAL,
+  scope?: RequestScope,
 ): RequestContext {
-  return new Context(services, requestId, principal);
+  return new Context(scope ? services.forRequest(scope) : services, requestId, principal, scope);
 }
 
 class Context implements RequestContext {
@@ -33,6 +40,7 @@ class Context implements RequestContext {
     readonly services: Services,
     readonly requestId: string,
     readonly principal: Principal,
+    readonly scope: RequestScope | undefined,
   ) {}
 
   /**

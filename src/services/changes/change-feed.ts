@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 
 import { listen, type Notifications } from "../../db/change-notifications";
@@ -212,12 +211,6 @@ class Running {
   private stopping = false;
 
   private readonly listener = randomUUID();
-  /**
-   * Runs the reader outside whatever async context asked for it. A nudge comes from a statement inside a writer's
-   * SQLite transaction, and Database lets code in that transaction's async context share its connection: a read
-   * from there would see the uncommitted rows (and, after a rollback, skip ids SQLite then reuses).
-   */
-  private readonly outside = AsyncLocalStorage.snapshot();
 
   private constructor(
     private readonly db: Database,
@@ -253,11 +246,11 @@ class Running {
       );
     } else {
       this.cursor = await lastId(db);
-      this.timers.push(setInterval(() => this.outside(() => this.pump()), limits.pollIntervalMs));
+      this.timers.push(setInterval(() => this.pump(), limits.pollIntervalMs));
       // A write by this process: read right after it (the read waits for its transaction to end).
       this.stopNudges = db.onStatement((sql) => {
         if (/^\s*(INSERT|UPDATE|DELETE)\b/i.test(sql) && !sql.includes(`"change_`)) {
-          setImmediate(() => this.outside(() => this.pump()));
+          setImmediate(() => this.pump());
         }
       });
     }

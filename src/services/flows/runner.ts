@@ -56,6 +56,9 @@ export interface Completion {
   readonly endTime?: Instant | null;
 }
 
+/** The process's checkout Coalescer (ServiceContext.perProcess). */
+const CHECKOUT_CLAIMS = Symbol("checkout claims");
+
 /** Most checkouts one statement claims (see JobRunner.checkout). */
 const MAX_CLAIMS = 64;
 
@@ -80,10 +83,12 @@ function startFlows(at: string, uuids: string): string {
  * step's outcome through `reportStep`, and hands the job's output over with `complete`.
  */
 export class JobRunner {
-  constructor(private readonly store: JobflowStore) {}
+  /** Concurrent Postgres checkouts of the same kind, from every request of the process, claimed together (see `checkout`). */
+  private readonly claims: Coalescer<Claim, JobNode | null>;
 
-  /** Concurrent Postgres checkouts of the same kind, claimed together (see `checkout`). */
-  private readonly claims = new Coalescer<Claim, JobNode | null>((claims) => this.claimJobs(claims), MAX_CLAIMS);
+  constructor(private readonly store: JobflowStore) {
+    this.claims = store.ctx.perProcess(CHECKOUT_CLAIMS, () => new Coalescer<Claim, JobNode | null>(MAX_CLAIMS));
+  }
 
   /**
    * checkout_job (§6.1): one READY job, priority DESC then created_on ASC, becomes CHECKED_OUT and its flow goes
@@ -121,7 +126,7 @@ export class JobRunner {
         claim.holder !== null,
         claim.returning,
       ]);
-      return this.claims.submit(kind, claim);
+      return this.claims.submit(kind, claim, (claims) => this.claimJobs(claims));
     }
     return this.store.write(async (tx, now) => {
       const at = (q: SqlParams) => q.bind(this.store.instant(now));

@@ -1,9 +1,7 @@
-import { AsyncLocalStorage } from "node:async_hooks";
-
 interface Entry<I, O> {
   readonly input: I;
-  /** The caller's async context (its request's deadline and connection share): its batch runs in it. */
-  readonly context: <R>(work: () => R) => R;
+  /** Answers the inputs of one batch, one output per input, in order, on the caller's store (its request's deadline and share). */
+  readonly runBatch: (inputs: readonly I[]) => Promise<readonly O[]>;
   readonly resolve: (output: O) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -12,22 +10,18 @@ interface Entry<I, O> {
  * Group commit for calls that can share one statement: a call with a key nothing is running for starts at once,
  * alone; calls that arrive while one with their key runs wait for it, then go together as one batch (at most
  * `maxBatch`), and so on. Nothing waits for a timer, so a lone call costs what it did; under load, N callers cost
- * one round trip instead of N. The batch runs in its first call's async context (its request's deadline): if that
- * fails, every call of the batch gets the error.
+ * one round trip instead of N. A batch runs with its first call's `runBatch` (its request's deadline and share): if
+ * that fails, every call of the batch gets the error. One instance serves the whole process (ServiceContext.perProcess).
  */
 export class Coalescer<I, O> {
   private readonly queued = new Map<string, Entry<I, O>[]>();
   private readonly running = new Set<string>();
 
-  constructor(
-    /** Answers the inputs of one batch, one output per input, in order. */
-    private readonly runBatch: (inputs: readonly I[]) => Promise<readonly O[]>,
-    private readonly maxBatch: number,
-  ) {}
+  constructor(private readonly maxBatch: number) {}
 
-  submit(key: string, input: I): Promise<O> {
+  submit(key: string, input: I, runBatch: Entry<I, O>["runBatch"]): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      const entry: Entry<I, O> = { input, context: AsyncLocalStorage.snapshot(), resolve, reject };
+      const entry: Entry<I, O> = { input, runBatch, resolve, reject };
       if (!this.running.has(key)) return this.start(key, [entry]);
       const waiting = this.queued.get(key);
       if (waiting) waiting.push(entry);
@@ -39,7 +33,7 @@ export class Coalescer<I, O> {
     this.running.add(key);
     const first = entries[0] as Entry<I, O>;
     first
-      .context(() => this.runBatch(entries.map((entry) => entry.input)))
+      .runBatch(entries.map((entry) => entry.input))
       .then(
         (outputs) => entries.forEach((entry, i) => entry.resolve(outputs[i] as O)),
         (error: unknown) => entries.forEach((entry) => entry.reject(error)),

@@ -1,5 +1,6 @@
 import type { Config, Limits } from "../../config";
 import type { Database } from "../../db/database";
+import type { RequestScope } from "../../db/request-scope";
 import type { Dialect, FieldCatalogue } from "../../dialect";
 import { noData } from "../../errors";
 import { type PreparedFilter, prepareFilter } from "../../filter";
@@ -11,14 +12,27 @@ export type ServiceConfig = Pick<Config, "limits" | "jobflow" | "subscriptions">
 
 /**
  * What every service is built with. `db` is null for the `none` store (IPython's NoDB): writes are accepted and
- * dropped, reads fail with NO_DATA. Services never see GraphQL.
+ * dropped, reads fail with NO_DATA. Services never see GraphQL. The process's own context has the store unbounded;
+ * `forRequest` gives one request's, whose statements its scope bounds (src/db/request-scope.ts).
  */
 export class ServiceContext {
   constructor(
     readonly db: Database | null,
     readonly config: ServiceConfig,
     readonly logger: Logger,
+    private readonly shared = new Map<symbol, unknown>(),
   ) {}
+
+  /** The same context for one request: the store bounded by its scope, the process-wide objects shared. */
+  forRequest(scope: RequestScope): ServiceContext {
+    return new ServiceContext(this.db?.forRequest(scope) ?? null, this.config, this.logger, this.shared);
+  }
+
+  /** The one object of the process under `key` (made on first use), whichever request's services ask for it. */
+  perProcess<T>(key: symbol, make: () => T): T {
+    if (!this.shared.has(key)) this.shared.set(key, make());
+    return this.shared.get(key) as T;
+  }
 
   get limits(): Limits {
     return this.config.limits;
