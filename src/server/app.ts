@@ -57,9 +57,11 @@ export async function createGateway(
   logger.info("store ready", { store, url: redact(config.databaseUrl), migrations: "applied" });
   const services = createServices(new ServiceContext(db, config, logger));
   const schema = protectLockIds(enforceListCaps(await buildHubqlSchema(), config.limits));
+  const formatError = createErrorFormatter(logger);
+  const compiled = config.compiledExecution ? compiledExecution(schema, metrics, formatError) : null;
   const apollo = new ApolloServer<RequestContext>({
-    ...(config.compiledExecution ? { gateway: compiledExecution(schema, metrics) } : { schema }),
-    formatError: createErrorFormatter(logger),
+    schema,
+    formatError,
     // Apollo's own messages ("Enabling inline tracing…") go through our structured log, not the console.
     logger: {
       debug: (message: string) => logger.debug(message),
@@ -83,7 +85,7 @@ export async function createGateway(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
-      requestPlugin(config.limits, admission, metrics),
+      requestPlugin(config.limits, admission, metrics, compiled),
     ],
   });
   await apollo.start();

@@ -1,9 +1,14 @@
-import type { ApolloServerOptionsWithGateway } from "@apollo/server";
+import {
+  type GraphQLRequestContextResponseForOperation,
+  type GraphQLResponse,
+  HeaderMap,
+  type HTTPGraphQLHead,
+} from "@apollo/server";
 import {
   type DocumentNode,
-  execute,
   type FragmentDefinitionNode,
   GraphQLError,
+  type GraphQLFormattedError,
   type GraphQLSchema,
   Kind,
   type OperationDefinitionNode,
@@ -18,9 +23,13 @@ import { fragmentsOf } from "./document/operation";
 import { executedVariablesOf } from "./guard-plugin";
 import type { Metrics } from "./metrics";
 
-type Gateway = ApolloServerOptionsWithGateway<RequestContext>["gateway"];
-type Executor = NonNullable<Awaited<ReturnType<Gateway["load"]>>["executor"]>;
-type ExecutorRequest = Parameters<Executor>[0];
+/** Apollo's `formatError`: hubql's (format-error.ts). */
+type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+/** Answers an operation compiled, or null to let Apollo execute it with graphql-js (request-plugin.ts). */
+export type CompiledResponder = (
+  requestContext: GraphQLRequestContextResponseForOperation<RequestContext>,
+) => Promise<GraphQLResponse | null>;
 
 /**
  * How one operation of one document runs: interpreted by graphql-js until it has been seen twice, then compiled by
@@ -92,13 +101,15 @@ const INTERPRETED = { mode: "interpreted" } as const;
 const TRACE_HEADER = "apollo-federation-include-trace";
 
 /**
- * Compiled execution for Apollo, plugged in through its gateway interface (the one place Apollo Server lets the
- * executor be replaced). graphql-jit turns an operation into one JavaScript function per document: no resolve-info,
- * path or promise per field where graphql-js builds them. Measured on 100k records (bench, NODE_ENV=production, off
- * then on): `flows(first: 100) { jobs { parents children } }` p50 78 → 54 ms on Postgres and 79 → 48 ms on SQLite.
+ * Compiled execution for Apollo, as the answer of its `responseForOperation` hook (request-plugin.ts): graphql-jit
+ * turns an operation into one JavaScript function per document, with no resolve-info, path or promise per field
+ * where graphql-js builds them. Measured on 100k records (bench, NODE_ENV=production, off then on): `flows(first:
+ * 100) { jobs { parents children } }` p50 78 → 54 ms on Postgres and 79 → 48 ms on SQLite. It used to be plugged in
+ * as a gateway (Apollo's other way to replace execution), whose per-request context cost about a sixth of a
+ * `{ __typename }` request's CPU (interleaved A/B, issue 14).
  *
- * What is left to graphql-js, so that answers stay exactly graphql-js's (test/execution/compiled-execution.test.ts
- * runs both on the same operations):
+ * Answering null leaves the operation to Apollo and graphql-js, so that answers stay exactly graphql-js's
+ * (test/execution/compiled-execution.test.ts runs both on the same operations):
  * - a document until its second execution (compiling costs about as much as running it a few times) and documents
  *   graphql-jit cannot compile;
  * - operations of more than MAX_COMPILED_FIELDS fields, whose compilation would hold the event loop too long;
@@ -112,9 +123,13 @@ const TRACE_HEADER = "apollo-federation-include-trace";
  * graphql-jit itself applies neither a variable's default to a non-null variable (`$f: Boolean! = false` not sent)
  * nor an input field's (`TaskRecordOrder.direction = ASC`). Coercing them again is the identity for hubql's types
  * (every enum's value is its name; DateTime, Filter and JSON parse their own output unchanged). Its errors are
- * rebuilt as graphql-js errors, which Apollo's error formatting expects (`extensions` always an object).
+ * rebuilt as graphql-js errors and formatted as Apollo formats an execution's errors (`formatErrors`).
  */
-export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gateway {
+export function compiledExecution(
+  schema: GraphQLSchema,
+  metrics: Metrics,
+  formatError: FormatError,
+): CompiledResponder {
   const plans = new WeakMap<DocumentNode, Map<string, Plan>>();
   const forms = new CompiledForms(COMPILED_FIELDS_BUDGET);
   const compiledRuns = metrics.executions.series(COMPILED);
@@ -127,48 +142,35 @@ export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gate
     if (!plan) byName.set(key, (plan = { runs: 0, compiled: null }));
     return plan;
   };
-  const interpret = (request: ExecutorRequest) => {
+  const interpret = () => {
     interpretedRuns.inc();
-    return execute({
-      schema,
-      document: request.document,
-      contextValue: request.context,
-      variableValues: request.request.variables,
-      operationName: request.operationName ?? undefined,
-    });
+    return null;
   };
 
-  const executor: Executor = async (request) => {
+  return async ({ document, operation, request, contextValue }) => {
+    // The name the request asked for, as graphql-js reads it (Apollo's `operationName` is the resolved one's).
     const operationName = request.operationName ?? undefined;
-    const plan = planFor(request.document, operationName);
+    const plan = planFor(document, operationName);
     if (plan.compiled === null && ++plan.runs > COMPILE_AFTER_RUNS) {
-      const { compiled, fields } = compile(schema, request.document, request.operation, operationName);
+      const { compiled, fields } = compile(schema, document, operation, operationName);
       plan.compiled = compiled;
       if (compiled !== "interpret") forms.add(plan, fields);
     } else {
       forms.touch(plan);
     }
-    if (plan.compiled === null || plan.compiled === "interpret" || request.request.http?.headers.get(TRACE_HEADER)) {
-      return interpret(request);
+    if (plan.compiled === null || plan.compiled === "interpret" || request.http?.headers.get(TRACE_HEADER)) {
+      return interpret();
     }
-    const variables = executedVariablesOf(request.context);
-    if (!variables) return interpret(request);
-    const result = await plan.compiled.query(undefined, request.context, variables);
+    const variables = executedVariablesOf(contextValue);
+    if (!variables) return interpret();
+    const result = await plan.compiled.query(undefined, contextValue, variables);
     // No `data` at all: graphql-jit refused the variables before running anything.
-    if (!("data" in result)) return interpret(request);
+    if (!("data" in result)) return interpret();
     compiledRuns.inc();
-    return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
-  };
-
-  return {
-    async load() {
-      return { schema, executor };
-    },
-    onSchemaLoadOrUpdate(callback) {
-      callback({ apiSchema: schema, coreSupergraphSdl: "" });
-      return () => {};
-    },
-    async stop() {},
+    const http: HTTPGraphQLHead = { headers: new HeaderMap() };
+    if (!result.errors?.length) return { http, body: { kind: "single", singleResult: result } };
+    const errors = formatErrors(result.errors.map(asGraphQLJsError), formatError, http);
+    return { http, body: { kind: "single", singleResult: { ...result, errors } } };
   };
 }
 
@@ -238,6 +240,38 @@ function holdsVariable(value: ValueNode): boolean {
   if (value.kind === Kind.LIST) return value.values.some(holdsVariable);
   if (value.kind === Kind.OBJECT) return value.fields.some((field) => holdsVariable(field.value));
   return false;
+}
+
+/**
+ * An execution's errors as Apollo Server 5 formats them (its `normalizeAndFormatErrors`, which it does not export):
+ * `extensions.code` defaults to INTERNAL_SERVER_ERROR, an `extensions.http` head moves to the response, then
+ * `formatError` (hubql's); one that throws gives Apollo's generic internal error. hubql turns stack traces off
+ * (`includeStacktraceInErrorResponses: false`). Apollo also renames variable-coercion errors to BAD_USER_INPUT and
+ * calls `didEncounterErrors` hooks: the first cannot happen here (the guard has coerced the variables), and hubql
+ * has no such hook. test/execution/compiled-execution.test.ts compares the answers with Apollo's own.
+ */
+function formatErrors(
+  errors: readonly GraphQLError[],
+  formatError: FormatError,
+  http: HTTPGraphQLHead,
+): GraphQLFormattedError[] {
+  return errors.map((error) => {
+    try {
+      const extensions: Record<string, unknown> = {
+        ...error.extensions,
+        code: error.extensions["code"] ?? "INTERNAL_SERVER_ERROR",
+      };
+      const head = extensions["http"] as Partial<HTTPGraphQLHead> | undefined;
+      if (head && typeof head === "object" && (head.status === undefined || typeof head.status === "number")) {
+        if (head.status) http.status = head.status;
+        if (head.headers instanceof Map) for (const [name, value] of head.headers) http.headers.set(name, value);
+        delete extensions["http"];
+      }
+      return formatError({ ...error.toJSON(), extensions }, error);
+    } catch {
+      return { message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } };
+    }
+  });
 }
 
 function asGraphQLJsError(error: GraphQLError): GraphQLError {

@@ -4,6 +4,7 @@
  * field errors (message, code, path, locations), null bubbling, fragments, directives, variable defaults, federation
  * and introspection; and the compiled form is really what answered (the executions counter says how each ran).
  */
+import type { Database } from "../../src/db/database";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { DIALECTS } from "../support/databases";
@@ -176,5 +177,30 @@ describe.each(DIALECTS)("compiled execution answers as graphql-js (%s)", (dialec
     expect(expected.data).toBeNull();
     expect(expected.errors?.[0]?.extensions?.["code"]).toBe("BAD_USER_INPUT");
     for (let run = 0; run < 3; run++) expect(await compiled.gql(query, variables)).toEqual(expected);
+  });
+
+  it("masks an unexpected failure as Apollo formats graphql-js's errors, each with a correlation id of its own", async () => {
+    // The compiled form's errors are formatted by compiled-execution.ts (Apollo does not export its formatting).
+    const query = `query Broken { countTaskRecords }`;
+    const db = compiled.services.context.db as Database;
+    await db.run(`ALTER TABLE task_records RENAME TO task_records_gone`);
+    try {
+      const expected = await interpreted.gql(query);
+      const before = compiled.metrics.executions.get({ mode: "compiled" });
+      const answers: GqlResult[] = [];
+      for (let run = 0; run < 3; run++) answers.push(await compiled.gql(query));
+      expect(compiled.metrics.executions.get({ mode: "compiled" }) - before).toBe(2);
+      const ids = answers.map((answer) => answer.errors?.[0]?.extensions?.["correlationId"]);
+      expect(new Set(ids).size).toBe(3);
+      const anonymous = (answer: GqlResult) =>
+        JSON.parse(
+          JSON.stringify(answer).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "ID"),
+        );
+      for (const answer of answers) expect(anonymous(answer)).toEqual(anonymous(expected));
+      expect(expected.errors?.[0]?.extensions?.["code"]).toBe("INTERNAL_SERVER_ERROR");
+      expect(JSON.stringify(answers)).not.toMatch(/task_records|select|sqlite|does not exist/i);
+    } finally {
+      await db.run(`ALTER TABLE task_records_gone RENAME TO task_records`);
+    }
   });
 });
