@@ -6,8 +6,10 @@ import type { ReadBudget } from "./read-budget";
  * (HUBQL_MAX_READ_BYTES) and its identity for the fair share of connections (src/db/fair-gate.ts). The server opens
  * one per GraphQL request and hands it down explicitly: the request's services run on `Database.forRequest(scope)`,
  * so every statement they run is bounded by it. Explicitly, not through AsyncLocalStorage: on Node 20 that installs
- * promise hooks that run for every promise of the process: taking them out cut a `{ __typename }` request's server
- * CPU from 145 to 127 µs (interleaved A/B, issue 14). When the deadline passes, the scope aborts: the stores cancel its running statements (Postgres:
+ * promise hooks that run for every promise of the process; taking them out cut a `{ __typename }` request's server
+ * CPU from 145 to 127 µs (interleaved A/B, issue 14).
+ *
+ * When the deadline passes, the scope aborts: the stores cancel its running statements (Postgres:
  * `pg_cancel_backend`; SQLite: the worker thread is retired) and refuse its queued and later ones with
  * LIMIT_EXCEEDED. Work outside any scope (the import CLI, timers, subscriptions, in-process tests) has no deadline,
  * no budget and no share.

@@ -30,7 +30,8 @@ export interface GuardedOperation {
  * The checks every operation passes once parsed and validated, before it runs: first who may (so an anonymous
  * caller learns nothing about limits), then how much. Both read the values execution will use: the coerced
  * variables with their defaults, and each field's coerced arguments with theirs. One entry point for both
- * transports: Apollo over HTTP (`guardHttpOperation`, from request-plugin.ts) and graphql-ws subscriptions (src/server/subscriptions).
+ * transports: Apollo over HTTP (`guardHttpOperation`, from request-plugin.ts) and graphql-ws subscriptions
+ * (src/server/subscriptions).
  */
 export function guardOperation(request: GuardRequest, limits: Limits): GuardedOperation {
   const { operation, principal } = request;

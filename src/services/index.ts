@@ -16,7 +16,7 @@ import { TasksService } from "./tasks/tasks.service";
  * shared: the change feed here, the checkout coalescer through `ServiceContext.perProcess`.
  */
 export class Services {
-  private built: {
+  private readonly built: {
     flows?: FlowsService;
     queue?: QueueService;
     tasks?: TasksService;

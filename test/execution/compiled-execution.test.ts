@@ -179,7 +179,7 @@ describe.each(DIALECTS)("compiled execution answers as graphql-js (%s)", (dialec
     for (let run = 0; run < 3; run++) expect(await compiled.gql(query, variables)).toEqual(expected);
   });
 
-  it("masks an unexpected failure as Apollo formats graphql-js's errors, each with a correlation id of its own", async () => {
+  it("masks an unexpected failure as Apollo masks graphql-js's, each error with a correlation id of its own", async () => {
     // The compiled form's errors are formatted by compiled-execution.ts (Apollo does not export its formatting).
     const query = `query Broken { countTaskRecords }`;
     const db = compiled.services.context.db as Database;

@@ -83,7 +83,7 @@ function startFlows(at: string, uuids: string): string {
  * step's outcome through `reportStep`, and hands the job's output over with `complete`.
  */
 export class JobRunner {
-  /** Concurrent Postgres checkouts of the same kind, from every request of the process, claimed together (see `checkout`). */
+  /** Concurrent Postgres checkouts of one kind, from every request of the process, claimed together (`checkout`). */
   private readonly claims: Coalescer<Claim, JobNode | null>;
 
   constructor(private readonly store: JobflowStore) {

@@ -1,6 +1,6 @@
 interface Entry<I, O> {
   readonly input: I;
-  /** Answers the inputs of one batch, one output per input, in order, on the caller's store (its request's deadline and share). */
+  /** Answers one batch's inputs, an output each, in order, on the caller's store (its request's deadline, share). */
   readonly runBatch: (inputs: readonly I[]) => Promise<readonly O[]>;
   readonly resolve: (output: O) => void;
   readonly reject: (error: unknown) => void;
@@ -11,7 +11,8 @@ interface Entry<I, O> {
  * alone; calls that arrive while one with their key runs wait for it, then go together as one batch (at most
  * `maxBatch`), and so on. Nothing waits for a timer, so a lone call costs what it did; under load, N callers cost
  * one round trip instead of N. A batch runs with its first call's `runBatch` (its request's deadline and share): if
- * that fails, every call of the batch gets the error. One instance serves the whole process (ServiceContext.perProcess).
+ * that fails, every call of the batch gets the error. One instance serves the whole process
+ * (ServiceContext.perProcess).
  */
 export class Coalescer<I, O> {
   private readonly queued = new Map<string, Entry<I, O>[]>();
