@@ -54,7 +54,8 @@ interface GuardRequest {
 
 /**
  * Verdicts on operations without variables, by role: only passes are kept (a refusal is judged again each time).
- * Weak, like Apollo's document cache that keeps the nodes: `{ __typename }` spent about a tenth of its CPU here.
+ * Weak, like Apollo's document cache that keeps the nodes. Not judging `{ __typename }` again took its server CPU
+ * from 128 to 103 µs per request (interleaved A/B, issue 14).
  */
 const passedWithoutVariables = new WeakMap<OperationDefinitionNode, Map<Principal["role"], GuardedOperation>>();
 
