@@ -16,15 +16,8 @@ import { TasksService } from "./tasks/tasks.service";
  * shared: the change feed here, the checkout coalescer through `ServiceContext.perProcess`.
  */
 export class Services {
-  private readonly built: {
-    flows?: FlowsService;
-    queue?: QueueService;
-    tasks?: TasksService;
-    taskResults?: TaskResultsService;
-    taskResubmit?: TaskResubmitService;
-    taskPurge?: TaskPurgeService;
-    taskImport?: TaskImportService;
-  } = {};
+  /** The services built so far, by class. */
+  private readonly built = new Map<new (context: ServiceContext) => object, object>();
 
   constructor(
     readonly context: ServiceContext,
@@ -38,25 +31,31 @@ export class Services {
   }
 
   get flows(): FlowsService {
-    return (this.built.flows ??= new FlowsService(this.context));
+    return this.service(FlowsService);
   }
   get queue(): QueueService {
-    return (this.built.queue ??= new QueueService(this.context));
+    return this.service(QueueService);
   }
   get tasks(): TasksService {
-    return (this.built.tasks ??= new TasksService(this.context));
+    return this.service(TasksService);
   }
   get taskResults(): TaskResultsService {
-    return (this.built.taskResults ??= new TaskResultsService(this.context));
+    return this.service(TaskResultsService);
   }
   get taskResubmit(): TaskResubmitService {
-    return (this.built.taskResubmit ??= new TaskResubmitService(this.context));
+    return this.service(TaskResubmitService);
   }
   get taskPurge(): TaskPurgeService {
-    return (this.built.taskPurge ??= new TaskPurgeService(this.context));
+    return this.service(TaskPurgeService);
   }
   get taskImport(): TaskImportService {
-    return (this.built.taskImport ??= new TaskImportService(this.context));
+    return this.service(TaskImportService);
+  }
+
+  private service<T extends object>(Service: new (context: ServiceContext) => T): T {
+    let built = this.built.get(Service) as T | undefined;
+    if (!built) this.built.set(Service, (built = new Service(this.context)));
+    return built;
   }
 }
 
