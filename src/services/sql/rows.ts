@@ -1,4 +1,4 @@
-import { type Executor, MAX_BOUND_PARAMETERS } from "../../db/database";
+import { type Executor, MAX_BOUND_PARAMETERS, type QueryResult } from "../../db/database";
 import type { RowCodec } from "../../db/row-codec";
 import type { Dialect, FieldSpec } from "../../dialect";
 import { type Condition, inList, query } from "./condition";
@@ -112,18 +112,21 @@ export interface InsertRows {
 /**
  * Most rows one INSERT carries. Encoding a statement's values (and the driver serialising them) is synchronous
  * work on the event loop: ~5 ms per 1,000 task records; past that, readers beside a large ingest waited for it
- * (2,000-record batches: reader p90 above 100 ms on a loaded 2-core machine). Between statements the event loop
- * runs; at 1,000 rows the per-statement overhead is under 1% of the INSERT.
+ * (2,000-record batches: reader p90 above 100 ms on a loaded 2-core machine). A batch is cut in statements of this
+ * size so that each is encoded while the one before it runs (see insertRows).
  */
-export const ROWS_PER_INSERT = 1000;
+export const ROWS_PER_INSERT = 250;
 
 /**
  * Multi-row INSERTs, as few statements as the driver's bound-parameter limit and ROWS_PER_INSERT allow (rows per
- * statement = MAX_BOUND_PARAMETERS ÷ columns, at most ROWS_PER_INSERT), with positional parameters: one array of encoded values per statement, and the
- * statement's text built once per shape (rows × columns), so repeated batches of one size send the same text
- * (SQLite's threads reuse the prepared statement). Returns the stored rows when `returningOrderedBy` asks for
- * them, else []. Named parameters cost more than the INSERT itself at this size (1,000 records × 25 columns:
- * 25,000 names bound, then rewritten — a third of an ingest's CPU).
+ * statement = MAX_BOUND_PARAMETERS ÷ columns, at most ROWS_PER_INSERT), with positional parameters: one array of
+ * encoded values per statement, and the statement's text built once per shape (rows × columns), so repeated batches
+ * of one size send the same text (SQLite's threads reuse the prepared statement). Returns the stored rows when
+ * `returningOrderedBy` asks for them, else []. Named parameters cost more than the INSERT itself at this size (1,000
+ * records × 25 columns: 25,000 names bound, then rewritten — a third of an ingest's CPU).
+ *
+ * The statements are pipelined: the next is encoded while one runs (on SQLite's writer thread, or in Postgres), and
+ * sent when it has ended. A failure ends the loop: nothing more is sent, and no statement is left running.
  */
 export async function insertRows<T = Record<string, unknown>>(db: Executor, insert: InsertRows): Promise<T[]> {
   const fields = (insert.properties ?? insert.codec.catalogue.fields.map((field) => field.name)).map((name) =>
@@ -137,25 +140,47 @@ export async function insertRows<T = Record<string, unknown>>(db: Executor, inse
   const returning = insert.returningOrderedBy ? ` RETURNING ${returningList(insert.codec)}` : "";
   const head = `INSERT INTO ${quoted(insert.table)} (${fields.map((field) => `"${field.column}"`).join(", ")}) VALUES `;
   const tail = `${insert.onConflict ? ` ${insert.onConflict}` : ""}${returning}`;
+  const results: QueryResult<Record<string, unknown>>[] = [];
+  let running: Promise<QueryResult<Record<string, unknown>>> | undefined;
+  try {
+    for (let start = 0; start < insert.rows.length; start += perStatement) {
+      const chunk = insert.rows.slice(start, start + perStatement);
+      const values = new Array<unknown>(chunk.length * fields.length);
+      let i = 0;
+      for (const row of chunk) {
+        const record = row as Record<string, unknown>;
+        for (let f = 0; f < fields.length; f++)
+          values[i++] = (encoders[f] as Encoder)(record[(fields[f] as FieldSpec).name]);
+      }
+      const sql = head + placeholders(db.dialect, chunk.length, fields.length) + tail;
+      // One statement at a time on the connection (node-postgres deprecates queueing); a failure stops here.
+      if (running) results.push(await running);
+      running = db.runPositional(sql, values);
+      if (start + perStatement < insert.rows.length) {
+        // Awaited on the next turn; until then its failure must not count as unhandled.
+        void running.catch(() => undefined);
+        await handedOver();
+      }
+    }
+    if (running) results.push(await running);
+  } catch (error) {
+    // Nothing may still be running when the caller's transaction rolls back (an encoder refused a later row).
+    await running?.catch(() => undefined);
+    throw error;
+  }
+  if (!insert.returningOrderedBy) return [];
+  const by = insert.returningOrderedBy;
   const stored: T[] = [];
-  for (let start = 0; start < insert.rows.length; start += perStatement) {
-    const chunk = insert.rows.slice(start, start + perStatement);
-    const values = new Array<unknown>(chunk.length * fields.length);
-    let i = 0;
-    for (const row of chunk) {
-      const record = row as Record<string, unknown>;
-      for (let f = 0; f < fields.length; f++)
-        values[i++] = (encoders[f] as Encoder)(record[(fields[f] as FieldSpec).name]);
-    }
-    const sql = head + placeholders(db.dialect, chunk.length, fields.length) + tail;
-    const { rows } = await db.runPositional(sql, values);
-    if (insert.returningOrderedBy) {
-      const by = insert.returningOrderedBy;
-      rows.sort((a, b) => Number(a[by]) - Number(b[by]));
-      stored.push(...rows.map((row) => insert.codec.decode<T>(row)));
-    }
+  for (const { rows } of results) {
+    rows.sort((a, b) => Number(a[by]) - Number(b[by]));
+    for (const row of rows) stored.push(insert.codec.decode<T>(row));
   }
   return stored;
+}
+
+/** One turn of the event loop: the statement just made is on its way before the next is encoded. */
+function handedOver(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 type Encoder = (value: unknown) => unknown;
