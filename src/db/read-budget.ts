@@ -49,9 +49,12 @@ export function rowsBytes(rows: readonly unknown[]): number {
       else if (value instanceof Date) bytes += 8;
       else if (Array.isArray(value)) for (const item of value) stack.push(item);
       else if (typeof value === "object") {
-        for (const [key, item] of Object.entries(value)) {
+        // for…in, not Object.entries: no pair array per column (every row of every statement passes here).
+        const members = value as Record<string, unknown>;
+        for (const key in members) {
+          if (!Object.hasOwn(members, key)) continue;
           bytes += key.length;
-          stack.push(item);
+          stack.push(members[key]);
         }
       } else bytes += 8;
     }

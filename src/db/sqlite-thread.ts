@@ -81,7 +81,8 @@ export class SqliteThread {
     } else if ("changes" in reply) {
       waiting.resolve({ rows: [], affected: reply.changes });
     } else {
-      waiting.resolve({ rows: toObjects(reply.columns, reply.rows), affected: reply.rows.length });
+      const rows = "json" in reply ? (JSON.parse(reply.json) as unknown[][]) : withBuffers(reply.rows);
+      waiting.resolve({ rows: toObjects(reply.columns, rows), affected: rows.length });
     }
   }
 
@@ -101,4 +102,17 @@ function toObjects(columns: readonly string[], rows: readonly unknown[][]): Reco
     objects[r] = row;
   }
   return objects;
+}
+
+/** BLOBs as better-sqlite3 gives them on the main thread: structured clone turns a Buffer into a plain Uint8Array. */
+function withBuffers(rows: readonly unknown[][]): readonly unknown[][] {
+  for (const row of rows as unknown[][]) {
+    for (let c = 0; c < row.length; c++) {
+      const value = row[c];
+      if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
+        row[c] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      }
+    }
+  }
+  return rows;
 }

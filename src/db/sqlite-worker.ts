@@ -44,7 +44,12 @@ function prepare(sql: string): { statement: Statement; columns: string[] | null 
 function execute(request: StatementRequest): StatementReply {
   try {
     const { statement, columns } = prepare(request.sql);
-    if (columns) return { id: request.id, columns, rows: statement.all(...request.params) as unknown[][] };
+    if (columns) {
+      const rows = statement.all(...request.params) as unknown[][];
+      return jsonExact(rows)
+        ? { id: request.id, columns, json: JSON.stringify(rows) }
+        : { id: request.id, columns, rows };
+    }
     return { id: request.id, changes: statement.run(...request.params).changes };
   } catch (error) {
     const failure = error as { message?: string; code?: unknown; name?: string };
@@ -57,6 +62,20 @@ function execute(request: StatementRequest): StatementReply {
       },
     };
   }
+}
+
+/**
+ * Whether JSON carries these rows exactly: strings (lone surrogates included: JSON.stringify escapes them), nulls and
+ * finite numbers other than -0. Buffers (BLOBs) and the rest go by structured clone.
+ */
+function jsonExact(rows: readonly unknown[][]): boolean {
+  for (const row of rows) {
+    for (const value of row) {
+      if (typeof value === "string" || value === null) continue;
+      if (typeof value !== "number" || !Number.isFinite(value) || Object.is(value, -0)) return false;
+    }
+  }
+  return true;
 }
 
 parentPort?.on("message", (request: StatementRequest) => parentPort?.postMessage(execute(request)));
