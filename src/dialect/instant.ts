@@ -145,19 +145,27 @@ const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
  * second ≤ 59, year ≥ 1. A leap second (`:60`) is not canonical: `isoInstant` carries it into the next minute.
  */
 function realMoment(text: Instant): boolean {
-  const year = Number(text.slice(0, 4));
-  const month = Number(text.slice(5, 7));
-  const day = Number(text.slice(8, 10));
+  // Digits read in place: a bulk ingest checks four instants per record, twice, and slices made garbage of each.
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
   return (
     year >= 1 &&
     month >= 1 &&
     month <= 12 &&
     day >= 1 &&
     day <= daysInMonth(year, month) &&
-    Number(text.slice(11, 13)) <= 23 &&
-    Number(text.slice(14, 16)) <= 59 &&
-    Number(text.slice(17, 19)) <= 59
+    digits(text, 11, 13) <= 23 &&
+    digits(text, 14, 16) <= 59 &&
+    digits(text, 17, 19) <= 59
   );
+}
+
+/** The number the ASCII digits of `text` from `start` to `end` spell (canonical text has digits there). */
+function digits(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let i = start; i < end; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return value;
 }
 
 /**

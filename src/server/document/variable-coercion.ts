@@ -196,7 +196,8 @@ class Compiler {
           object[field.name] = field.coerce(fieldValue);
         }
         // A field the type does not define is refused (graphql-js names it, with suggestions).
-        for (const key of Object.keys(given)) if (!definitions[key]) throw REFUSED;
+        // for…in with hasOwn, not Object.keys: no array of keys per input object (1,000 per ingest batch).
+        for (const key in given) if (Object.hasOwn(given, key) && !definitions[key]) throw REFUSED;
         return object;
       };
       this.named.set(type, coerce);
