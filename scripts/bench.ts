@@ -100,8 +100,8 @@ async function main(): Promise<void> {
 
 /**
  * One store's rows. Everything the store started (its hubql, the bare driver, an embedded Postgres) is stopped before
- * the next store's rows start: a Postgres left running after a purge of 1M records checkpoints and vacuums for
- * minutes, and that work would be charged to the SQLite rows measured beside it.
+ * the next store's rows start: a Postgres left running after its rows goes on with its own background work
+ * (checkpoints, autovacuum after a purge of 1M records), which would be charged to the SQLite rows beside it.
  */
 async function benchStore(
   store: Dialect,
