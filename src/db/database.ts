@@ -141,15 +141,25 @@ export class Database implements Executor {
         installExtensions: false,
         poolSize: connections,
         extra: {
+          // A request's share stays open when idle (opened by PostgresEngine.warm below).
+          min: share,
           types: POSTGRES_TYPES,
           ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
         },
         logging: false,
       });
       await dataSource.initialize();
-      await dataSource.runMigrations({ transaction: "each" });
       const pool = (dataSource.driver as unknown as { master: Pool }).master;
-      return Database.opened(dataSource, dialect, new PostgresEngine(pool, location.url, { connections, share }));
+      const engine = new PostgresEngine(pool, location.url, { connections, share });
+      try {
+        await dataSource.runMigrations({ transaction: "each" });
+        await engine.warm(share);
+      } catch (error) {
+        await engine.close();
+        await dataSource.destroy();
+        throw error;
+      }
+      return Database.opened(dataSource, dialect, engine);
     }
     const memory = location.path === ":memory:" ? mkdtempSync(join(tmpdir(), "hubql-memory-")) : null;
     const file = memory ? join(memory, "store.db") : sqlitePath(location.path);

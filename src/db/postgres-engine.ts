@@ -78,6 +78,16 @@ export class PostgresEngine implements StoreEngine {
     await this.control.query("SELECT 1");
   }
 
+  /**
+   * Opens `count` of the pool's connections ahead of the first requests that need them; the pool keeps them
+   * (its `min`, set to the same count). A connection opened on demand cost a reader 80 ms on a loaded 2-core machine
+   * (the backend's fork and login), on top of the statement, the first time two statements ran at once.
+   */
+  async warm(count: number): Promise<void> {
+    const clients = await Promise.all(Array.from({ length: count }, () => this.pool.connect()));
+    for (const client of clients) client.release();
+  }
+
   async close(): Promise<void> {
     await this.control.end();
   }
