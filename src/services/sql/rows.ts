@@ -1,3 +1,5 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+
 import { type Executor, MAX_BOUND_PARAMETERS, type QueryResult } from "../../db/database";
 import type { RowCodec } from "../../db/row-codec";
 import type { Dialect, FieldSpec } from "../../dialect";
@@ -159,7 +161,8 @@ export async function insertRows<T = Record<string, unknown>>(db: Executor, inse
       if (start + perStatement < insert.rows.length) {
         // Awaited on the next turn; until then its failure must not count as unhandled.
         void running.catch(() => undefined);
-        await handedOver();
+        // One turn of the event loop: the statement just made is on its way before the next is encoded.
+        await nextTurn();
       }
     }
     if (running) results.push(await running);
@@ -176,11 +179,6 @@ export async function insertRows<T = Record<string, unknown>>(db: Executor, inse
     for (const row of rows) stored.push(insert.codec.decode<T>(row));
   }
   return stored;
-}
-
-/** One turn of the event loop: the statement just made is on its way before the next is encoded. */
-function handedOver(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 type Encoder = (value: unknown) => unknown;
