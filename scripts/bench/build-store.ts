@@ -66,7 +66,7 @@ export async function buildStore(
 /**
  * Now what autovacuum does at some point after a bulk load or delete, so that no row depends on whether it has got
  * there yet: Postgres' visibility map set (a COUNT(*) of 1M records, which purge-all runs, took 0.5–1.4 s before
- * and 61–87 ms after) and statistics fresh; SQLite's statistics.
+ * and 61–128 ms after) and statistics fresh; SQLite's statistics.
  */
 export async function settleStore(raw: RawStore): Promise<void> {
   await raw.query({ sql: raw.dialect === "postgres" ? "VACUUM (ANALYZE)" : "ANALYZE", values: [] });

@@ -14,20 +14,20 @@ import { createPostgresDatabase } from "../support/databases";
 const POOL_IDLE_TIMEOUT_MS = 10_000;
 
 describe("the Postgres pool", () => {
-  let url: string;
   let db: Database;
   let observer: Client;
 
-  /** The store's own backends: every connection to its database but the observer's. */
+  /** The store's own backends: every client connection to its database but the observer's (not autovacuum's). */
   const backends = async (): Promise<number> => {
     const { rows } = await observer.query<{ n: string }>(
-      `SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      `SELECT COUNT(*) AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`,
     );
     return Number(rows[0]?.n);
   };
 
   beforeAll(async () => {
-    url = await createPostgresDatabase();
+    const url = await createPostgresDatabase();
     observer = new Client({ connectionString: url });
     await observer.connect();
     db = await Database.open(parseDatabaseUrl(url) as { kind: "postgres"; url: string }, {
