@@ -119,7 +119,7 @@ async function benchStore(
     } finally {
       await loader.close();
     }
-    // The references' connections open on the built and analysed store, as hubql's do. With the loader's pool
+    // The references' connections open on the built and settled store, as hubql's do. With the loader's pool
     // measuring, Postgres ran the list's statement in 5.1 ms (300,000 records) and 11.5 ms (1M) for the reference
     // but not for hubql (17.7 and 52 ms); from connections opened after the build, 15.0 ms at 300,000, as through
     // hubql's own Database (15.5 ms).

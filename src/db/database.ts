@@ -153,7 +153,7 @@ export class Database implements Executor {
       const engine = new PostgresEngine(pool, location.url, { connections, share });
       try {
         await dataSource.runMigrations({ transaction: "each" });
-        await engine.warm(share);
+        await engine.warm();
       } catch (error) {
         await engine.close();
         await dataSource.destroy();

@@ -27,6 +27,7 @@ const CONTROL_STATEMENT_TIMEOUT_MS = 5000;
 export class PostgresEngine implements StoreEngine {
   private readonly gate: FairGate;
   private readonly control: Pool;
+  private readonly share: number;
 
   constructor(
     private readonly pool: Pool,
@@ -34,6 +35,7 @@ export class PostgresEngine implements StoreEngine {
     options: PostgresEngineOptions,
   ) {
     this.gate = new FairGate(options.connections, options.share);
+    this.share = options.share;
     this.control = new Pool({
       connectionString: url,
       max: 2,
@@ -79,12 +81,12 @@ export class PostgresEngine implements StoreEngine {
   }
 
   /**
-   * Opens `count` of the pool's connections ahead of the first requests that need them; the pool keeps them
-   * (its `min`, set to the same count). A connection opened on demand cost a reader 80 ms on a loaded 2-core machine
-   * (the backend's fork and login), on top of the statement, the first time two statements ran at once.
+   * Opens a request's share of the pool's connections ahead of the first requests that need them; the pool keeps
+   * them (its `min`, set to the share in database.ts). A connection opened on demand cost a reader 80 ms on a loaded
+   * 2-core machine (the backend's fork and login), on top of the statement, the first time two statements ran at once.
    */
-  async warm(count: number): Promise<void> {
-    const clients = await Promise.all(Array.from({ length: count }, () => this.pool.connect()));
+  async warm(): Promise<void> {
+    const clients = await Promise.all(Array.from({ length: this.share }, () => this.pool.connect()));
     for (const client of clients) client.release();
   }
 
