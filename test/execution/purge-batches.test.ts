@@ -154,7 +154,7 @@ describe.each(DIALECTS)("readers while bulk work runs on %s", (dialect) => {
     app = await startTestHttp(dialect, { limits: { ...DEFAULT_LIMITS, requestTimeoutMs: 120_000 } });
     await addAll(
       app,
-      Array.from({ length: 40_000 }, (_, i) => record(i)),
+      Array.from({ length: 120_000 }, (_, i) => record(i)),
     );
     const purge = () =>
       fetch(`${app.url}/graphql`, {
@@ -163,9 +163,10 @@ describe.each(DIALECTS)("readers while bulk work runs on %s", (dialect) => {
         body: JSON.stringify({ query: `mutation { purgeTaskRecords(filter: "{\\"queue\\": \\"task\\"}") { count } }` }),
       }).then((response) => response.json());
     const { workMs, latencies, baseline } = await sampleDuring(purge, readers);
-    // Postgres deletes the 40,000 in eight batches within a few probes (3 in one run): what is asserted is that each
-    // probe taken meanwhile was quick, not how long the purge took.
-    expect(latencies.length).toBeGreaterThan(0);
+    // What is asserted is that the probes taken meanwhile were quick, not how long the purge took. 90,000 records
+    // match: 18 batches, long enough on Postgres for 16 probes in one run (3–6 with 30,000), so that the 90th
+    // percentile is not simply the worst probe: with nothing running, one probe in a full test run took 77 ms.
+    expect(latencies.length).toBeGreaterThanOrEqual(10);
     expect(quantile(latencies, 0.9)).toBeLessThan(100 + baseline);
     expect(Math.max(...latencies)).toBeLessThan(Math.max(100, workMs / 2));
   }, 120_000);
