@@ -2,7 +2,7 @@
  * The IPython import against its reference (issue 14): `import-ipython` of a SQLiteDB task table, end to end (read,
  * unpickle, convert, decide, write), against raw multi-row INSERTs of the same rows, already converted, through the
  * driver into the same kind of store — interleaved, in one run. Also how long a reader of the same process waits while the import
- * runs (the import hands the event loop over between batches).
+ * runs (the import converts a few records at a time, with a turn of the event loop between).
  *
  *   npm run build && node dist/scripts/bench-import.js [--records 20000] [--buffer-bytes 2000] [--dialect sqlite|postgres] [--rounds 3]
  *
@@ -127,7 +127,7 @@ function convertedRows(file: string) {
       const chunk = source.chunk("ipython-tasks", columns, after, 500, Number.MAX_SAFE_INTEGER);
       if (!chunk) break;
       after = chunk.lastRowid;
-      rows.push(...chunk.records.map(completeRecord));
+      rows.push(...[...chunk.records].map(completeRecord));
     }
     return rows;
   } finally {

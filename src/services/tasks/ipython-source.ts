@@ -14,9 +14,12 @@ export class IpythonImportError extends Error {
   }
 }
 
-/** One step of a table, read as records in the Hub's insertion (rowid) order. */
+/**
+ * One step of a table, in the Hub's insertion (rowid) order: its rows are read, and each becomes a record as it is
+ * taken from `records` (a row that does not convert throws there), so a caller can convert a few at a time.
+ */
 export interface SourceChunk {
-  readonly records: TaskRecordData[];
+  readonly records: Iterable<TaskRecordData>;
   /** The last rowid read: where the next chunk starts. */
   readonly lastRowid: number;
 }
@@ -116,7 +119,12 @@ export class IpythonSource {
       )
       .all(afterRowid, last) as Record<string, unknown>[];
     const plan = conversionPlan(known);
-    return { records: rows.map((row) => toRecord(row, plan)), lastRowid: last } satisfies SourceChunk;
+    return {
+      records: (function* () {
+        for (const row of rows) yield toRecord(row, plan);
+      })(),
+      lastRowid: last,
+    } satisfies SourceChunk;
   }
 
   private columns(table: string): string[] {

@@ -1,3 +1,5 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+
 import type { Executor } from "../../db/database";
 import type { Dialect } from "../../dialect";
 import { RowCodec } from "../../db/row-codec";
@@ -76,10 +78,17 @@ type Outcome = "added" | "updated" | "unchanged" | "skipped";
 type Stored = Pick<TaskRecordRow, "msgId" | "importFingerprint" | "completed">;
 
 /**
- * Hands the event loop over between batches so requests of the same process are answered meanwhile: a timer, so
- * that due timers and waiting I/O (a request's socket) both run before the next batch is queued.
+ * Records converted between two turns of the event loop while the batch before them is written. A turn lets the
+ * writer's answers (and requests of the same process) in, so converting and writing run side by side instead of in
+ * turn; 20 records of a few KiB take about a millisecond.
  */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+const CONVERT_SLICE = 20;
+
+/** A batch of the file, converted, and where the next one starts. */
+interface PreparedBatch {
+  readonly rows: NewTaskRecord[];
+  readonly lastRowid: number;
+}
 
 /** A record of the file as an insert writes it, with the fingerprint of this version. */
 function prepare(record: TaskRecordData): NewTaskRecord {
@@ -98,7 +107,7 @@ function prepare(record: TaskRecordData): NewTaskRecord {
  * - not imported by this tool: unchanged if equal to the file's, updated if it is pending in hubql and completed
  *   in the file, skipped otherwise unless `overwrite`.
  * Batches are atomic and short (IMPORT_BATCH rows and buffer bytes), each written through
- * TasksService's insert (retention, resubmission links), with the event loop handed over between them.
+ * TasksService's insert (retention, resubmission links), while the next is converted a slice at a time.
  */
 export class TaskImportService {
   private readonly codec: RowCodec;
@@ -142,21 +151,22 @@ export class TaskImportService {
     const skippedIds: string[] = [];
     const db = this.ctx.requireDb();
     const overwrite = options.overwrite ?? false;
-    const read = (after: number) => {
-      const chunk = source.chunk(
-        table,
-        columns,
-        after,
-        options.batchSize ?? IMPORT_BATCH[db.dialect].rows,
-        options.batchBytes ?? IMPORT_BATCH[db.dialect].bytes,
-      );
-      return chunk && { rows: chunk.records.map(prepare), lastRowid: chunk.lastRowid };
+    const batches = preparedBatches(source, table, columns, {
+      rows: options.batchSize ?? IMPORT_BATCH[db.dialect].rows,
+      bytes: options.batchBytes ?? IMPORT_BATCH[db.dialect].bytes,
+    });
+    // The next batch is read and converted while one is written (the store works off the event loop). Its failure
+    // (a row that does not convert) is handled when it is awaited, after the batch before it is written, or not at
+    // all when that write fails first.
+    const following = () => {
+      const next = batches.next();
+      next.catch(() => undefined);
+      return next;
     };
-    for (let batch = read(0); batch;) {
-      const rows = batch.rows;
+    for (let next = following(), batch = await next; !batch.done; batch = await next) {
+      const rows = batch.value.rows;
       const writing = db.transaction((tx) => this.writeBatch(tx, rows, overwrite));
-      // The next batch is read and converted while this one is written (a store off the event loop runs both).
-      const next = read(batch.lastRowid);
+      next = following();
       const outcomes = await writing;
       outcomes.forEach((outcome, i) => {
         counts[outcome]++;
@@ -164,8 +174,6 @@ export class TaskImportService {
       });
       counts.read += rows.length;
       options.onProgress?.(counts.read, total, table);
-      await yieldToEventLoop();
-      batch = next;
     }
     const ignoredColumns = columns.filter((column) => !HUB_KEYS.has(column));
     return { table, ...counts, ignoredColumns, skippedIds };
@@ -247,6 +255,29 @@ export class TaskImportService {
           `UPDATE "${TABLES.taskRecords}" SET "import_fingerprint" = ${q.bind(row.importFingerprint)} WHERE "msg_id" = ${q.bind(row.msgId)}`,
       );
     }
+  }
+}
+
+/**
+ * The table's batches (at most `limit` rows and pickled buffer bytes each), converted CONVERT_SLICE records between
+ * turns of the event loop.
+ */
+async function* preparedBatches(
+  source: IpythonSource,
+  table: string,
+  columns: readonly string[],
+  limit: { readonly rows: number; readonly bytes: number },
+): AsyncGenerator<PreparedBatch> {
+  for (let after = 0; ;) {
+    const chunk = source.chunk(table, columns, after, limit.rows, limit.bytes);
+    if (!chunk) return;
+    const rows: NewTaskRecord[] = [];
+    for (const record of chunk.records) {
+      rows.push(prepare(record));
+      if (rows.length % CONVERT_SLICE === 0) await nextTurn();
+    }
+    yield { rows, lastRowid: chunk.lastRowid };
+    after = chunk.lastRowid;
   }
 }
 

@@ -276,21 +276,38 @@ describe("import errors", () => {
     await expect(gw.services.taskImport.importFile(notSqlite)).rejects.toThrow(/not a database/);
 
     const { file } = buildFixture(2);
-    const db = new BetterSqlite3(file);
-    db.prepare(`UPDATE ${TABLE} SET buffers = ? WHERE msg_id = ?`).run(
-      Buffer.from(
-        execFileSync("python3", ["-c", "import pickle,sys; sys.stdout.write(pickle.dumps({'a': 1}, 4).hex())"], {
-          encoding: "utf8",
-        }),
-        "hex",
-      ),
-      id(1),
-    );
-    db.close();
+    spoilBuffers(file, id(1));
     const error = await gw.services.taskImport.importFile(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IpythonImportError);
     expect((error as Error).message).toMatch(
       new RegExp(`Row '${id(1)}', column buffers: .*not part of a list of bytes`),
     );
   });
+
+  it("keeps the batches written before a row that does not convert, and nothing from its batch on", async () => {
+    // Batches of 10: the 26th row spoils the third batch, converted while the second is written.
+    const { file } = buildFixture(40, undefined, undefined, 500);
+    spoilBuffers(file, id(525));
+    const error = await gw.services.taskImport.importFile(file, { batchSize: 10 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IpythonImportError);
+    expect((error as Error).message).toMatch(new RegExp(`Row '${id(525)}', column buffers`));
+    const ids = Array.from({ length: 40 }, (_, i) => id(500 + i));
+    const stored = await gw.services.tasks.dbQuery({ msg_id: { $in: ids } }, ["msg_id"]);
+    expect(stored.map((row) => row["msg_id"]).sort()).toEqual(ids.slice(0, 20));
+  });
 });
+
+/** Makes a row's buffers a pickled dict, which is not SQLiteDB's pickled list of bytes. */
+function spoilBuffers(file: string, msgId: string): void {
+  const db = new BetterSqlite3(file);
+  db.prepare(`UPDATE ${TABLE} SET buffers = ? WHERE msg_id = ?`).run(
+    Buffer.from(
+      execFileSync("python3", ["-c", "import pickle,sys; sys.stdout.write(pickle.dumps({'a': 1}, 4).hex())"], {
+        encoding: "utf8",
+      }),
+      "hex",
+    ),
+    msgId,
+  );
+  db.close();
+}
