@@ -1,3 +1,5 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+
 import type { Executor } from "../../db/database";
 import { isUniqueViolation } from "../../db/driver-errors";
 import { RowCodec } from "../../db/row-codec";
@@ -10,6 +12,7 @@ import {
   insertRows,
   queryPage,
   readFields,
+  ROWS_PER_INSERT,
   rowsByKey,
   run,
   selectRows,
@@ -229,6 +232,8 @@ export class TasksService {
     const seen = new Map<string, number>();
     const rows = new Array<NewTaskRecord>(records.length);
     for (let index = 0; index < records.length; index++) {
+      // A turn of the event loop every ROWS_PER_INSERT records: 2,000 records took 12–15 ms in one stretch.
+      if (index > 0 && index % ROWS_PER_INSERT === 0) await nextTurn();
       const record = records[index] as TaskRecordData;
       validateRecord(record, index);
       const earlier = seen.get(record.msgId);
