@@ -4,7 +4,7 @@
  */
 import type { Database } from "../../src/db/database";
 
-export { quantile, sampleDuring, timed } from "../support/latency";
+export { type Probe, quantile, sampleDuring, timed } from "../support/latency";
 
 /** Statements still running on the store, other than this check's own (Postgres: pg_stat_activity). */
 export async function runningStatements(db: Database): Promise<number> {

@@ -30,7 +30,7 @@ describe.each(DIALECTS)("/healthz during heavy work on %s", (dialect) => {
         },
         "reader",
       );
-    const health = () => fetch(`${server.url}/healthz`).then((response) => response.text());
+    const health = { url: server.url, requests: [{ path: "/healthz" }] };
     const { workMs, latencies, baseline } = await sampleDuring(heavy, health);
     await expectHealthy(server);
     // Under 100 ms over what /healthz takes on this machine with nothing running (its load: sampleDuring), and never
