@@ -127,7 +127,7 @@ function convertedRows(file: string) {
       const chunk = source.chunk("ipython-tasks", columns, after, 500, Number.MAX_SAFE_INTEGER);
       if (!chunk) break;
       after = chunk.lastRowid;
-      rows.push(...[...chunk.records].map(completeRecord));
+      for (let i = 0; i < chunk.size; i++) rows.push(completeRecord(chunk.record(i)));
     }
     return rows;
   } finally {

@@ -15,11 +15,14 @@ export class IpythonImportError extends Error {
 }
 
 /**
- * One step of a table, in the Hub's insertion (rowid) order: its rows are read, and each becomes a record as it is
- * taken from `records` (a row that does not convert throws there), so a caller can convert a few at a time.
+ * One step of a table, in the Hub's insertion (rowid) order: its rows are read, and each becomes a record when
+ * `record(i)` is called (a row that does not convert throws there), so a caller can convert a few at a time.
  */
 export interface SourceChunk {
-  readonly records: Iterable<TaskRecordData>;
+  /** Rows read. */
+  readonly size: number;
+  /** The i-th row as a record. */
+  record(index: number): TaskRecordData;
   /** The last rowid read: where the next chunk starts. */
   readonly lastRowid: number;
 }
@@ -97,7 +100,13 @@ export class IpythonSource {
    * The next chunk after `afterRowid`: at most `maxRows` rows, and no more pickled buffer bytes than `maxBytes`
    * (at least one row), so one write transaction stays short whatever the rows hold. Null at the end.
    */
-  chunk(table: string, columns: readonly string[], afterRowid: number, maxRows: number, maxBytes: number) {
+  chunk(
+    table: string,
+    columns: readonly string[],
+    afterRowid: number,
+    maxRows: number,
+    maxBytes: number,
+  ): SourceChunk | null {
     const quoted = quoteIdentifier(table);
     const sizes = this.db
       .prepare(
@@ -119,12 +128,14 @@ export class IpythonSource {
       )
       .all(afterRowid, last) as Record<string, unknown>[];
     const plan = conversionPlan(known);
+    // A closure, not a generator: a generator over the rows kept each chunk alive through scavenges, which then
+    // copied and promoted it (reading 20,000 rows: 11–13 ms a scavenge against 0.3–0.7 ms; the import on SQLite
+    // went from 0.38–0.40× to 0.45× a multi-row INSERT without it).
     return {
-      records: (function* () {
-        for (const row of rows) yield toRecord(row, plan);
-      })(),
+      size: rows.length,
+      record: (index) => toRecord(rows[index] as Record<string, unknown>, plan),
       lastRowid: last,
-    } satisfies SourceChunk;
+    };
   }
 
   private columns(table: string): string[] {

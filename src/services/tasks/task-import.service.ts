@@ -272,8 +272,8 @@ async function* preparedBatches(
     const chunk = source.chunk(table, columns, after, limit.rows, limit.bytes);
     if (!chunk) return;
     const rows: NewTaskRecord[] = [];
-    for (const record of chunk.records) {
-      rows.push(prepare(record));
+    for (let i = 0; i < chunk.size; i++) {
+      rows.push(prepare(chunk.record(i)));
       if (rows.length % CONVERT_SLICE === 0) await nextTurn();
     }
     yield { rows, lastRowid: chunk.lastRowid };
