@@ -4,6 +4,7 @@ import { FairGate } from "./fair-gate";
 import { raceDeadline, type RequestScope } from "./request-scope";
 import { SqliteThread } from "./sqlite-thread";
 import { sqliteWorkerScript } from "./sqlite-worker-script";
+import { WalCheckpointer, WRITER_AUTOCHECKPOINT_PAGES } from "./wal-checkpointer";
 
 export interface SqliteEngineOptions {
   /** Absolute path of the database file (WAL mode, migrated). */
@@ -31,6 +32,9 @@ export interface SqliteEngineOptions {
  * JavaScript (the regexp function) or when SQLite returns; the retired connection then closes, which rolls back its
  * transaction. A new writer waits until the retired one has exited, so it never meets its lock.
  *
+ * Checkpoints (copying the WAL back into the database file) run on a connection and thread of their own after
+ * commits (WalCheckpointer), not inside the commit that fills the WAL as SQLite does by default.
+ *
  * Cost per statement (2-core machine, 100-row page): 0.37–0.40 ms through a thread against 0.25 ms for the same
  * statement on the main thread — one message each way (~0.1 ms) plus copying the rows.
  */
@@ -40,6 +44,7 @@ export class SqliteEngine implements StoreEngine {
   private readonly readers: SqliteThread[];
   private readonly busy = new Set<SqliteThread>();
   private writer: SqliteThread;
+  private readonly checkpointer: WalCheckpointer;
   private retiring = 0;
 
   private constructor(
@@ -49,6 +54,7 @@ export class SqliteEngine implements StoreEngine {
     this.readerGate = new FairGate(options.readers, options.share);
     this.readers = Array.from({ length: options.readers }, () => this.spawn(true));
     this.writer = this.spawn(false);
+    this.checkpointer = new WalCheckpointer(() => this.spawn(false));
   }
 
   static async start(options: SqliteEngineOptions): Promise<SqliteEngine> {
@@ -59,7 +65,10 @@ export class SqliteEngine implements StoreEngine {
     if (READS.test(text)) return this.read(text, values, scope);
     const permit = await this.writerGate.acquire(scope);
     try {
-      return await this.call(this.liveWriter(), text, values, scope);
+      await this.checkpointer.room();
+      const result = await this.call(this.liveWriter(), text, values, scope);
+      this.checkpointer.written();
+      return result;
     } finally {
       permit();
     }
@@ -67,15 +76,19 @@ export class SqliteEngine implements StoreEngine {
 
   async transaction<T>(scope: RequestScope | undefined, work: (session: Session) => Promise<T>): Promise<T> {
     const permit = await this.writerGate.acquire(scope);
-    const thread = this.liveWriter();
+    let thread: SqliteThread | undefined;
     try {
+      await this.checkpointer.room();
+      thread = this.liveWriter();
       await this.call(thread, "BEGIN IMMEDIATE", [], scope);
-      const result = await work({ run: (text, values) => this.call(thread, text, values, scope) });
+      const writer = thread;
+      const result = await work({ run: (text, values) => this.call(writer, text, values, scope) });
       await this.call(thread, "COMMIT", [], scope);
+      this.checkpointer.written();
       return result;
     } catch (error) {
       // A retired writer has no transaction left: closing its connection rolled it back.
-      if (!thread.retired) await thread.call("ROLLBACK", []).catch(() => undefined);
+      if (thread && !thread.retired) await thread.call("ROLLBACK", []).catch(() => undefined);
       throw error;
     } finally {
       permit();
@@ -91,7 +104,9 @@ export class SqliteEngine implements StoreEngine {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.readers, this.writer].map((thread) => thread.retire()));
+    await Promise.all(
+      [...this.readers, this.writer].map((thread) => thread.retire()).concat(this.checkpointer.close()),
+    );
   }
 
   private async read(text: string, values: readonly unknown[], scope: RequestScope | undefined) {
@@ -146,9 +161,11 @@ export class SqliteEngine implements StoreEngine {
     return this.writer;
   }
 
+  /** A reader (read-only), or a read-write connection: the writer, or the checkpointer's. */
   private spawn(readonly: boolean, after?: Promise<void>): SqliteThread {
     const { file, busyTimeoutMs } = this.options;
-    return new SqliteThread(this.script, { file, readonly, busyTimeoutMs }, after);
+    const autocheckpointPages = readonly ? undefined : WRITER_AUTOCHECKPOINT_PAGES;
+    return new SqliteThread(this.script, { file, readonly, busyTimeoutMs, autocheckpointPages }, after);
   }
 }
 

@@ -13,6 +13,8 @@ export interface WorkerOptions {
   readonly readonly: boolean;
   /** How long a write waits for SQLite's lock (another process writing) before SQLITE_BUSY. */
   readonly busyTimeoutMs: number;
+  /** A read-write connection's `wal_autocheckpoint` (pages); SQLite's default (1,000) when omitted. */
+  readonly autocheckpointPages?: number;
 }
 
 export interface StatementRequest {

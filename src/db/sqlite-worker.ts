@@ -20,6 +20,7 @@ db.function(SQLITE_REGEXP_FUNCTION, { deterministic: true }, sqliteRegexpImpleme
 if (!options.readonly) {
   db.pragma("foreign_keys = ON");
   db.pragma("synchronous = NORMAL");
+  if (options.autocheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${options.autocheckpointPages}`);
 }
 
 /** Prepared statements by text, least recently used first; SQL texts repeat per query shape. */
