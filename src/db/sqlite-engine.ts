@@ -65,7 +65,7 @@ export class SqliteEngine implements StoreEngine {
     if (READS.test(text)) return this.read(text, values, scope);
     const permit = await this.writerGate.acquire(scope);
     try {
-      await this.checkpointer.room();
+      await raceDeadline(scope, this.checkpointer.room());
       const result = await this.call(this.liveWriter(), text, values, scope);
       this.checkpointer.written();
       return result;
@@ -78,7 +78,7 @@ export class SqliteEngine implements StoreEngine {
     const permit = await this.writerGate.acquire(scope);
     let thread: SqliteThread | undefined;
     try {
-      await this.checkpointer.room();
+      await raceDeadline(scope, this.checkpointer.room());
       thread = this.liveWriter();
       await this.call(thread, "BEGIN IMMEDIATE", [], scope);
       const writer = thread;
