@@ -14,7 +14,9 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import type { Database } from "../../src/db/database";
-import { WRITER_AUTOCHECKPOINT_PAGES } from "../../src/db/wal-checkpointer";
+import { SqliteThread } from "../../src/db/sqlite-thread";
+import { sqliteWorkerScript } from "../../src/db/sqlite-worker-script";
+import { WalCheckpointer, WRITER_AUTOCHECKPOINT_PAGES } from "../../src/db/wal-checkpointer";
 import { startTestGateway, type TestGateway } from "../support/gateway";
 
 const BATCHES = 80;
@@ -54,6 +56,35 @@ describe("WAL checkpoints on SQLite", () => {
       `{ taskRecords(first: 1) { totalCount } }`,
     );
     expect(taskRecords.totalCount).toBe(BATCHES * PER_BATCH);
+  });
+});
+
+describe("the checkpointer's thread", () => {
+  it("starts with the first checkpoint and stops when none has been asked for a while", async () => {
+    const gw = await startTestGateway("sqlite");
+    const script = await sqliteWorkerScript();
+    const file = gw.databaseUrl.slice("sqlite:".length);
+    const threads: SqliteThread[] = [];
+    const checkpointer = new WalCheckpointer(() => {
+      const thread = new SqliteThread(script, { file, readonly: false, busyTimeoutMs: 5000 });
+      threads.push(thread);
+      return thread;
+    }, 200);
+    try {
+      expect(threads).toHaveLength(0);
+      await gw.services.tasks.add([{ msgId: "idle-1" }]);
+      checkpointer.written();
+      checkpointer.written();
+      await expect.poll(() => threads.length).toBe(1);
+      await expect.poll(() => threads[0]?.retired, { timeout: 5000 }).toBe(true);
+      checkpointer.written();
+      await expect.poll(() => threads.length).toBe(2);
+      expect(threads[1]?.retired).toBe(false);
+    } finally {
+      await checkpointer.close();
+      await gw.close();
+    }
+    expect(threads.every((thread) => thread.retired)).toBe(true);
   });
 });
 
