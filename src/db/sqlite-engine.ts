@@ -63,36 +63,22 @@ export class SqliteEngine implements StoreEngine {
 
   async run(text: string, values: readonly unknown[], scope: RequestScope | undefined) {
     if (READS.test(text)) return this.read(text, values, scope);
-    const permit = await this.writerGate.acquire(scope);
-    try {
-      await raceDeadline(scope, this.checkpointer.room());
-      const result = await this.call(this.liveWriter(), text, values, scope);
-      this.checkpointer.written();
-      return result;
-    } finally {
-      permit();
-    }
+    return this.write(scope, (thread) => this.call(thread, text, values, scope));
   }
 
   async transaction<T>(scope: RequestScope | undefined, work: (session: Session) => Promise<T>): Promise<T> {
-    const permit = await this.writerGate.acquire(scope);
-    let thread: SqliteThread | undefined;
-    try {
-      await raceDeadline(scope, this.checkpointer.room());
-      thread = this.liveWriter();
-      await this.call(thread, "BEGIN IMMEDIATE", [], scope);
-      const writer = thread;
-      const result = await work({ run: (text, values) => this.call(writer, text, values, scope) });
-      await this.call(thread, "COMMIT", [], scope);
-      this.checkpointer.written();
-      return result;
-    } catch (error) {
-      // A retired writer has no transaction left: closing its connection rolled it back.
-      if (thread && !thread.retired) await thread.call("ROLLBACK", []).catch(() => undefined);
-      throw error;
-    } finally {
-      permit();
-    }
+    return this.write(scope, async (thread) => {
+      try {
+        await this.call(thread, "BEGIN IMMEDIATE", [], scope);
+        const result = await work({ run: (text, values) => this.call(thread, text, values, scope) });
+        await this.call(thread, "COMMIT", [], scope);
+        return result;
+      } catch (error) {
+        // A retired writer has no transaction left: closing its connection rolled it back.
+        if (!thread.retired) await thread.call("ROLLBACK", []).catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   stats(): EngineStats {
@@ -120,6 +106,22 @@ export class SqliteEngine implements StoreEngine {
       return await this.call(thread, text, values, scope);
     } finally {
       this.busy.delete(thread);
+      permit();
+    }
+  }
+
+  /**
+   * `work` on the writer, which it holds alone: after its turn at the gate and, past the WAL's limit, the
+   * checkpoint of what is committed (WalCheckpointer.room); what it committed is then checkpointed beside.
+   */
+  private async write<T>(scope: RequestScope | undefined, work: (writer: SqliteThread) => Promise<T>): Promise<T> {
+    const permit = await this.writerGate.acquire(scope);
+    try {
+      await raceDeadline(scope, this.checkpointer.room());
+      const result = await work(this.liveWriter());
+      this.checkpointer.written();
+      return result;
+    } finally {
       permit();
     }
   }
