@@ -327,6 +327,7 @@ class Workload:
             "history": [self.names.label(m) for m in self.a.hub_history()],
             "plain": {key: self.query(q, k) for key, (q, k) in self.plain_queries().items()},
             "datetime": {key: self.query(q, k) for key, (q, k) in self.datetime_queries(raw).items()},
+            "datetimeExpected": {key: self.matching(q, raw) for key, (q, _) in self.datetime_queries(raw).items()},
             "errors": {key: self.query(q, k) for key, (q, k) in self.error_queries().items()},
             "differences": {key: self.query(q, k) for key, (q, k) in self.difference_queries().items()},
             "instants": self.instants(raw),
@@ -390,6 +391,34 @@ class Workload:
             hi = as_datetime(by_label["b4"]["header"]["date"])
             queries["a1 <= submitted < b4"] = ({"submitted": {"$gte": lo, "$lt": hi}}, keys)
         return queries
+
+    def matching(self, query: dict[str, Any], raw_records: list[dict[str, Any]]) -> list[str]:
+        """The labels a datetime query must match among this run's own records (sorted), by the Hub's comparison
+        semantics: a missing instant matches nothing. Each cluster schedules its tasks itself (whether p1 started
+        before b4 is the cluster's affair), so each backend's answers are checked against its own records; the
+        test checks that SQLiteDB agrees with this too, and compares the two backends' answers where their records
+        order alike."""
+
+        def holds(value: Any, condition: Any) -> bool:
+            value = as_datetime(value)
+            if value is None:
+                return False
+            if not isinstance(condition, dict):
+                return value == condition
+            tests = {
+                "$lt": lambda at: value < at,
+                "$lte": lambda at: value <= at,
+                "$gt": lambda at: value > at,
+                "$gte": lambda at: value >= at,
+                "$in": lambda ats: value in ats,
+            }
+            return all(tests[op](at) for op, at in condition.items())
+
+        return sorted(
+            self.names.label(r["msg_id"])
+            for r in raw_records
+            if all(holds(r.get(key), condition) for key, condition in query.items())
+        )
 
     def error_queries(self) -> dict[str, tuple[dict[str, Any], list[str] | None]]:
         """Refused by both backends (the Hub's reply names the same exception)."""
