@@ -69,9 +69,7 @@ async function handle(
     case "/":
       if (deps.config.playground && req.method === "GET" && wantsHtml(req) && !url.searchParams.has("query")) {
         const html = await playgroundHtml();
-        res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" });
-        res.end(html);
-        return;
+        return sendWhole(res, 200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" }, html);
       }
       return graphql(deps, req, res, url, requestId);
     default:
@@ -202,8 +200,8 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, body:
 function metrics(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): void {
   const principal = authenticate(deps, req, res);
   if (!principal) return;
-  res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" });
-  res.end(deps.metrics.render());
+  const headers = { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" };
+  sendWhole(res, 200, headers, deps.metrics.render());
 }
 
 function routeLabel(url: URL | null): string {
@@ -275,6 +273,15 @@ function firstHeader(req: IncomingMessage, name: string): string | undefined {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  res.end(JSON.stringify(body));
+  sendWhole(res, status, { "content-type": "application/json; charset=utf-8" }, JSON.stringify(body));
+}
+
+/**
+ * A whole answer in one write with its `content-length` (Node adds it when the head has not gone yet; `writeHead`
+ * would send the head first and frame the body as chunks).
+ */
+function sendWhole(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.end(body);
 }

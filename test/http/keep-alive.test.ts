@@ -1,6 +1,7 @@
 /**
  * Idle keep-alive connections stay open for HUBQL_KEEP_ALIVE_TIMEOUT_MS (default 65 s, not Node's 5 s), so a client
- * that writes now and then — an IPython Hub between tasks, through HubqlDB — keeps its connection.
+ * that writes now and then — an IPython Hub between tasks, through HubqlDB — keeps its connection. Whole answers
+ * carry their length, so a client reads each without chunk framing.
  */
 import { request, Agent } from "node:http";
 
@@ -53,4 +54,24 @@ describe("keep-alive", () => {
       agent.destroy();
     }
   }, 20_000);
+
+  it("sends every whole answer with its length, in one piece (no chunk framing)", async () => {
+    const answers = await Promise.all([
+      fetch(`${app.url}/healthz`),
+      fetch(`${app.url}/metrics`),
+      fetch(`${app.url}/nowhere`),
+      fetch(`${app.url}/graphql`, { headers: { accept: "text/html" } }),
+      fetch(`${app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      }),
+    ]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 404, 200, 200]);
+    for (const answer of answers) {
+      const body = Buffer.from(await answer.arrayBuffer());
+      expect(answer.headers.get("transfer-encoding"), answer.url).toBeNull();
+      expect(Number(answer.headers.get("content-length")), answer.url).toBe(body.length);
+    }
+  });
 });
