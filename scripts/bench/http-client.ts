@@ -68,6 +68,11 @@ class Connection {
     return this.failure !== null;
   }
 
+  /** Whether part of the current answer has arrived. */
+  get answering(): boolean {
+    return this.received > 0;
+  }
+
   /** An idle connection does not keep the process alive. */
   inUse(busy: boolean): void {
     if (busy) this.socket.ref();
@@ -154,8 +159,13 @@ async function send(url: URL, request: Buffer): Promise<{ status: number; body: 
   while (connection?.broken) connection = pool.pop();
   let answer;
   if (connection) {
-    connection.inUse(true);
-    answer = await connection.send(request).catch(() => null);
+    const reused = connection;
+    reused.inUse(true);
+    answer = await reused.send(request).catch((error: unknown) => {
+      // Part of an answer came: the server took the request, and sending it again could do its work twice.
+      if (reused.answering) throw error;
+      return null;
+    });
   }
   if (!answer) {
     connection = new Connection(url.origin, url.hostname, Number(url.port || 80));
