@@ -87,10 +87,6 @@ class Connection {
     });
   }
 
-  close(): void {
-    this.socket.destroy();
-  }
-
   private receive(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.received += chunk.length;
@@ -177,13 +173,15 @@ async function send(url: URL, request: Buffer): Promise<{ status: number; body: 
 }
 
 export async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<string> {
-  const { status, body: text } = await send(new URL(url), requestBytes(new URL(url), "POST", body, headers));
+  const target = new URL(url);
+  const { status, body: text } = await send(target, requestBytes(target, "POST", body, headers));
   if (status !== 200) throw new Error(`${url}: HTTP ${status}: ${text.slice(0, 500)}`);
   return text;
 }
 
 export async function get(url: string): Promise<number> {
-  return (await send(new URL(url), requestBytes(new URL(url), "GET", null, {}))).status;
+  const target = new URL(url);
+  return (await send(target, requestBytes(target, "GET", null, {}))).status;
 }
 
 /** Runs an operation once and returns its `data`, failing on any GraphQL error. */
