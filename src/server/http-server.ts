@@ -277,8 +277,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * A whole answer in one write with its `content-length` (Node adds it when the head has not gone yet; `writeHead`
- * would send the head first and frame the body as chunks).
+ * A whole answer with its `content-length`, which Node adds when `end(body)` comes before the head is fixed (after
+ * `writeHead`, the head is fixed without a length and Node frames the body as chunks).
  */
 function sendWhole(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
   res.statusCode = status;
