@@ -236,7 +236,21 @@ describe.skipIf(skip !== null)(`jobflow flows through hubql${skip ? ` — skippe
         const { flowUuid } = await submit("slow", "slow");
         const slowWorker = startWorker(
           venv,
-          ["--url", app.url, "--token", operator, "--worker", "slow", "--holder", "slow-worker", "--ttl", "1.2"],
+          // The job's folder goes with the test's files (the worker's default is the folder it was started in).
+          [
+            "--url",
+            app.url,
+            "--token",
+            operator,
+            "--worker",
+            "slow",
+            "--holder",
+            "slow-worker",
+            "--ttl",
+            "1.2",
+            "--run-dir",
+            path.join(workDir, "runs-slow"),
+          ],
           { ...workerEnv, HUBQL_JOBFLOW_TEST_RUNS: path.join(workDir, "slow-runs.log") },
         );
         extraWorkers.push(slowWorker);
