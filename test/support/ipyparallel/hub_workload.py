@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import operator
 import os
 import random
 import re
@@ -38,6 +39,15 @@ from dateutil.parser import parse as parse_datetime
 
 SETTLE_TIMEOUT = 60.0
 ONE_MICROSECOND = timedelta(microseconds=1)
+
+#: The operators of the datetime queries, as the Hub compares a stored instant with a query's.
+DATETIME_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "$lt": operator.lt,
+    "$lte": operator.le,
+    "$gt": operator.gt,
+    "$gte": operator.ge,
+    "$in": lambda value, ats: value in ats,
+}
 
 
 # -- tasks (they run on the engines) ----------------------------------------------------------------------------
@@ -405,14 +415,7 @@ class Workload:
                 return False
             if not isinstance(condition, dict):
                 return value == condition
-            tests = {
-                "$lt": lambda at: value < at,
-                "$lte": lambda at: value <= at,
-                "$gt": lambda at: value > at,
-                "$gte": lambda at: value >= at,
-                "$in": lambda ats: value in ats,
-            }
-            return all(tests[op](at) for op, at in condition.items())
+            return all(DATETIME_OPERATORS[op](value, at) for op, at in condition.items())
 
         return sorted(
             self.names.label(r["msg_id"])
