@@ -127,7 +127,7 @@ function convertedRows(file: string) {
       const chunk = source.chunk("ipython-tasks", columns, after, 500, Number.MAX_SAFE_INTEGER);
       if (!chunk) break;
       after = chunk.lastRowid;
-      for (let i = 0; i < chunk.size; i++) rows.push(completeRecord(chunk.record(i)));
+      for (let record = chunk.next(); record; record = chunk.next()) rows.push(completeRecord(record));
     }
     return rows;
   } finally {

@@ -66,11 +66,26 @@ export class SqliteEngine implements StoreEngine {
     return this.write(scope, (thread) => this.call(thread, text, values, scope));
   }
 
+  /**
+   * BEGIN is sent without waiting for its answer: the transaction's first statement follows it at once (the thread
+   * runs them in order), marked to be refused if the BEGIN failed, and waits for the BEGIN's answer before its own,
+   * so that the BEGIN's failure is the one thrown. One round trip less per transaction: an import's BEGIN took
+   * 1.2–1.4 ms there and back for 22 µs of work (the main thread converts records meanwhile).
+   */
   async transaction<T>(scope: RequestScope | undefined, work: (session: Session) => Promise<T>): Promise<T> {
     return this.write(scope, async (thread) => {
       try {
-        await this.call(thread, "BEGIN IMMEDIATE", [], scope);
-        const result = await work({ run: (text, values) => this.call(thread, text, values, scope) });
+        const begun = this.call(thread, "BEGIN IMMEDIATE", [], scope);
+        // Its failure is thrown below, by the first statement or before COMMIT.
+        begun.catch(() => undefined);
+        const run: Session["run"] = async (text, values) => {
+          const result = this.call(thread, text, values, scope, true);
+          result.catch(() => undefined);
+          await begun;
+          return result;
+        };
+        const result = await work({ run });
+        await begun;
         await this.call(thread, "COMMIT", [], scope);
         return result;
       } catch (error) {
@@ -132,11 +147,12 @@ export class SqliteEngine implements StoreEngine {
     text: string,
     values: readonly unknown[],
     scope: RequestScope | undefined,
+    inTransaction = false,
   ): Promise<RawResult> {
     scope?.check();
     const unsubscribe = scope?.onExpire(() => this.replace(thread));
     try {
-      return await raceDeadline(scope, thread.call(text, values));
+      return await raceDeadline(scope, thread.call(text, values, inTransaction));
     } catch (error) {
       throw statementFailure(text, values, error);
     } finally {

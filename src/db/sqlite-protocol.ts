@@ -21,7 +21,15 @@ export interface StatementRequest {
   readonly id: number;
   readonly sql: string;
   readonly params: readonly unknown[];
+  /**
+   * A statement of a transaction whose BEGIN was sent without waiting for its answer (sqlite-engine.ts): refused
+   * unless the connection is in a transaction, so that it never runs on its own after a failed BEGIN.
+   */
+  readonly inTransaction?: boolean;
 }
+
+/** The code of the refusal above. */
+export const NO_TRANSACTION = "HUBQL_NO_TRANSACTION";
 
 export type StatementReply =
   | { readonly id: number; readonly columns: readonly string[]; readonly rows: readonly unknown[][] }

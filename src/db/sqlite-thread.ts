@@ -53,14 +53,16 @@ export class SqliteThread {
     return this.failure !== null;
   }
 
-  async call(sql: string, params: readonly unknown[]): Promise<RawResult> {
+  /** One statement; `inTransaction`: refused unless the connection is in a transaction (see StatementRequest). */
+  async call(sql: string, params: readonly unknown[], inTransaction = false): Promise<RawResult> {
     await this.ready;
     if (this.failure) throw this.failure;
     const id = ++this.nextId;
     return new Promise<RawResult>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, sql, params } satisfies StatementRequest);
+      const request: StatementRequest = inTransaction ? { id, sql, params, inTransaction } : { id, sql, params };
+      this.worker.postMessage(request);
     });
   }
 

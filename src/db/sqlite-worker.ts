@@ -3,7 +3,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import Database, { type Statement } from "better-sqlite3";
 
 import { SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect/sqlite-regexp";
-import type { StatementReply, StatementRequest, WorkerOptions } from "./sqlite-protocol";
+import { NO_TRANSACTION, type StatementReply, type StatementRequest, type WorkerOptions } from "./sqlite-protocol";
 
 /**
  * A SQLite worker thread: one better-sqlite3 connection, statements one at a time as the main thread sends them
@@ -43,6 +43,10 @@ function prepare(sql: string): { statement: Statement; columns: string[] | null 
 }
 
 function execute(request: StatementRequest): StatementReply {
+  if (request.inTransaction && !db.inTransaction) {
+    const message = "not in a transaction: its BEGIN failed";
+    return { id: request.id, error: { message, name: "SqliteError", code: NO_TRANSACTION } };
+  }
   try {
     const { statement, columns } = prepare(request.sql);
     if (columns) {

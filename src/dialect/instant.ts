@@ -116,6 +116,8 @@ export function parseInstant(value: unknown): Instant | null {
     // Canonical text (what hubql answers, and what clients that read it send back) needs no parsing, only a
     // check that its fields name a real moment: a bulk ingest parses four per record, twice (guard and execution).
     if (isCanonical(value) && realMoment(value)) return value;
+    const utc = pythonUtc(value);
+    if (utc) return utc;
     return isoInstant(value.trim(), false);
   }
   if (value instanceof Date) return instantFromDate(value);
@@ -166,6 +168,18 @@ function digits(text: string, start: number, end: number): number {
   let value = 0;
   for (let i = start; i < end; i++) value = value * 10 + text.charCodeAt(i) - 48;
   return value;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.ffffff+00:00`, what Python's `isoformat()` writes for a UTC instant with microseconds (every
+ * timestamp of an ipyparallel SQLiteDB file): the canonical text with `Z` for the offset, checked as canonical text
+ * is, without `isoInstant`'s expression and its ten captures (an import reads four a record). Null otherwise, and
+ * `isoInstant` decides.
+ */
+function pythonUtc(text: string): Instant | null {
+  if (text.length !== 32 || !text.endsWith("+00:00")) return null;
+  const candidate = `${text.slice(0, 26)}Z`;
+  return isCanonical(candidate) && realMoment(candidate) ? candidate : null;
 }
 
 /**

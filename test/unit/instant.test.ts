@@ -73,6 +73,28 @@ describe("parseInstant", () => {
     expect(parseInstant("2016-12-31T23:59:60.500000Z")).toBe("2017-01-01T00:00:00.500000Z");
   });
 
+  it("reads Python's isoformat() of a UTC instant (SQLiteDB's timestamps) as the general parser does (its fast path)", () => {
+    // Each checked against the same instant written with `Z`, which takes the general path.
+    for (const text of [
+      "2026-03-01T12:00:00.123456+00:00",
+      "2024-02-29T23:59:59.999999+00:00",
+      "0001-01-01T00:00:00.000000+00:00",
+      "9999-12-31T23:59:59.999999+00:00",
+    ]) {
+      expect(parseInstant(text)).toBe(`${text.slice(0, 26)}Z`);
+    }
+    for (const text of [
+      "2023-02-29T00:00:00.000000+00:00",
+      "2026-03-01T24:00:00.000000+00:00",
+      "0000-12-31T23:59:59.999999+00:00",
+      "2026-03-01T12:00:00.12345x+00:00",
+    ]) {
+      expect(parseInstant(text)).toBeNull();
+    }
+    // A leap second leaves the fast path and is carried into the next minute, as with any other offset.
+    expect(parseInstant("2016-12-31T23:59:60.500000+00:00")).toBe("2017-01-01T00:00:00.500000Z");
+  });
+
   it("reads {$date} as Mongo extended JSON gives it, milliseconds to the microsecond", () => {
     const millis = Date.parse("2026-03-01T12:00:00.123Z");
     expect(parseInstant({ $date: millis })).toBe("2026-03-01T12:00:00.123000Z");

@@ -15,17 +15,23 @@ export class IpythonImportError extends Error {
 }
 
 /**
- * One step of a table, in the Hub's insertion (rowid) order: its rows are read, and each becomes a record when
- * `record(i)` is called (a row that does not convert throws there), so a caller can convert a few at a time.
+ * One step of a table, in the Hub's insertion (rowid) order: `next()` gives its rows one at a time as records (a row
+ * that does not convert throws there), reading them from the file a few at a time, so that a caller can convert a
+ * few between other work: no call holds the event loop for more than ROWS_PER_READ rows.
  */
 export interface SourceChunk {
-  /** Rows read. */
-  readonly size: number;
-  /** The i-th row as a record. */
-  record(index: number): TaskRecordData;
-  /** The last rowid read: where the next chunk starts. */
+  /** The next row as a record; null after the chunk's last. */
+  next(): TaskRecordData | null;
+  /** The last rowid of the chunk: where the next chunk starts. */
   readonly lastRowid: number;
 }
+
+/**
+ * Rows per statement while a chunk is read: a chunk read whole held the event loop for all of its rows at once
+ * (100 rows of a few KiB: about 1.7 ms; a chunk may hold megabytes), where requests and the store's answers to the
+ * import's own transaction wait.
+ */
+const ROWS_PER_READ = 16;
 
 /** SQLiteDB's column kinds: `dict text` (JSON), `bufs blob` (pickled list of bytes), `timestamp` (ISO text). */
 const DICT_KEYS = new Set(["header", "metadata", "content", "result_header", "result_metadata", "result_content"]);
@@ -122,18 +128,28 @@ export class IpythonSource {
       last = row.rowid;
     }
     const known = columns.filter((column) => (TASK_RECORD_KEYS as readonly string[]).includes(column));
-    const rows = this.db
-      .prepare(
-        `SELECT ${known.map(quoteIdentifier).join(", ")} FROM ${quoted} WHERE rowid > ? AND rowid <= ? ORDER BY rowid`,
-      )
-      .all(afterRowid, last) as Record<string, unknown>[];
+    const read = this.db.prepare(
+      `SELECT rowid AS "rowid", ${known.map(quoteIdentifier).join(", ")} FROM ${quoted} WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ${ROWS_PER_READ}`,
+    );
     const plan = conversionPlan(known);
     // A closure, not a generator: a generator over the rows kept each chunk alive through scavenges, which then
     // copied and promoted it (reading 20,000 rows: 11–13 ms a scavenge against 0.3–0.7 ms; the import on SQLite
     // went from 0.38–0.40× to 0.45× a multi-row INSERT without it).
+    let rows: Record<string, unknown>[] = [];
+    let at = 0;
+    let readTo = afterRowid;
     return {
-      size: rows.length,
-      record: (index) => toRecord(rows[index] as Record<string, unknown>, plan),
+      next: () => {
+        if (at === rows.length) {
+          if (readTo >= last) return null;
+          rows = read.all(readTo, last) as Record<string, unknown>[];
+          at = 0;
+          // Rows the Hub deleted since the sizes were read are simply not there.
+          readTo = rows.length === 0 ? last : (rows[rows.length - 1] as { rowid: number }).rowid;
+          if (rows.length === 0) return null;
+        }
+        return toRecord(rows[at++] as Record<string, unknown>, plan);
+      },
       lastRowid: last,
     };
   }
@@ -176,11 +192,19 @@ function conversionPlan(keys: readonly string[]): Conversion[] {
     .map((key) => [key, propertyOfKey(key) as string, converterFor(key)] as const);
 }
 
+/**
+ * Every record property, unset: a record starts as a copy of it, so that every record has one shape. Properties added
+ * one by one under computed names made each record a dictionary-mode object (V8), larger and slower to read.
+ */
+const BLANK_RECORD: Readonly<Record<string, undefined>> = Object.fromEntries(
+  TASK_RECORD_KEYS.map((key) => [propertyOfKey(key), undefined]),
+);
+
 function toRecord(row: Record<string, unknown>, plan: readonly Conversion[]): TaskRecordData {
   const msgId = row["msg_id"];
   if (typeof msgId !== "string" || msgId.length === 0)
     throw new IpythonImportError(`A row has no msg_id (${String(msgId)})`);
-  const record: Record<string, unknown> = { msgId };
+  const record: Record<string, unknown> = { ...BLANK_RECORD, msgId };
   for (const [key, property, convert] of plan) {
     const value = row[key];
     if (value === null || value === undefined) continue;
