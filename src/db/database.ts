@@ -294,7 +294,7 @@ export class Database implements Executor {
     const started = performance.now();
     try {
       const result = session ? await session.run(text, values) : await this.store.engine.run(text, values, this.scope);
-      budget?.charge(result.rows);
+      budget?.charge(result.rows, result.bytes);
       return result as QueryResult<T>;
     } finally {
       const elapsed = performance.now() - started;

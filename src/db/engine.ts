@@ -5,6 +5,11 @@ export interface RawResult {
   readonly rows: Record<string, unknown>[];
   /** Rows changed by INSERT/UPDATE/DELETE; for statements that return rows, the rows returned. */
   readonly affected: number;
+  /**
+   * About how many bytes the rows hold, where the engine knows it without walking them (SQLite's rows arrive as
+   * one JSON text: its length); the read budget walks the rows otherwise (src/db/read-budget.ts).
+   */
+  readonly bytes?: number;
 }
 
 /** A connection one transaction is pinned to: its statements run there, in order. */

@@ -21,9 +21,9 @@ export class ReadBudget {
     if (this.spent > this.maxBytes) throw this.exceeded();
   }
 
-  /** Charges the rows a statement returned. */
-  charge(rows: readonly unknown[]): void {
-    this.spent += rowsBytes(rows);
+  /** Charges the rows a statement returned: `bytes` where the engine counted them (RawResult), else as `rowsBytes`. */
+  charge(rows: readonly unknown[], bytes = rowsBytes(rows)): void {
+    this.spent += bytes;
     if (this.spent > this.maxBytes) throw this.exceeded();
   }
 

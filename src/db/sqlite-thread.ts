@@ -83,8 +83,13 @@ export class SqliteThread {
     } else if ("changes" in reply) {
       waiting.resolve({ rows: [], affected: reply.changes });
     } else {
-      const rows = "json" in reply ? (JSON.parse(reply.json) as unknown[][]) : withBuffers(reply.rows);
-      waiting.resolve({ rows: toObjects(reply.columns, rows), affected: rows.length });
+      if ("json" in reply) {
+        const rows = JSON.parse(reply.json) as unknown[][];
+        waiting.resolve({ rows: toObjects(reply.columns, rows), affected: rows.length, bytes: reply.json.length });
+      } else {
+        const rows = withBuffers(reply.rows);
+        waiting.resolve({ rows: toObjects(reply.columns, rows), affected: rows.length });
+      }
     }
   }
 

@@ -9,21 +9,41 @@ import { decodeJson, encodeJson } from "./json";
  */
 export function decodeValue(kind: FieldKind, value: unknown, dialect: Dialect): unknown {
   if (value === null || value === undefined) return null;
+  const decode = valueDecoder(kind, dialect);
+  return decode ? decode(value) : value;
+}
+
+/** A non-null driver value to the service layer's. */
+export type ValueDecoder = (value: unknown) => unknown;
+
+/**
+ * How `decodeValue` reads a non-null value of `kind`, or null where the driver's value is already the service's
+ * (text, enums, and JSON on Postgres: node-pg hands `jsonb` over parsed, a JSON string scalar as a bare JS string).
+ * Row decoders look this up once per column rather than once per value.
+ */
+export function valueDecoder(kind: FieldKind, dialect: Dialect): ValueDecoder | null {
   switch (kind) {
     case "json":
-      // node-pg hands jsonb over parsed (a JSON string scalar arrives as a bare JS string); SQLite gives text.
-      return dialect === "postgres" ? value : decodeJson(value);
+      return dialect === "postgres" ? null : decodeJson;
     case "datetime":
-      return decodeInstant(value);
+      return decodeInstant;
     case "boolean":
-      return value === true || value === 1 || value === "1" || value === "t" || value === "true";
+      return decodeBoolean;
     case "integer":
     case "number":
-      return typeof value === "string" ? Number(value) : value;
+      return decodeNumber;
     case "string":
     case "enum":
-      return value;
+      return null;
   }
+}
+
+function decodeBoolean(value: unknown): boolean {
+  return value === true || value === 1 || value === "1" || value === "t" || value === "true";
+}
+
+function decodeNumber(value: unknown): unknown {
+  return typeof value === "string" ? Number(value) : value;
 }
 
 export function encodeValue(kind: FieldKind, value: unknown, dialect: Dialect): unknown {

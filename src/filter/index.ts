@@ -10,6 +10,7 @@ import { type Dialect, SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, sqliteRegexp
 import { assertNever, type FilterNode } from "./ast";
 import { Emitter } from "./emit";
 import { parseFilter } from "./parse";
+import { filterKey, PreparedFilterCache } from "./prepared-cache";
 import { PostgresColumns, PostgresJson } from "./postgres";
 import { checkParamPrefix, type Frag, Params, SqlKit } from "./sql";
 import { SqliteColumns, SqliteJson } from "./sqlite";
@@ -18,6 +19,7 @@ import {
   type CompileOptions,
   DEFAULT_FILTER_LIMITS,
   type FieldCatalogue,
+  type FilterLimits,
   type PreparedFilter,
   type PrepareOptions,
   type SqlCondition,
@@ -41,15 +43,38 @@ export { SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation
  * - Throws BAD_USER_INPUT (`extensions.filterPath`) for a bad filter and LIMIT_EXCEEDED for one deeper or larger
  *   than `options.limits` (default `DEFAULT_FILTER_LIMITS`), before building any SQL.
  * - On SQLite the connection must have `SQLITE_REGEXP_FUNCTION` registered (used by `$regex`, rarely `$glob`).
+ * - A filter of plain JSON prepared before (same catalogue, dialect and limits) is not parsed again: the prepared
+ *   filter is pure, and is kept (src/filter/prepared-cache.ts).
  */
 export function prepareFilter(filter: unknown, catalogue: FieldCatalogue, options: PrepareOptions): PreparedFilter {
-  const ast = parseFilter(filter, catalogue, options.limits ?? DEFAULT_FILTER_LIMITS);
-  const constant = emit(ast, options.dialect, () => ":_", undefined).constant;
+  const limits = options.limits ?? DEFAULT_FILTER_LIMITS;
+  const text = filterKey(filter);
+  if (text === null) return prepareNew(filter, catalogue, options.dialect, limits);
+  let cache = PREPARED.get(catalogue);
+  if (!cache) PREPARED.set(catalogue, (cache = new PreparedFilterCache(PREPARED_PER_CATALOGUE)));
+  const key = `${options.dialect} ${limits.maxDepth} ${limits.maxNodes} ${text}`;
+  let prepared = cache.get(key);
+  if (!prepared) cache.set(key, (prepared = prepareNew(filter, catalogue, options.dialect, limits)));
+  return prepared;
+}
+
+/** Filters kept prepared per catalogue (src/filter/prepared-cache.ts); a filter that fails to prepare is not kept. */
+const PREPARED_PER_CATALOGUE = 256;
+const PREPARED = new WeakMap<FieldCatalogue, PreparedFilterCache>();
+
+function prepareNew(
+  filter: unknown,
+  catalogue: FieldCatalogue,
+  dialect: Dialect,
+  limits: FilterLimits,
+): PreparedFilter {
+  const ast = parseFilter(filter, catalogue, limits);
+  const constant = emit(ast, dialect, () => ":_", undefined).constant;
   return {
     matchesEverything: constant === true,
     matchesNothing: constant === false,
     toSql: (bind, tableAlias) => {
-      const condition = emit(ast, options.dialect, bind, tableAlias);
+      const condition = emit(ast, dialect, bind, tableAlias);
       return condition.constant === true ? "1=1" : condition.constant === false ? "1=0" : condition.sql;
     },
   };

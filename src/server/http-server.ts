@@ -39,7 +39,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     const requestId = (firstHeader(req, "x-request-id") ?? randomUUID()).slice(0, 100);
     res.setHeader("x-request-id", requestId);
     // Parsed once: the route and the metrics label both need it.
-    const url = URL.canParse(req.url ?? "/", "http://localhost") ? new URL(req.url ?? "/", "http://localhost") : null;
+    const url = parseUrl(req.url ?? "/");
     res.once("finish", () => deps.metrics.httpRequests.inc({ route: routeLabel(url), status: String(res.statusCode) }));
     handle(deps, req, res, requestId, url).catch((error: unknown) => {
       deps.logger.error("request failed", { requestId, error: error instanceof Error ? error.stack : String(error) });
@@ -261,6 +261,15 @@ function documentsOf(body: unknown, url: URL): unknown[] {
       request !== null && typeof request === "object" ? (request as Record<string, unknown>)["query"] : undefined,
     ),
   ];
+}
+
+/** The request's URL, or null when it is malformed (answered 400): one parse, where `URL.canParse` first made two. */
+function parseUrl(raw: string): URL | null {
+  try {
+    return new URL(raw, "http://localhost");
+  } catch {
+    return null;
+  }
 }
 
 function wantsHtml(req: IncomingMessage): boolean {

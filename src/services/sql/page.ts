@@ -142,7 +142,7 @@ export async function queryPage<T extends object>(db: Executor, page: PageQuery)
   const after = page.after ? decodeCursor(page.after, page.keys) : null;
   const arms = after ? keysetArms(page.keys, after, db.dialect) : [TRUE];
   const rows = await query(db, (q) => pageStatement(q, db.dialect, page, arms, size + 1));
-  const nodes = rows.map((row) => page.codec.decode<T>(row));
+  const nodes = page.codec.decodeAll<T>(rows);
   return toConnection(nodes, size, page.keys, after !== null, () => countRows(db, page.table, page.where));
 }
 

@@ -63,7 +63,7 @@ export async function selectRows<T>(db: Executor, read: RowsQuery): Promise<T[]>
     const lock = read.forUpdate && db.dialect === "postgres" ? " FOR UPDATE" : "";
     return `SELECT ${selectList(read.codec, read.fields)} FROM ${aliased(read.table, read.codec.tableAlias)} WHERE ${read.where.toSql(q)}${order}${limit}${lock}`;
   });
-  return rows.map((row) => read.codec.decode<T>(row));
+  return read.codec.decodeAll<T>(rows);
 }
 
 export interface RowsByKey<K extends string | number> {
