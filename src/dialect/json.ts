@@ -53,3 +53,52 @@ export function decodeJson(value: unknown): unknown {
   if (Buffer.isBuffer(value)) return JSON.parse(value.toString("utf8")) as unknown;
   return value;
 }
+
+/** Nesting past which `plainJsonKey` gives up: it never walks a deep stack. */
+const MAX_KEY_DEPTH = 32;
+
+/**
+ * A text naming a plain JSON value exactly, or null when the value is not plain JSON or its text would be longer than
+ * `maxLength`: only strings, booleans, null, finite numbers other than -0, arrays without holes and plain objects, so
+ * that two values with one key always mean the same (JSON.stringify would give a Date, an undefined member or -0 the
+ * text of another value). For caches keyed by what a caller sent (prepared filters, guard verdicts).
+ */
+export function plainJsonKey(value: unknown, maxLength: number): string | null {
+  let key = "";
+  const walk = (item: unknown, depth: number): boolean => {
+    if (key.length > maxLength || depth > MAX_KEY_DEPTH) return false;
+    if (item === null || typeof item === "boolean" || typeof item === "string") {
+      key += JSON.stringify(item);
+      return true;
+    }
+    if (typeof item === "number") {
+      if (!Number.isFinite(item) || Object.is(item, -0)) return false;
+      key += String(item);
+      return true;
+    }
+    if (Array.isArray(item)) {
+      key += "[";
+      for (let i = 0; i < item.length; i++) {
+        if (i > 0) key += ",";
+        if (!walk(item[i], depth + 1)) return false;
+      }
+      key += "]";
+      return true;
+    }
+    if (typeof item !== "object") return false;
+    const prototype = Object.getPrototypeOf(item) as unknown;
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    key += "{";
+    let first = true;
+    for (const name of Object.keys(item)) {
+      const member = (item as Record<string, unknown>)[name];
+      if (member === undefined) return false;
+      key += `${first ? "" : ","}${JSON.stringify(name)}:`;
+      first = false;
+      if (!walk(member, depth + 1)) return false;
+    }
+    key += "}";
+    return true;
+  };
+  return walk(value, 0) && key.length <= maxLength ? key : null;
+}

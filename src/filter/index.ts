@@ -6,11 +6,17 @@
  * rules) over `sqlite.ts` / `postgres.ts` (how each database spells the primitives) → one boolean SQL expression
  * with TypeORM-style `:name` parameters. Pure: no database access, no ORM import, no user text in SQL.
  */
-import { type Dialect, SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect";
+import {
+  type Dialect,
+  plainJsonKey,
+  SQLITE_REGEXP_FLAGS,
+  SQLITE_REGEXP_FUNCTION,
+  sqliteRegexpImplementation,
+} from "../dialect";
 import { assertNever, type FilterNode } from "./ast";
 import { Emitter } from "./emit";
 import { parseFilter } from "./parse";
-import { filterKey, PreparedFilterCache } from "./prepared-cache";
+import { PreparedFilterCache } from "./prepared-cache";
 import { PostgresColumns, PostgresJson } from "./postgres";
 import { checkParamPrefix, type Frag, Params, SqlKit } from "./sql";
 import { SqliteColumns, SqliteJson } from "./sqlite";
@@ -48,7 +54,7 @@ export { SQLITE_REGEXP_FLAGS, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation
  */
 export function prepareFilter(filter: unknown, catalogue: FieldCatalogue, options: PrepareOptions): PreparedFilter {
   const limits = options.limits ?? DEFAULT_FILTER_LIMITS;
-  const text = filterKey(filter);
+  const text = plainJsonKey(filter, MAX_FILTER_KEY);
   if (text === null) return prepareNew(filter, catalogue, options.dialect, limits);
   let cache = PREPARED.get(catalogue);
   if (!cache) PREPARED.set(catalogue, (cache = new PreparedFilterCache(PREPARED_PER_CATALOGUE)));
@@ -60,6 +66,8 @@ export function prepareFilter(filter: unknown, catalogue: FieldCatalogue, option
 
 /** Filters kept prepared per catalogue (src/filter/prepared-cache.ts); a filter that fails to prepare is not kept. */
 const PREPARED_PER_CATALOGUE = 256;
+/** Longest filter kept, in characters of its JSON text: larger ones are prepared every time. */
+export const MAX_FILTER_KEY = 2048;
 const PREPARED = new WeakMap<FieldCatalogue, PreparedFilterCache>();
 
 function prepareNew(

@@ -59,6 +59,21 @@ describe.each(DIALECTS)("authorization on executed values on %s", (dialect) => {
     expect(await server.snapshot()).toBe(before);
   });
 
+  it("judges an operation that passed again for another role and for other variable values (verdicts are kept)", async () => {
+    const forcing = `mutation($f: Boolean!) { rerunJobs(all: true, force: $f, dryRun: true) { __typename } }`;
+    for (let round = 0; round < 2; round++) {
+      expect((await server.post(forcing, { f: true }, "admin")).codes).not.toContain("FORBIDDEN");
+      expect((await server.post(forcing, { f: false }, "operator")).codes).not.toContain("FORBIDDEN");
+      expectRefused(await server.post(forcing, { f: true }, "operator"), "FORBIDDEN");
+    }
+    const page = `query($n: Int) { jobs(first: $n) { totalCount } }`;
+    for (let round = 0; round < 2; round++) {
+      expect((await server.post(page, { n: 5 }, "reader")).codes).toEqual([]);
+      expectRefused(await server.post(page, { n: 1_000_000 }, "reader"), "LIMIT_EXCEEDED");
+    }
+    expect(await server.snapshot()).toBe(before);
+  });
+
   it("refuses a caller whose role is too low before telling it anything about its variables", async () => {
     const answer = await server.post(
       `mutation($f: Boolean! = true, $x: Int!) { rerunJobs(all: true, force: $f, maxLimit: $x) { __typename } }`,

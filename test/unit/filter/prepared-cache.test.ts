@@ -4,8 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { type FieldCatalogue, prepareFilter } from "../../../src/filter";
-import { filterKey, MAX_FILTER_KEY, PreparedFilterCache } from "../../../src/filter/prepared-cache";
+import { plainJsonKey } from "../../../src/dialect";
+import { type FieldCatalogue, MAX_FILTER_KEY, prepareFilter } from "../../../src/filter";
+import { PreparedFilterCache } from "../../../src/filter/prepared-cache";
+
+const filterKey = (filter: unknown) => plainJsonKey(filter, MAX_FILTER_KEY);
 import { TASKS } from "./support";
 
 /** A catalogue of its own, so that no other test's filters share its cache. */
@@ -20,7 +23,7 @@ const sqlOf = (filter: unknown, catalogue: FieldCatalogue, dialect: "sqlite" | "
   return { sql, values };
 };
 
-describe("filterKey", () => {
+describe("plainJsonKey (the key of a kept filter)", () => {
   it("names plain JSON exactly: a string and a number, or two key orders, are different filters", () => {
     expect(filterKey({ queue: "1" })).not.toBe(filterKey({ queue: 1 }));
     expect(filterKey({ a: 1, b: 2 })).not.toBe(filterKey({ b: 2, a: 1 }));
