@@ -14,7 +14,7 @@ import { interleavedLatency, interleavedThroughput, type Operation } from "./mea
 import type { RawStore, Statement } from "./raw-store";
 import { ratio, type Row } from "./row";
 import type { BenchContext } from "./context";
-import { startBareApollo } from "./servers";
+import { startBareApollo, startFloor } from "./servers";
 
 export const LIST_QUERY = `query List($f: Filter) { taskRecords(filter: $f, first: 100) {
   edges { node { msgId submitted started completed engineUuid queue resultContent } }
@@ -70,13 +70,15 @@ export async function listRows(ctx: BenchContext): Promise<Row[]> {
   const [mine, theirs] = await interleavedLatency(hubql, reference, ctx.seconds);
   const [myRate, theirRate] = await interleavedThroughput(hubql, reference, ctx.clients, ctx.seconds);
   const name = `the same SQL through ${ctx.store === "postgres" ? "pg" : "better-sqlite3"}`;
+  const listRatio = ratio(mine.p50, theirs.p50);
+  const floor = ctx.store === "sqlite" ? [await floorRow(ctx, statements, variables, reference, listRatio)] : [];
   return [
     {
       work: "taskRecords(filter: engine + submitted window, first: 100), p50",
       store: ctx.store,
       hubql: { p50: mine.p50, p95: mine.p95, statements: statements.length },
       reference: { name, p50: theirs.p50, p95: theirs.p95 },
-      measure: { name: "p50 ratio", value: ratio(mine.p50, theirs.p50) },
+      measure: { name: "p50 ratio", value: listRatio },
       target: { op: "≤", value: 3 },
     },
     {
@@ -89,7 +91,45 @@ export async function listRows(ctx: BenchContext): Promise<Row[]> {
       target: ctx.store === "sqlite" ? { op: "≥", value: 0.35 } : null,
       note: ctx.store === "postgres" ? "target is ≥ 1.0× tuned PostGraphile: see README" : undefined,
     },
+    ...floor,
   ];
+}
+
+/**
+ * What any server of hubql's shape pays for the list on SQLite before GraphQL: the same request over HTTP to plain
+ * node:http, the same statement on a worker thread as hubql's readers run it, its rows sent back as JSON text
+ * (floor-server.ts), against the same SQL in the bench's process, interleaved. Not a target: it tells how much of
+ * the p50 ratio is the machine's (the wake-ups of threads and processes, the socket) and how much is hubql's.
+ */
+async function floorRow(
+  ctx: BenchContext,
+  statements: readonly Statement[],
+  variables: Record<string, unknown>,
+  reference: Operation,
+  listRatio: number | null,
+): Promise<Row> {
+  const [statement] = statements;
+  if (statements.length !== 1 || !statement) throw new Error("the list's floor needs its one statement");
+  const server = await startFloor(ctx.databaseUrl.slice("sqlite:".length), statement.sql, statement.values);
+  try {
+    const floor = graphqlOperation(server.url, LIST_QUERY, variables);
+    const [mine, theirs] = await interleavedLatency(floor, reference, ctx.seconds);
+    const floorRatio = ratio(mine.p50, theirs.p50);
+    return {
+      work: "its floor (not hubql): node:http, one worker-thread hop, the same SQL, no GraphQL, p50",
+      store: ctx.store,
+      hubql: { p50: mine.p50, p95: mine.p95, statements: 1 },
+      reference: { name: "the same SQL through better-sqlite3", p50: theirs.p50, p95: theirs.p95 },
+      measure: { name: "p50 ratio", value: floorRatio },
+      target: null,
+      note:
+        listRatio !== null && floorRatio !== null
+          ? `hubql's ratio above is ${(listRatio / floorRatio).toFixed(2)}× this one`
+          : "—",
+    };
+  } finally {
+    await server.stop();
+  }
 }
 
 export async function typenameRow(ctx: BenchContext): Promise<Row> {

@@ -43,6 +43,17 @@ export function startBareApollo(): Promise<ServerProcess> {
   return startNode(process.execPath, join(ROOT, "dist/scripts/bench/bare-apollo.js"), {});
 }
 
+/**
+ * The floor under the SQLite list (floor-server.ts): node:http, one worker-thread hop and `sql` on `file`, no GraphQL.
+ */
+export function startFloor(file: string, sql: string, values: readonly unknown[]): Promise<ServerProcess> {
+  return startNode(process.execPath, join(ROOT, "dist/scripts/bench/floor-server.js"), {
+    FLOOR_FILE: file,
+    FLOOR_SQL: sql,
+    FLOOR_VALUES: JSON.stringify(values),
+  });
+}
+
 /** `node script` as its own process, production mode; ready once it logs `"graphql":"http://…/graphql"`. */
 export async function startNode(node: string, script: string, env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(node, [script], {
