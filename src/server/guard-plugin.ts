@@ -80,9 +80,9 @@ const passedWithoutVariables = new WeakMap<OperationDefinitionNode, Map<Principa
 
 /**
  * Passes of operations with variables, by role and the variables' JSON text; the PASSES_PER_OPERATION most recently
- * used per operation (a dashboard polling with a moving time window would otherwise keep one per poll). Judging the bench's
- * list (a Filter variable) again walked its selection, coerced every field's arguments and authorized it twice:
- * about 25 µs of its main thread per request.
+ * used per operation (a dashboard polling with a moving time window would otherwise keep one per poll). Judging the
+ * bench's list (a Filter variable) again walked its selection, coerced every field's arguments and authorized it
+ * twice: about 40 µs of its main thread per request in a CPU profile (which overstates small costs).
  */
 const passedWithVariables = new WeakMap<OperationDefinitionNode, Map<string, Omit<GuardedOperation, "variables">>>();
 const PASSES_PER_OPERATION = 64;
