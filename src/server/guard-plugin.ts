@@ -2,7 +2,7 @@ import type { GraphQLRequestContextDidResolveOperation } from "@apollo/server";
 import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from "graphql";
 
 import type { Limits } from "../config";
-import { plainJsonKey } from "../dialect";
+import { LruMap, plainJsonKey } from "../dialect";
 import { HubqlError } from "../errors";
 import type { RequestContext } from "../graphql/shared/context";
 import type { Principal } from "../principal";
@@ -48,17 +48,14 @@ export function guardOperation(request: GuardRequest, limits: Limits): GuardedOp
   const sent = plainJsonKey(request.variables ?? {}, MAX_VARIABLES_KEY);
   if (sent === null) return guard(request, limits);
   let passes = passedWithVariables.get(operation);
-  if (!passes) passedWithVariables.set(operation, (passes = new Map()));
+  if (!passes) passedWithVariables.set(operation, (passes = new LruMap(PASSES_PER_OPERATION)));
   const key = `${principal.role} ${sent}`;
   const passed = passes.get(key);
-  if (passed) passes.delete(key);
   if (!passed) {
     const guarded = guard(request, limits);
     passes.set(key, { fields: guarded.fields, cost: guarded.cost });
-    if (passes.size > PASSES_PER_OPERATION) passes.delete(passes.keys().next().value as string);
     return guarded;
   }
-  passes.set(key, passed);
   // Coerced again for this request: resolvers get arguments of their own, never another request's objects.
   return { ...passed, variables: executedVariables(request.schema, operation, request.variables) };
 }
@@ -84,7 +81,7 @@ const passedWithoutVariables = new WeakMap<OperationDefinitionNode, Map<Principa
  * bench's list (a Filter variable) again walked its selection, coerced every field's arguments and authorized it
  * twice: about 40 µs of its main thread per request in a CPU profile (which overstates small costs).
  */
-const passedWithVariables = new WeakMap<OperationDefinitionNode, Map<string, Omit<GuardedOperation, "variables">>>();
+const passedWithVariables = new WeakMap<OperationDefinitionNode, LruMap<string, Omit<GuardedOperation, "variables">>>();
 const PASSES_PER_OPERATION = 64;
 /** Longest variables kept, in characters of their JSON text (a bulk mutation's records are judged every time). */
 const MAX_VARIABLES_KEY = 4096;

@@ -1,12 +1,11 @@
 /**
- * Prepared filters are kept by their exact JSON text (src/filter/prepared-cache.ts): the same filter is not parsed
+ * Prepared filters are kept by their exact JSON text (`prepareFilter`, src/filter/index.ts): the same filter is not parsed
  * again, a different one never takes another's place, and what is not plain JSON is never kept.
  */
 import { describe, expect, it } from "vitest";
 
-import { plainJsonKey } from "../../../src/dialect";
+import { LruMap, plainJsonKey } from "../../../src/dialect";
 import { type FieldCatalogue, MAX_FILTER_KEY, prepareFilter } from "../../../src/filter";
-import { PreparedFilterCache } from "../../../src/filter/prepared-cache";
 
 const filterKey = (filter: unknown) => plainJsonKey(filter, MAX_FILTER_KEY);
 import { TASKS } from "./support";
@@ -91,10 +90,10 @@ describe("prepareFilter's cache", () => {
   });
 });
 
-describe("PreparedFilterCache", () => {
+describe("LruMap (the kept filters' and verdicts' map)", () => {
   it("evicts the least recently used past its capacity", () => {
-    const cache = new PreparedFilterCache(2);
     const prepared = (n: number) => ({ matchesEverything: false, matchesNothing: false, toSql: () => String(n) });
+    const cache = new LruMap<string, ReturnType<typeof prepared>>(2);
     const [one, two, three] = [prepared(1), prepared(2), prepared(3)];
     cache.set("1", one);
     cache.set("2", two);
