@@ -175,17 +175,26 @@ describe.each(DIALECTS)("resubmission links from an imported file on %s", (diale
     updateFile(file, id(2), { resubmitted: id(7) }); // the resubmission comes later in the file
     updateFile(file, id(9), { resubmitted: id(4) }); // …or earlier
     updateFile(file, id(4), { resubmitted: id(11) }); // chains
+    updateFile(file, id(6), { resubmitted: id(8) }); // both in one batch (6, 7, 8)
+    // Named by a stored original (batch 1) and by a later one of its own batch (9, 10, 11): the latest original wins.
+    updateFile(file, id(1), { resubmitted: id(10) });
+    updateFile(file, id(11), { resubmitted: id(10) });
     await gw.services.taskImport.importFile(file, { batchSize: 3 });
-    const rows = await gw.services.tasks.getMany([2, 7, 9, 4, 11, 0].map(id), ["resubmitted", "resubmittedFrom"]);
+    const ids = [2, 7, 9, 4, 11, 0, 6, 8, 1, 10];
+    const rows = await gw.services.tasks.getMany(ids.map(id), ["resubmitted", "resubmittedFrom"]);
     expect(rows.map((row) => [row?.resubmitted, row?.resubmittedFrom])).toEqual([
       [id(7), null],
       [null, id(2)],
       [id(4), null],
       [id(11), id(9)],
-      [null, id(4)],
+      [id(10), id(4)],
       [null, null],
+      [id(8), null],
+      [null, id(6)],
+      [id(10), null],
+      [null, id(11)],
     ]);
-    expect(await gw.services.tasks.count({ resubmitted_from: { $ne: null } })).toBe(3);
+    expect(await gw.services.tasks.count({ resubmitted_from: { $ne: null } })).toBe(5);
   });
 });
 
