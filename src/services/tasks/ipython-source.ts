@@ -22,7 +22,7 @@ export class IpythonImportError extends Error {
 export interface SourceChunk {
   /** The next row as a record; null after the chunk's last. */
   next(): TaskRecordData | null;
-  /** The last rowid of the chunk: where the next chunk starts. */
+  /** The rowid of the last row `next()` gave: where the next chunk starts once it has returned null. */
   readonly lastRowid: number;
 }
 
@@ -47,6 +47,9 @@ const TIMESTAMP_KEYS = new Set(["submitted", "started", "completed", "received"]
  * block the Hub's commits.
  */
 export class IpythonSource {
+  /** Statements by text: a chunk's two statements are the same for every chunk of a table. */
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
   private constructor(
     private readonly db: BetterSqlite3.Database,
     readonly file: string,
@@ -105,6 +108,12 @@ export class IpythonSource {
   /**
    * The next chunk after `afterRowid`: at most `maxRows` rows, and no more pickled buffer bytes than `maxBytes`
    * (at least one row), so one write transaction stays short whatever the rows hold. Null at the end.
+   *
+   * Its rows are read ROWS_PER_READ at a time as `next()` asks for them (rows as arrays, rowid first: better-sqlite3
+   * builds them in about 70 % of the time objects with a property per column take; 20,000 rows of SQLiteDB's 23
+   * columns: 210 against 285–310 ms). The chunk ends before the row that would take it past `maxBytes`, which the
+   * next chunk reads again. (A first pass that read every row's buffer sizes cost 80–160 ms of an import of 20,000
+   * records: SQLiteDB's rows of a few KiB are a page each.)
    */
   chunk(
     table: string,
@@ -113,45 +122,50 @@ export class IpythonSource {
     maxRows: number,
     maxBytes: number,
   ): SourceChunk | null {
-    const quoted = quoteIdentifier(table);
-    const sizes = this.db
-      .prepare(
-        `SELECT rowid AS "rowid", ${bufferLength(columns)} AS "bytes" FROM ${quoted} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
-      )
-      .all(afterRowid, maxRows) as { rowid: number; bytes: number | null }[];
-    if (sizes.length === 0) return null;
-    let last = (sizes[0] as { rowid: number }).rowid;
-    let bytes = 0;
-    for (const row of sizes) {
-      bytes += row.bytes ?? 0;
-      if (bytes > maxBytes && row.rowid !== last) break;
-      last = row.rowid;
-    }
     const known = columns.filter((column) => (TASK_RECORD_KEYS as readonly string[]).includes(column));
-    const read = this.db.prepare(
-      `SELECT rowid AS "rowid", ${known.map(quoteIdentifier).join(", ")} FROM ${quoted} WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ${ROWS_PER_READ}`,
-    );
+    const read = this.statement(
+      `SELECT rowid AS "rowid", ${known.map(quoteIdentifier).join(", ")} FROM ${quoteIdentifier(table)} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+    ).raw(true);
     const plan = conversionPlan(known);
-    // A closure, not a generator: a generator over the rows kept each chunk alive through scavenges, which then
-    // copied and promoted it (reading 20,000 rows: 11–13 ms a scavenge against 0.3–0.7 ms; the import on SQLite
-    // went from 0.38–0.40× to 0.45× a multi-row INSERT without it).
-    let rows: Record<string, unknown>[] = [];
+    const readRows = (after: number, taken: number) =>
+      read.all(after, Math.min(ROWS_PER_READ, maxRows - taken)) as unknown[][];
+    let rows = readRows(afterRowid, 0);
+    if (rows.length === 0) return null;
     let at = 0;
-    let readTo = afterRowid;
+    let taken = 0;
+    let bytes = 0;
+    let last = afterRowid;
+    let ended = false;
     return {
       next: () => {
+        if (ended) return null;
         if (at === rows.length) {
-          if (readTo >= last) return null;
-          rows = read.all(readTo, last) as Record<string, unknown>[];
+          // A short read, or the chunk is full: it ends here.
+          rows = rows.length < ROWS_PER_READ || taken >= maxRows ? [] : readRows(last, taken);
           at = 0;
-          // Rows the Hub deleted since the sizes were read are simply not there.
-          readTo = rows.length === 0 ? last : (rows[rows.length - 1] as { rowid: number }).rowid;
-          if (rows.length === 0) return null;
         }
-        return toRecord(rows[at++] as Record<string, unknown>, plan);
+        const row = rows[at];
+        const size = row === undefined ? 0 : bufferBytes(row, plan);
+        if (row === undefined || (taken > 0 && bytes + size > maxBytes)) {
+          ended = true;
+          return null;
+        }
+        at++;
+        taken++;
+        bytes += size;
+        last = row[0] as number;
+        return toRecord(row, plan);
       },
-      lastRowid: last,
+      get lastRowid() {
+        return last;
+      },
     };
+  }
+
+  private statement(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
   }
 
   private columns(table: string): string[] {
@@ -161,10 +175,14 @@ export class IpythonSource {
   }
 }
 
-/** Bytes of the pickled buffer columns a row holds (a blob's length is in its header: no payload is read). */
-function bufferLength(columns: readonly string[]): string {
-  const present = [...BUFFER_KEYS].filter((key) => columns.includes(key));
-  return present.length === 0 ? "0" : present.map((key) => `ifnull(length(${quoteIdentifier(key)}), 0)`).join(" + ");
+/** Bytes of the pickled buffer columns a row read holds. */
+function bufferBytes(row: readonly unknown[], plan: ConversionPlan): number {
+  let bytes = 0;
+  for (const index of plan.buffers) {
+    const value = row[index];
+    if (Buffer.isBuffer(value) || typeof value === "string") bytes += value.length;
+  }
+  return bytes;
 }
 
 /** `ipython-tasks` < `ipython-tasks_1` < `ipython-tasks_2` < `ipython-tasks_10` < other names. */
@@ -183,13 +201,22 @@ function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Per column of the file: its key, the record property it fills and how its values convert. */
-type Conversion = readonly [key: string, property: string, convert: (value: unknown) => unknown];
+/** Per column of the file: its key, its index in a row read (rowid first), the property it fills, its conversion. */
+type Conversion = readonly [key: string, index: number, property: string, convert: (value: unknown) => unknown];
 
-function conversionPlan(keys: readonly string[]): Conversion[] {
-  return keys
-    .filter((key) => key !== "msg_id")
-    .map((key) => [key, propertyOfKey(key) as string, converterFor(key)] as const);
+/** How a chunk's rows (rowid, then `keys`) become records; indexes of msg_id and of the pickled buffer columns. */
+interface ConversionPlan {
+  readonly msgId: number;
+  readonly buffers: readonly number[];
+  readonly columns: readonly Conversion[];
+}
+
+function conversionPlan(keys: readonly string[]): ConversionPlan {
+  const columns = keys
+    .map((key, i) => [key, i + 1, propertyOfKey(key) as string, converterFor(key)] as const)
+    .filter(([key]) => key !== "msg_id");
+  const buffers = columns.filter(([key]) => BUFFER_KEYS.has(key)).map(([, index]) => index);
+  return { msgId: keys.indexOf("msg_id") + 1, buffers, columns };
 }
 
 /**
@@ -200,13 +227,13 @@ const BLANK_RECORD: Readonly<Record<string, undefined>> = Object.fromEntries(
   TASK_RECORD_KEYS.map((key) => [propertyOfKey(key), undefined]),
 );
 
-function toRecord(row: Record<string, unknown>, plan: readonly Conversion[]): TaskRecordData {
-  const msgId = row["msg_id"];
+function toRecord(row: readonly unknown[], plan: ConversionPlan): TaskRecordData {
+  const msgId = row[plan.msgId];
   if (typeof msgId !== "string" || msgId.length === 0)
     throw new IpythonImportError(`A row has no msg_id (${String(msgId)})`);
   const record: Record<string, unknown> = { ...BLANK_RECORD, msgId };
-  for (const [key, property, convert] of plan) {
-    const value = row[key];
+  for (const [key, index, property, convert] of plan.columns) {
+    const value = row[index];
     if (value === null || value === undefined) continue;
     try {
       record[property] = convert(value);

@@ -85,10 +85,9 @@ type Stored = Pick<TaskRecordRow, "msgId" | "importFingerprint" | "completed">;
  */
 const CONVERT_SLICE_MS = 0.3;
 
-/** A batch of the file, converted, and where the next one starts. */
+/** A batch of the file, converted. */
 interface PreparedBatch {
   readonly rows: NewTaskRecord[];
-  readonly lastRowid: number;
 }
 
 /** A record of the file as an insert writes it, with the fingerprint of this version. */
@@ -281,7 +280,7 @@ async function* preparedBatches(
         slice = performance.now();
       }
     }
-    if (rows.length > 0) yield { rows, lastRowid: chunk.lastRowid };
+    yield { rows };
     after = chunk.lastRowid;
   }
 }

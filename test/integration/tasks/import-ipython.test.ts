@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { formatSummary, parseImportArgs } from "../../../src/cli/import-ipython";
 import { parseInstant } from "../../../src/dialect";
+import { IpythonSource } from "../../../src/services/tasks/ipython-source";
 import { IpythonImportError } from "../../../src/services/tasks/task-import.service";
 import { TASK_RECORD_KEYS } from "../../../src/services/tasks/task-record.model";
 import { DIALECTS } from "../../support/databases";
@@ -261,6 +262,56 @@ describe("a long import in the gateway's process", () => {
     expect(batches[batches.length - 1]).toBe(40);
     // Without a hand-over between batches, nothing else runs until the import ends (better-sqlite3 is synchronous).
     expect(turns).toBeGreaterThanOrEqual(batches.length);
+  });
+});
+
+describe("reading a task table in chunks", () => {
+  it("cuts by rows and by pickled buffer bytes (at least one row each), every row once, in rowid order", () => {
+    const { file } = buildFixture(45);
+    // Every row's pickled bytes, as SQLite counts them, and the greedy cut the budget asks for.
+    const db = new BetterSqlite3(file, { readonly: true });
+    const sizes = db
+      .prepare(
+        `SELECT msg_id AS id, ifnull(length(buffers), 0) + ifnull(length(result_buffers), 0) AS n FROM ${TABLE} ORDER BY rowid`,
+      )
+      .all() as { id: string; n: number }[];
+    db.close();
+    const source = IpythonSource.open(file);
+    try {
+      const columns = source.checkedColumns("ipython-tasks");
+      for (const [maxRows, maxBytes] of [
+        [10, Number.MAX_SAFE_INTEGER],
+        [20, 3 * (sizes[0]?.n ?? 0)],
+        [7, 1],
+        [100, 0],
+      ] as const) {
+        const expected: string[][] = [];
+        let bytes = 0;
+        for (const { id, n } of sizes) {
+          const current = expected[expected.length - 1];
+          if (!current || current.length === maxRows || bytes + n > maxBytes) {
+            expected.push([id]);
+            bytes = n;
+          } else {
+            current.push(id);
+            bytes += n;
+          }
+        }
+        const chunks: string[][] = [];
+        for (let after = 0; ;) {
+          const chunk = source.chunk("ipython-tasks", columns, after, maxRows, maxBytes);
+          if (!chunk) break;
+          const ids: string[] = [];
+          for (let record = chunk.next(); record; record = chunk.next()) ids.push(record.msgId);
+          expect(chunk.next()).toBeNull();
+          chunks.push(ids);
+          after = chunk.lastRowid;
+        }
+        expect(chunks, `${maxRows} rows, ${maxBytes} bytes`).toEqual(expected);
+      }
+    } finally {
+      source.close();
+    }
   });
 });
 
