@@ -126,8 +126,8 @@ function convertedRows(file: string) {
     for (let after = 0; ;) {
       const chunk = source.chunk("ipython-tasks", columns, after, 500, Number.MAX_SAFE_INTEGER);
       if (!chunk) break;
-      after = chunk.lastRowid;
       for (let record = chunk.next(); record; record = chunk.next()) rows.push(completeRecord(record));
+      after = chunk.lastRowid;
     }
     return rows;
   } finally {
