@@ -123,11 +123,8 @@ function convertedRows(file: string) {
   try {
     const columns = source.checkedColumns("ipython-tasks");
     const rows = [];
-    for (let after = 0; ;) {
-      const chunk = source.chunk("ipython-tasks", columns, after, 500, Number.MAX_SAFE_INTEGER);
-      if (!chunk) break;
+    for (const chunk of source.chunks("ipython-tasks", columns, 500, Number.MAX_SAFE_INTEGER)) {
       for (let record = chunk.next(); record; record = chunk.next()) rows.push(completeRecord(record));
-      after = chunk.lastRowid;
     }
     return rows;
   } finally {

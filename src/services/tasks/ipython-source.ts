@@ -22,7 +22,7 @@ export class IpythonImportError extends Error {
 export interface SourceChunk {
   /** The next row as a record; null after the chunk's last. */
   next(): TaskRecordData | null;
-  /** The rowid of the last row `next()` gave: where the next chunk starts once it has returned null. */
+  /** The rowid of the last row `next()` gave (where the next chunk starts). */
   readonly lastRowid: number;
 }
 
@@ -106,6 +106,19 @@ export class IpythonSource {
   }
 
   /**
+   * The table's rows in chunks, in rowid order (the Hub's insertion order). A chunk starts after the last row taken
+   * from the one before, so rows left in a chunk are the next one's first.
+   */
+  *chunks(table: string, columns: readonly string[], maxRows: number, maxBytes: number): Generator<SourceChunk> {
+    for (let after = 0; ;) {
+      const chunk = this.chunk(table, columns, after, maxRows, maxBytes);
+      if (!chunk) return;
+      yield chunk;
+      after = chunk.lastRowid;
+    }
+  }
+
+  /**
    * The next chunk after `afterRowid`: at most `maxRows` rows, and no more pickled buffer bytes than `maxBytes`
    * (at least one row), so one write transaction stays short whatever the rows hold. Null at the end.
    *
@@ -115,7 +128,7 @@ export class IpythonSource {
    * next chunk reads again. (A first pass that read every row's buffer sizes cost 80–160 ms of an import of 20,000
    * records: SQLiteDB's rows of a few KiB are a page each.)
    */
-  chunk(
+  private chunk(
     table: string,
     columns: readonly string[],
     afterRowid: number,

@@ -268,9 +268,7 @@ async function* preparedBatches(
   columns: readonly string[],
   limit: { readonly rows: number; readonly bytes: number },
 ): AsyncGenerator<PreparedBatch> {
-  for (let after = 0; ;) {
-    const chunk = source.chunk(table, columns, after, limit.rows, limit.bytes);
-    if (!chunk) return;
+  for (const chunk of source.chunks(table, columns, limit.rows, limit.bytes)) {
     const rows: NewTaskRecord[] = [];
     let slice = performance.now();
     for (let record = chunk.next(); record; record = chunk.next()) {
@@ -281,7 +279,6 @@ async function* preparedBatches(
       }
     }
     yield { rows };
-    after = chunk.lastRowid;
   }
 }
 

@@ -298,17 +298,23 @@ describe("reading a task table in chunks", () => {
           }
         }
         const chunks: string[][] = [];
-        for (let after = 0; ;) {
-          const chunk = source.chunk("ipython-tasks", columns, after, maxRows, maxBytes);
-          if (!chunk) break;
+        for (const chunk of source.chunks("ipython-tasks", columns, maxRows, maxBytes)) {
           const ids: string[] = [];
           for (let record = chunk.next(); record; record = chunk.next()) ids.push(record.msgId);
           expect(chunk.next()).toBeNull();
           chunks.push(ids);
-          after = chunk.lastRowid;
         }
         expect(chunks, `${maxRows} rows, ${maxBytes} bytes`).toEqual(expected);
       }
+      // Chunks left half read: each next one starts after the last row taken from the one before.
+      const taken: string[] = [];
+      for (const chunk of source.chunks("ipython-tasks", columns, 10, Number.MAX_SAFE_INTEGER)) {
+        for (let i = 0; i < 3; i++) {
+          const record = chunk.next();
+          if (record) taken.push(record.msgId);
+        }
+      }
+      expect(taken).toEqual(sizes.map((row) => row.id));
     } finally {
       source.close();
     }
