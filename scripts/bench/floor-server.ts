@@ -1,8 +1,9 @@
 /**
  * The floor under the SQLite list's p50 (scripts/bench/read-rows.ts, `floorRow`): what a server of hubql's shape pays
  * before any GraphQL, on this machine. Plain node:http reads the request's body, hands the list's captured statement
- * to a worker thread that runs it as hubql's readers do (better-sqlite3, raw rows, one JSON text), and answers that
- * text inside `{"data":…}`. No parsing of the query, no validation, no resolvers, no decoding.
+ * to a worker thread that runs it as hubql's readers do (better-sqlite3, the rows' JSON text built by SQLite, as
+ * src/db/sqlite-worker.ts `jsonTwin` does), and answers that text inside `{"data":…}`. No parsing of the query, no
+ * validation, no resolvers, no decoding.
  *
  *   FLOOR_FILE=/path/store.db FLOOR_SQL='SELECT …' FLOOR_VALUES='[…]' node dist/scripts/bench/floor-server.js
  *
@@ -47,8 +48,12 @@ if (isMainThread) {
   const { file, sql } = workerData as Statement;
   const db = new Database(file, { readonly: true, fileMustExist: true });
   db.function(SQLITE_REGEXP_FUNCTION, { deterministic: true }, sqliteRegexpImplementation);
-  const prepared = db.prepare(sql).raw(true);
-  parentPort?.on("message", (values: unknown[]) => parentPort?.postMessage(JSON.stringify(prepared.all(...values))));
+  const cells = db
+    .prepare(sql)
+    .columns()
+    .map((column) => `"${column.name.replace(/"/g, '""')}"`);
+  const rows = db.prepare(`SELECT json_group_array(json_array(${cells.join(", ")})) FROM (${sql})`).pluck(true);
+  parentPort?.on("message", (values: unknown[]) => parentPort?.postMessage(rows.get(...values) as string));
 }
 
 function env(name: string): string {
