@@ -47,7 +47,7 @@ const TIMESTAMP_KEYS = new Set(["submitted", "started", "completed", "received"]
  * block the Hub's commits.
  */
 export class IpythonSource {
-  /** Statements by text: a chunk's two statements are the same for every chunk of a table. */
+  /** Statements by text: every chunk of a table reads with the same one. */
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
   private constructor(
@@ -144,6 +144,9 @@ export class IpythonSource {
       read.all(after, Math.min(ROWS_PER_READ, maxRows - taken)) as unknown[][];
     let rows = readRows(afterRowid, 0);
     if (rows.length === 0) return null;
+    // A closure, not a generator: a generator over the rows kept each chunk alive through scavenges, which then
+    // copied and promoted it (reading 20,000 rows: 11–13 ms a scavenge against 0.3–0.7 ms; the import on SQLite
+    // went from 0.38–0.40× to 0.45× a multi-row INSERT without it).
     let at = 0;
     let taken = 0;
     let bytes = 0;
