@@ -1,8 +1,8 @@
 /**
  * The floor under the SQLite list's p50 (scripts/bench/read-rows.ts, `floorRow`): what a server of hubql's shape pays
  * before any GraphQL, on this machine. Plain node:http reads the request's body, hands the list's captured statement
- * to a worker thread that runs it as hubql's readers do (better-sqlite3, the rows' JSON text built by SQLite, as
- * src/db/sqlite-worker.ts `jsonTwin` does), and answers that text inside `{"data":…}`. No parsing of the query, no
+ * to a worker thread that runs it as hubql's readers do (better-sqlite3, the rows' JSON text built by SQLite,
+ * src/db/sqlite-json-rows.ts), and answers that text inside `{"data":…}`. No parsing of the query, no
  * validation, no resolvers, no decoding.
  *
  *   FLOOR_FILE=/path/store.db FLOOR_SQL='SELECT …' FLOOR_VALUES='[…]' node dist/scripts/bench/floor-server.js
@@ -14,6 +14,7 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 
 import Database from "better-sqlite3";
 
+import { jsonRowsSql } from "../../src/db/sqlite-json-rows";
 import { SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../../src/dialect/sqlite-regexp";
 
 interface Statement {
@@ -48,11 +49,13 @@ if (isMainThread) {
   const { file, sql } = workerData as Statement;
   const db = new Database(file, { readonly: true, fileMustExist: true });
   db.function(SQLITE_REGEXP_FUNCTION, { deterministic: true }, sqliteRegexpImplementation);
-  const cells = db
+  const columns = db
     .prepare(sql)
     .columns()
-    .map((column) => `"${column.name.replace(/"/g, '""')}"`);
-  const rows = db.prepare(`SELECT json_group_array(json_array(${cells.join(", ")})) FROM (${sql})`).pluck(true);
+    .map((column) => column.name);
+  const text = jsonRowsSql(sql, columns);
+  if (text === null) throw new Error("the statement's result columns share a name");
+  const rows = db.prepare(text).pluck(true);
   parentPort?.on("message", (values: unknown[]) => parentPort?.postMessage(rows.get(...values) as string));
 }
 

@@ -5,7 +5,7 @@
  * numbers and nulls (nearly all) travel as one JSON text instead: the main thread parses it faster than it takes
  * a structured clone apart value by value (a 101-row page of 8 columns: 114 µs through a MessageChannel as arrays,
  * 80 µs as JSON with its stringify and parse, and the parse, on the main thread, 29 µs). Where it can, SQLite builds
- * that text itself (sqlite-worker.ts, `jsonTwin`).
+ * that text itself (sqlite-json-rows.ts).
  */
 export interface WorkerOptions {
   /** Absolute path of the database file. */

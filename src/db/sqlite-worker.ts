@@ -3,6 +3,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import Database, { type Statement } from "better-sqlite3";
 
 import { SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect/sqlite-regexp";
+import { jsonRowsSql, mayHoldNegativeZero } from "./sqlite-json-rows";
 import { NO_TRANSACTION, type StatementReply, type StatementRequest, type WorkerOptions } from "./sqlite-protocol";
 
 /**
@@ -55,37 +56,16 @@ function prepare(sql: string): Prepared {
   return entry;
 }
 
-/**
- * The same SELECT answering its rows as one JSON text, `[[v1, v2, …], …]`, built by SQLite's JSON functions: no JS
- * value per cell, no JSON.stringify. A 100-row page of the task list: 267–302 µs against 398–415 µs for the rows as
- * arrays and their JSON text (the statement itself with its arrays: 327–362 µs). Same values: text as strings,
- * integers and reals as their shortest exact decimal (SQLite prints up to 17 digits), NULL as null; a BLOB stops it
- * (see `execute`), and so would -0.0, which it prints as 0.0 (see `mayHoldNegativeZero`). Row order is the
- * statement's: SQLite keeps a FROM-subquery's ORDER BY under an aggregate that depends on order, and does not flatten
- * an ordered subquery into an aggregate (test/execution/sqlite-json-rows.test.ts). None for statements that cannot
- * be a subquery (PRAGMA, RETURNING) or whose columns share a name.
- */
+/** The reader's rows as one JSON text built by SQLite (sqlite-json-rows.ts), or null where it cannot be prepared. */
 function jsonTwin(sql: string, columns: readonly string[]): Statement | null {
-  if (new Set(columns).size !== columns.length) return null;
-  const cells = columns.map((column) => `"${column.replace(/"/g, '""')}"`).join(", ");
+  const text = jsonRowsSql(sql, columns);
+  if (text === null) return null;
   try {
-    return db.prepare(`SELECT json_group_array(json_array(${cells})) FROM (${sql})`).pluck(true);
+    return db.prepare(text).pluck(true);
   } catch {
+    // Not a statement that can be a subquery (PRAGMA, RETURNING).
     return null;
   }
-}
-
-/**
- * Whether a result column may hold -0.0: an expression (no declared type; `SELECT ?` of a bound -0), or a column of
- * BLOB affinity (declared without a type, or as BLOB), which keeps a REAL as it comes. The other affinities keep an
- * integral REAL as an integer (INTEGER, NUMERIC; REAL on disk, read back as +0.0) or as text (TEXT). hubql's
- * columns are all declared with one of those (text, integer, json, datetime …).
- */
-function mayHoldNegativeZero(declared: string | null): boolean {
-  if (declared === null) return true;
-  const type = declared.toUpperCase();
-  if (type.includes("INT") || /CHAR|CLOB|TEXT/.test(type)) return false;
-  return type.includes("BLOB") || type.trim() === "";
 }
 
 /** Errors of the JSON twin after which the statement answers the plain way: a BLOB cell, a text past SQLite's limit. */

@@ -1,6 +1,6 @@
 /**
  * A SQLite reader answers a SELECT's rows as one JSON text that SQLite builds (`json_group_array(json_array(…))`
- * over the statement, src/db/sqlite-worker.ts). The rows must be exactly what better-sqlite3 returns for the
+ * over the statement, src/db/sqlite-json-rows.ts). The rows must be exactly what better-sqlite3 returns for the
  * statement itself: every value, and the statement's order, also where nothing but an ORDER BY without a LIMIT
  * sets it; and statements the JSON cannot carry (BLOBs) or cannot wrap (PRAGMA, repeated column names) still answer.
  */
