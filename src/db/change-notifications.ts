@@ -9,8 +9,8 @@ export interface Notifications {
 
 /**
  * Opens a dedicated Postgres connection that LISTENs on `channel`. It is outside the pool (a listening connection
- * is held for good, and must not be handed to requests) and runs no statement of hubql's but LISTEN: the one
- * exception to "every statement runs through Database". Postgres delivers a notification only after the
+ * is held for good, and must not be handed to requests) and runs no statement of hubql's but LISTEN, outside
+ * Database (ARCHITECTURE.md, "One point of execution", lists what else is). Postgres delivers a notification only after the
  * notifying transaction commits, in commit order. Losing the connection means losing notifications: `onLost` is
  * called once and the caller decides (the change feed ends its subscriptions so clients re-read).
  */

@@ -18,7 +18,7 @@ export interface Session {
 }
 
 /**
- * Where a store's statements run (src/db/postgres-engine.ts, src/db/sqlite/sqlite-engine.ts): connections handed out
+ * Where a store's statements run (src/db/postgres-engine.ts, src/db/sqlite-engine.ts): connections handed out
  * fairly between requests (FairGate), each request's statements bounded by its scope's deadline, and a health check
  * that never waits behind request work. `Database` is the one caller.
  */
