@@ -22,6 +22,14 @@ import { parseArgs } from "node:util";
 
 import pg from "pg";
 
+// PostGraphile 5 needs Node 22: on Node 20 its server starts, then answers every query with a masked error.
+if (Number(process.versions.node.split(".")[0]) < 22) {
+  process.stderr.write(
+    `compare.mjs needs Node 22 or later (PostGraphile 5); this is ${process.version}: see README.md\n`,
+  );
+  process.exit(2);
+}
+
 const ROOT = join(import.meta.dirname, "../..");
 const require = createRequire(import.meta.url);
 const dist = (path) => require(join(ROOT, "dist/scripts", path));
