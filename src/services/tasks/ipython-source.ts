@@ -47,9 +47,6 @@ const TIMESTAMP_KEYS = new Set(["submitted", "started", "completed", "received"]
  * block the Hub's commits.
  */
 export class IpythonSource {
-  /** Statements by text: every chunk of a table reads with the same one. */
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
-
   private constructor(
     private readonly db: BetterSqlite3.Database,
     readonly file: string,
@@ -110,8 +107,16 @@ export class IpythonSource {
    * from the one before, so rows left in a chunk are the next one's first.
    */
   *chunks(table: string, columns: readonly string[], maxRows: number, maxBytes: number): Generator<SourceChunk> {
+    // One statement and one conversion plan for every chunk of the table.
+    const known = columns.filter((column) => (TASK_RECORD_KEYS as readonly string[]).includes(column));
+    const read = this.db
+      .prepare(
+        `SELECT rowid AS "rowid", ${known.map(quoteIdentifier).join(", ")} FROM ${quoteIdentifier(table)} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+      )
+      .raw(true);
+    const plan = conversionPlan(known);
     for (let after = 0; ;) {
-      const chunk = this.chunk(table, columns, after, maxRows, maxBytes);
+      const chunk = this.chunk(read, plan, after, maxRows, maxBytes);
       if (!chunk) return;
       yield chunk;
       after = chunk.lastRowid;
@@ -129,17 +134,12 @@ export class IpythonSource {
    * records: SQLiteDB's rows of a few KiB are a page each.)
    */
   private chunk(
-    table: string,
-    columns: readonly string[],
+    read: BetterSqlite3.Statement,
+    plan: ConversionPlan,
     afterRowid: number,
     maxRows: number,
     maxBytes: number,
   ): SourceChunk | null {
-    const known = columns.filter((column) => (TASK_RECORD_KEYS as readonly string[]).includes(column));
-    const read = this.statement(
-      `SELECT rowid AS "rowid", ${known.map(quoteIdentifier).join(", ")} FROM ${quoteIdentifier(table)} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
-    ).raw(true);
-    const plan = conversionPlan(known);
     const readRows = (after: number, taken: number) =>
       read.all(after, Math.min(ROWS_PER_READ, maxRows - taken)) as unknown[][];
     let rows = readRows(afterRowid, 0);
@@ -176,12 +176,6 @@ export class IpythonSource {
         return last;
       },
     };
-  }
-
-  private statement(sql: string): BetterSqlite3.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
-    return statement;
   }
 
   private columns(table: string): string[] {

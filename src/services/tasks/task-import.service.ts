@@ -85,11 +85,6 @@ type Stored = Pick<TaskRecordRow, "msgId" | "importFingerprint" | "completed">;
  */
 const CONVERT_SLICE_MS = 0.3;
 
-/** A batch of the file, converted. */
-interface PreparedBatch {
-  readonly rows: NewTaskRecord[];
-}
-
 /** A record of the file as an insert writes it, with the fingerprint of this version. */
 function prepare(record: TaskRecordData): NewTaskRecord {
   const row = completeRecord(record);
@@ -164,7 +159,7 @@ export class TaskImportService {
       return next;
     };
     for (let next = following(), batch = await next; !batch.done; batch = await next) {
-      const rows = batch.value.rows;
+      const rows = batch.value;
       const writing = db.transaction((tx) => this.writeBatch(tx, rows, overwrite));
       next = following();
       const outcomes = await writing;
@@ -267,7 +262,7 @@ async function* preparedBatches(
   table: string,
   columns: readonly string[],
   limit: { readonly rows: number; readonly bytes: number },
-): AsyncGenerator<PreparedBatch> {
+): AsyncGenerator<NewTaskRecord[]> {
   for (const chunk of source.chunks(table, columns, limit.rows, limit.bytes)) {
     const rows: NewTaskRecord[] = [];
     let slice = performance.now();
@@ -278,7 +273,7 @@ async function* preparedBatches(
         slice = performance.now();
       }
     }
-    yield { rows };
+    yield rows;
   }
 }
 
