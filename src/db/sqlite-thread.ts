@@ -42,7 +42,7 @@ export class SqliteThread {
   ) {
     this.worker = new Worker(script, { workerData: options });
     this.worker.on("message", (reply: StatementReply) => this.settle(reply));
-    this.worker.on("error", (error) => this.fail(error));
+    this.worker.on("error", (error) => this.fail(threadError(error)));
     this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
     void this.exited.then(() => this.fail(new Error("the SQLite worker thread exited")));
     // An idle thread does not keep the process alive; one with a statement in flight does (see call).
@@ -98,6 +98,21 @@ export class SqliteThread {
     for (const waiting of this.pending.values()) waiting.reject(this.failure);
     this.pending.clear();
   }
+}
+
+/**
+ * What the thread threw, as an Error: better-sqlite3's SqliteError (the file cannot be opened, say) arrives from the
+ * worker as a plain object holding only its `code`.
+ */
+function threadError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  const { message, name, code } = (thrown ?? {}) as { message?: unknown; name?: unknown; code?: unknown };
+  const text = typeof message === "string" && message !== "" ? message : "the SQLite worker thread failed";
+  return new SqliteWorkerError(
+    typeof code === "string" ? `${text} (${code})` : text,
+    typeof name === "string" ? name : "SqliteError",
+    typeof code === "string" ? code : undefined,
+  );
 }
 
 function toObjects(columns: readonly string[], rows: readonly unknown[][]): Record<string, unknown>[] {
