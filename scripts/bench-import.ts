@@ -4,7 +4,7 @@
  * driver into the same kind of store — interleaved, in one run. Also how long a reader of the same process waits while the import
  * runs (the import converts a few records at a time, with a turn of the event loop between).
  *
- *   npm run build && node dist/scripts/bench-import.js [--records 20000] [--buffer-bytes 2000] [--dialect sqlite|postgres] [--rounds 3]
+ *   npm run build && node dist/scripts/bench-import.js [--records 20000] [--buffer-bytes 2000] [--dialect sqlite|postgres] [--rounds 3] [--json]
  *
  * The task file is written by Python's own sqlite3 and pickle, as SQLiteDB writes it. Postgres: BENCH_PG_URL names
  * a server (`postgres://user:password@host:port`, no database; scratch databases are created on it), or an
@@ -14,7 +14,7 @@ import "reflect-metadata";
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -30,6 +30,9 @@ import { IMPORT_BATCH, TaskImportService } from "../src/services/tasks/task-impo
 import { TASK_RECORD_STORAGE_CATALOGUE, TASK_RECORD_FIELDS } from "../src/services/tasks/task-record.model";
 import { completeRecord, TasksService } from "../src/services/tasks/tasks.service";
 import { RowCodec } from "../src/db/row-codec";
+import type { Dialect } from "../src/dialect";
+import { describeMachine, json, loadLine, machineLine, table } from "./bench/report";
+import type { Row } from "./bench/row";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 
 const { values } = parseArgs({
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     "buffer-bytes": { type: "string", default: "2000" },
     dialect: { type: "string", default: "sqlite" },
     rounds: { type: "string", default: "3" },
+    json: { type: "boolean", default: false },
   },
 });
 const RECORDS = Number(values.records);
@@ -74,6 +78,7 @@ db.commit()
 `;
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0] ?? 0;
   const dir = mkdtempSync(join(tmpdir(), "hubql-bench-import-"));
   const cleanup: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
   try {
@@ -90,27 +95,49 @@ async function main(): Promise<void> {
       await admin.end();
       return `${server}/bench_import_${n}`;
     };
-    const rows = convertedRows(file);
+    const converted = convertedRows(file);
     const results: { round: number; insert: number; imported: number }[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const insert = await timeInserts(await freshUrl(), rows);
+      const insert = await timeInserts(await freshUrl(), converted);
       const { seconds: imported } = await timeImport(await freshUrl(), file, false);
       results.push({ round, insert, imported });
+      process.stderr.write(
+        `round ${round}: multi-row INSERT ${(RECORDS / insert).toFixed(0)} rec/s, import ${(RECORDS / imported).toFixed(0)} rec/s\n`,
+      );
     }
-    const { readerWorstMs, readerP99Ms } = await timeImport(await freshUrl(), file, true);
+    const reader = await timeImport(await freshUrl(), file, true);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     const insert = median(results.map((r) => r.insert));
     const imported = median(results.map((r) => r.imported));
+    const store = values.dialect as Dialect;
+    const bytes = Number(values["buffer-bytes"]);
+    const machine = describeMachine(await storeVersions(store, server), loadAtStart);
+    const report: Row[] = [
+      {
+        work: `IPython import of a SQLiteDB file (${bytes + Math.floor(bytes / 4)} buffer bytes a record), median of ${ROUNDS} rounds`,
+        store,
+        unit: "rec",
+        hubql: { perSecond: RECORDS / imported, seconds: imported },
+        reference: {
+          name: "multi-row INSERTs of the same rows, already converted",
+          perSecond: RECORDS / insert,
+          seconds: insert,
+        },
+        measure: { name: "rate ratio", value: insert / imported },
+        target: { op: "≥", value: 0.8 },
+      },
+      {
+        work: `a reader in the same process during an import, asking for a record every 5 ms: its wait (worst ${reader.readerWorstMs.toFixed(1)} ms)`,
+        store,
+        hubql: { p50: reader.readerP50Ms, p99: reader.readerP99Ms },
+        reference: null,
+        measure: { name: "p99 ms", value: reader.readerP99Ms },
+        target: { op: "<", value: 100 },
+      },
+    ];
+    const header = `${RECORDS.toLocaleString("en")} records · ${machineLine(machine)}${loadLine(machine)}`;
     process.stdout.write(
-      `${values.dialect}, ${RECORDS} records with ${values["buffer-bytes"]} + ${Math.floor(Number(values["buffer-bytes"]) / 4)} buffer bytes each\n` +
-        results
-          .map(
-            (r) =>
-              `  round ${r.round}: multi-row INSERT ${(RECORDS / r.insert).toFixed(0)} rec/s, import ${(RECORDS / r.imported).toFixed(0)} rec/s`,
-          )
-          .join("\n") +
-        `\n  median: import rate / INSERT rate = ${(insert / imported).toFixed(2)} (${(RECORDS / imported).toFixed(0)} vs ${(RECORDS / insert).toFixed(0)} rec/s)` +
-        `\n  a reader in the same process during an import: p99 ${readerP99Ms.toFixed(1)} ms, worst ${readerWorstMs.toFixed(1)} ms\n`,
+      `${values.json ? json({ records: RECORDS, rounds: ROUNDS, machine, rows: report }) : `${header}\n\n${table(report)}`}\n`,
     );
   } finally {
     for (const step of cleanup.reverse()) await step();
@@ -219,8 +246,22 @@ async function timeImport(url: string, file: string, withReader: boolean) {
   return {
     seconds,
     readerWorstMs: waits[waits.length - 1] ?? 0,
+    readerP50Ms: waits[Math.floor(waits.length / 2)] ?? 0,
     readerP99Ms: waits[Math.floor(waits.length * 0.99)] ?? 0,
   };
+}
+
+/** The versions the machine line names: SQLite's (the one better-sqlite3 carries) and the Postgres server's, if used. */
+async function storeVersions(store: Dialect, server: string | null) {
+  const memory = new BetterSqlite3(":memory:");
+  const sqlite = memory.prepare("SELECT sqlite_version()").pluck().get() as string;
+  memory.close();
+  if (store !== "postgres" || !server) return { sqlite, postgres: null };
+  const client = new Client({ connectionString: `${server}/postgres` });
+  await client.connect();
+  const { rows } = await client.query<{ server_version: string }>("SHOW server_version");
+  await client.end();
+  return { sqlite, postgres: `Postgres ${rows[0]?.server_version.split(" ")[0] ?? "?"}` };
 }
 
 async function postgresServer(cleanup: (() => Promise<void>)[]): Promise<string> {

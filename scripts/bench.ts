@@ -14,7 +14,7 @@
 import "reflect-metadata";
 
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -27,7 +27,7 @@ import { memoryRow } from "./bench/memory-row";
 import { progress, setQuiet } from "./bench/progress";
 import { listRows, nestedRow, nextPageRow, typenameRow } from "./bench/read-rows";
 import { openRawStore } from "./bench/raw-store";
-import { json, type Machine, markdown } from "./bench/report";
+import { describeMachine, json, markdown } from "./bench/report";
 import type { Row } from "./bench/row";
 import { startHubql } from "./bench/servers";
 import { retentionRow } from "./bench/retention-row";
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     records: RECORDS,
     seconds: SECONDS,
     clients: CLIENTS,
-    machine: machine(versions, loadAtStart),
+    machine: describeMachine(versions, loadAtStart),
     rows,
   };
   process.stdout.write(`${values.json ? json(report) : markdown(report)}\n`);
@@ -187,18 +187,6 @@ async function version(raw: ReturnType<typeof openRawStore>, store: Dialect): Pr
   const [row] = (await raw.query({ sql, values: [] })) as Record<string, string>[];
   const text = Object.values(row ?? {})[0] ?? "?";
   return store === "postgres" ? `Postgres ${text.split(" ")[0]}` : text;
-}
-
-function machine(versions: { postgres: string | null; sqlite: string | null }, loadAtStart: number): Machine {
-  const cores = cpus();
-  return {
-    cpu: cores[0]?.model.trim() ?? "unknown CPU",
-    cores: cores.length,
-    memoryGiB: totalmem() / 1024 ** 3,
-    node: process.versions.node,
-    ...versions,
-    load: { start: loadAtStart, end: loadavg()[0] ?? 0 },
-  };
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,6 @@
 /** The benchmark's table (Markdown) and its JSON, with each target judged. */
+import { cpus, loadavg, totalmem } from "node:os";
+
 import type { Figures, Row } from "./row";
 import { verdict } from "./row";
 
@@ -11,6 +13,22 @@ export interface Machine {
   readonly sqlite: string | null;
   /** The 1-minute load average when the run started and when it ended: other work on the machine skews figures. */
   readonly load?: { readonly start: number; readonly end: number };
+}
+
+/** This machine, the store versions a run used, and the load average from `loadAtStart` until now. */
+export function describeMachine(
+  versions: { readonly postgres: string | null; readonly sqlite: string | null },
+  loadAtStart: number,
+): Machine {
+  const cores = cpus();
+  return {
+    cpu: cores[0]?.model.trim() ?? "unknown CPU",
+    cores: cores.length,
+    memoryGiB: totalmem() / 1024 ** 3,
+    node: process.versions.node,
+    ...versions,
+    load: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+  };
 }
 
 export interface Report {
@@ -56,17 +74,34 @@ function judged(row: Row): { measure: string; target: string; verdict: string } 
 }
 
 export function markdown(report: Report): string {
-  const m = report.machine;
-  const lines = [
-    `${number(report.records)} records · ${m.cores} × ${m.cpu}, ${number(m.memoryGiB)} GiB · Node ${m.node}` +
-      ` · ${m.postgres ?? "no Postgres"} · SQLite ${m.sqlite ?? "—"} · ${report.seconds} s per measurement, ` +
-      `${report.clients} clients for throughput` +
-      (m.load ? ` · load average ${number(m.load.start, 1)} at the start, ${number(m.load.end, 1)} at the end` : ""),
+  return [
+    `${number(report.records)} records · ${machineLine(report.machine)} · ${report.seconds} s per measurement, ` +
+      `${report.clients} clients for throughput${loadLine(report.machine)}`,
     "",
+    table(report.rows),
+  ].join("\n");
+}
+
+/** `2 × <cpu>, 24 GiB · Node … · Postgres … · SQLite …`. */
+export function machineLine(m: Machine): string {
+  return (
+    `${m.cores} × ${m.cpu}, ${number(m.memoryGiB)} GiB · Node ${m.node} · ${m.postgres ?? "no Postgres"} · ` +
+    `SQLite ${m.sqlite ?? "—"}`
+  );
+}
+
+/** ` · load average … at the start, … at the end`, or nothing. */
+export function loadLine(m: Machine): string {
+  return m.load ? ` · load average ${number(m.load.start, 1)} at the start, ${number(m.load.end, 1)} at the end` : "";
+}
+
+/** The rows as a Markdown table, each target judged. */
+export function table(rows: readonly Row[]): string {
+  const lines = [
     "| work | store | hubql | reference | measure | target | verdict |",
     "| --- | --- | --- | --- | --- | --- | --- |",
   ];
-  for (const row of report.rows) {
+  for (const row of rows) {
     const { measure, target, verdict: text } = judged(row);
     const reference = row.reference ? `${row.reference.name}: ${figures(row.reference, row.unit)}` : "—";
     lines.push(
@@ -76,7 +111,8 @@ export function markdown(report: Report): string {
   return lines.join("\n");
 }
 
-export function json(report: Report): string {
+/** Any report with rows (the bench's, the import's) as JSON, each row with its verdict. */
+export function json<R extends { readonly rows: readonly Row[] }>(report: R): string {
   return JSON.stringify(
     { ...report, rows: report.rows.map((row) => ({ ...row, verdict: verdict(row) })) },
     (_key, value: unknown) =>
