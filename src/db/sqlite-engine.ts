@@ -67,7 +67,11 @@ export class SqliteEngine implements StoreEngine {
     try {
       // Reads the file's first page: a file that is not a SQLite database fails here, not at the first request.
       const ready = (thread: SqliteThread) => thread.call("SELECT 1 FROM sqlite_master LIMIT 1", []);
-      await Promise.all([...engine.readers, engine.writer].map(ready));
+      // Every answer awaited before a failure closes the engine: a thread terminated while better-sqlite3 is
+      // throwing aborts the whole process (V8 fatal error in ThrowSqliteError, seen in CI).
+      const answers = await Promise.allSettled([...engine.readers, engine.writer].map(ready));
+      const failed = answers.find((answer) => answer.status === "rejected");
+      if (failed) throw failed.reason;
     } catch (error) {
       await engine.close();
       throw error;
