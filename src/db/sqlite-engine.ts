@@ -28,9 +28,9 @@ export interface SqliteEngineOptions {
  * leaves readers for cheap ones.
  *
  * Deadlines: better-sqlite3 has no interrupt, so a request past its deadline gets LIMIT_EXCEEDED at once and the
- * thread running its statement is retired (terminated) and replaced. The statement stops at its next call into
- * JavaScript (the regexp function) or when SQLite returns; the retired connection then closes, which rolls back its
- * transaction. A new writer waits until the retired one has exited, so it never meets its lock.
+ * thread running its statement is retired and replaced (SqliteThread.retire). The statement stops at its next call
+ * into JavaScript (the regexp function) or when SQLite returns; the retired connection then closes, which rolls back
+ * its transaction. A new writer waits until the retired one has exited, so it never meets its lock.
  *
  * Checkpoints (copying the WAL back into the database file) run on a connection and thread of their own after
  * commits (WalCheckpointer), not inside the commit that fills the WAL as SQLite does by default.
@@ -67,8 +67,7 @@ export class SqliteEngine implements StoreEngine {
     try {
       // Reads the file's first page: a file that is not a SQLite database fails here, not at the first request.
       const ready = (thread: SqliteThread) => thread.call("SELECT 1 FROM sqlite_master LIMIT 1", []);
-      // Every answer awaited before a failure closes the engine: a thread terminated while better-sqlite3 is
-      // throwing aborts the whole process (V8 fatal error in ThrowSqliteError, seen in CI).
+      // Every answer awaited before a failure closes the engine, so that no thread is still starting then.
       const answers = await Promise.allSettled([...engine.readers, engine.writer].map(ready));
       const failed = answers.find((answer) => answer.status === "rejected");
       if (failed) throw failed.reason;

@@ -16,6 +16,19 @@ export interface WorkerOptions {
   readonly busyTimeoutMs: number;
   /** A read-write connection's `wal_autocheckpoint` (pages); SQLite's default (1,000) when omitted. */
   readonly autocheckpointPages?: number;
+  /**
+   * One Int32 the main thread sets to RETIRED (Atomics) when it retires the thread (sqlite-thread.ts): the regexp
+   * function then throws at its next call, and the thread runs nothing more but closes its connection and exits.
+   */
+  readonly retired: SharedArrayBuffer;
+}
+
+/** The value of `WorkerOptions.retired` once the thread is retired. */
+export const RETIRED = 1;
+
+/** Sent after setting `retired`, to wake a thread that is waiting for messages. */
+export interface RetireRequest {
+  readonly retire: true;
 }
 
 export interface StatementRequest {

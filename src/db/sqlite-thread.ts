@@ -1,7 +1,13 @@
 import { Worker } from "node:worker_threads";
 
 import type { RawResult } from "./engine";
-import type { StatementReply, StatementRequest, WorkerOptions } from "./sqlite-protocol";
+import {
+  type RetireRequest,
+  RETIRED,
+  type StatementReply,
+  type StatementRequest,
+  type WorkerOptions,
+} from "./sqlite-protocol";
 
 interface Pending {
   readonly resolve: (result: RawResult) => void;
@@ -22,12 +28,14 @@ class SqliteWorkerError extends Error {
 
 /**
  * The main thread's handle on one SQLite worker thread (sqlite-worker.ts) and its connection. Statements go one at a time
- * (the engine's gates see to it). `retire()` terminates the thread: its statement stops at its next call back into
- * JavaScript (the regexp function) or when SQLite returns, and closing the connection rolls back its open
- * transaction; the engine puts a fresh thread in its place at once.
+ * (the engine's gates see to it). `retire()` stops the thread: its statement stops at its next call back into
+ * JavaScript (the regexp function) or when SQLite returns, and the thread then closes its connection, which rolls
+ * back its open transaction, and exits; the engine puts a fresh thread in its place at once.
  */
 export class SqliteThread {
   private readonly worker: Worker;
+  /** Shared with the thread (WorkerOptions.retired). */
+  private readonly retiredFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | null = null;
@@ -36,11 +44,12 @@ export class SqliteThread {
 
   constructor(
     script: string,
-    options: WorkerOptions,
+    options: Omit<WorkerOptions, "retired">,
     /** Statements wait for this first (a new writer waits until the one it replaces has let go of the lock). */
     private readonly ready: Promise<void> = Promise.resolve(),
   ) {
-    this.worker = new Worker(script, { workerData: options });
+    const workerData: WorkerOptions = { ...options, retired: this.retiredFlag.buffer as SharedArrayBuffer };
+    this.worker = new Worker(script, { workerData });
     this.worker.on("message", (reply: StatementReply) => this.settle(reply));
     this.worker.on("error", (error) => this.fail(threadError(error)));
     this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
@@ -66,10 +75,18 @@ export class SqliteThread {
     });
   }
 
-  /** Stops the thread; statements in flight fail with `reason`. Returns when the thread has exited. */
+  /**
+   * Stops the thread; statements in flight fail with `reason` at once. Returns when the thread has exited: after the
+   * statement it is running, if any, has stopped. Not `Worker.terminate()`, which stops no statement sooner (SQLite
+   * runs on inside better-sqlite3 until it calls back into JavaScript or returns) and aborted the process when it
+   * caught better-sqlite3 building an error (sqlite-worker.ts).
+   */
   retire(reason: Error = new Error("the SQLite worker thread was retired")): Promise<void> {
     this.fail(reason);
-    void this.worker.terminate();
+    if (Atomics.exchange(this.retiredFlag, 0, RETIRED) !== RETIRED) {
+      const wake: RetireRequest = { retire: true };
+      this.worker.postMessage(wake);
+    }
     return this.exited;
   }
 

@@ -4,7 +4,14 @@ import Database, { type Statement } from "better-sqlite3";
 
 import { SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect/sqlite-regexp";
 import { jsonRowsSql, mayHoldNegativeZero } from "./sqlite-json-rows";
-import { NO_TRANSACTION, type StatementReply, type StatementRequest, type WorkerOptions } from "./sqlite-protocol";
+import {
+  NO_TRANSACTION,
+  type RetireRequest,
+  RETIRED,
+  type StatementReply,
+  type StatementRequest,
+  type WorkerOptions,
+} from "./sqlite-protocol";
 
 /**
  * A SQLite worker thread: one better-sqlite3 connection, statements one at a time as the main thread sends them
@@ -12,12 +19,17 @@ import { NO_TRANSACTION, type StatementReply, type StatementRequest, type Worker
  * that answers /healthz and other requests goes on. Imports only what the connection needs (the regexp function).
  */
 const options = workerData as WorkerOptions;
+const retired = new Int32Array(options.retired);
 const db = new Database(options.file, {
   readonly: options.readonly,
   fileMustExist: true,
   timeout: options.busyTimeoutMs,
 });
-db.function(SQLITE_REGEXP_FUNCTION, { deterministic: true }, sqliteRegexpImplementation);
+db.function(SQLITE_REGEXP_FUNCTION, { deterministic: true }, (pattern, flags, value) => {
+  // Where a retired thread's statement stops early: a thrown error ends it as any failing statement ends.
+  if (Atomics.load(retired, 0) === RETIRED) throw new Error("the SQLite worker thread was retired");
+  return sqliteRegexpImplementation(pattern, flags, value);
+});
 if (!options.readonly) {
   db.pragma("foreign_keys = ON");
   db.pragma("synchronous = NORMAL");
@@ -125,4 +137,20 @@ function jsonExact(rows: readonly unknown[][]): boolean {
   return true;
 }
 
-parentPort?.on("message", (request: StatementRequest) => parentPort?.postMessage(execute(request)));
+/**
+ * Once retired, the thread runs nothing more: it closes its connection (which rolls back an open transaction) and
+ * exits. The main thread never terminates it: a thread terminated while better-sqlite3 builds an error (a write's
+ * SQLITE_BUSY after another process held the lock past a request's deadline, say) aborted the whole process with
+ * a V8 fatal error in `ThrowSqliteError`.
+ */
+function retire(): void {
+  db.close();
+  process.exit(0);
+}
+
+parentPort?.on("message", (message: StatementRequest | RetireRequest) => {
+  if (Atomics.load(retired, 0) === RETIRED) return retire();
+  const reply = execute(message as StatementRequest);
+  // Nobody waits for a retired thread's answer.
+  if (Atomics.load(retired, 0) !== RETIRED) parentPort?.postMessage(reply);
+});
