@@ -86,6 +86,8 @@ export class SqliteThread {
     if (Atomics.exchange(this.retiredFlag, 0, RETIRED) !== RETIRED) {
       const wake: RetireRequest = { retire: true };
       this.worker.postMessage(wake);
+      // Whoever awaits the exit keeps the process alive until then (an idle thread is unref'd).
+      this.worker.ref();
     }
     return this.exited;
   }

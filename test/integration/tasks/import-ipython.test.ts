@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -11,6 +11,7 @@ import { parseInstant } from "../../../src/dialect";
 import { IpythonSource } from "../../../src/services/tasks/ipython-source";
 import { IpythonImportError } from "../../../src/services/tasks/task-import.service";
 import { TASK_RECORD_KEYS } from "../../../src/services/tasks/task-record.model";
+import { ensureBuilt, ROOT } from "../../support/built-server";
 import { DIALECTS } from "../../support/databases";
 import { startTestGateway, type TestGateway } from "../../support/gateway";
 
@@ -377,3 +378,29 @@ function spoilBuffers(file: string, msgId: string): void {
   );
   db.close();
 }
+
+describe("the built import-ipython command", () => {
+  const run = (file: string) => {
+    ensureBuilt();
+    const store = join(mkdtempSync(join(tmpdir(), "hubql-import-cli-")), "store.db");
+    return spawnSync(process.execPath, [join(ROOT, "dist/src/cli/import-ipython.js"), "ipython", file], {
+      env: { ...process.env, DATABASE_URL: `sqlite:${store}`, LOG_LEVEL: "silent" },
+      encoding: "utf8",
+    });
+  };
+
+  // Its exit status is set after the store has closed: a process whose store threads were all idle once ended
+  // while closing them, with status 0 whatever the import's outcome.
+  it("exits 0 with its summary after an import, and 1 with the reason after a failed one", () => {
+    const { file } = buildFixture(3);
+    const done = run(file);
+    expect(done.status).toBe(0);
+    expect(done.stdout).toMatch(/read 3, added 3, updated 0, unchanged 0, skipped 0/);
+
+    const notSqlite = join(mkdtempSync(join(tmpdir(), "hubql-ipython-")), "x.db");
+    writeFileSync(notSqlite, "hello ".repeat(100));
+    const failed = run(notSqlite);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/import failed: .*not a database/);
+  });
+});
