@@ -31,6 +31,7 @@ import { TASK_RECORD_STORAGE_CATALOGUE, TASK_RECORD_FIELDS } from "../src/servic
 import { completeRecord, TasksService } from "../src/services/tasks/tasks.service";
 import { RowCodec } from "../src/db/row-codec";
 import type { Dialect } from "../src/dialect";
+import { openRawStore, storeVersion } from "./bench/raw-store";
 import { describeMachine, json, loadLine, machineLine, table } from "./bench/report";
 import type { Row } from "./bench/row";
 import { startEmbeddedPostgres } from "./embedded-postgres";
@@ -111,8 +112,8 @@ async function main(): Promise<void> {
     const imported = median(results.map((r) => r.imported));
     const store = values.dialect as Dialect;
     const bytes = Number(values["buffer-bytes"]);
-    const machine = describeMachine(await storeVersions(store, server), loadAtStart);
-    const report: Row[] = [
+    const machine = describeMachine(await storeVersions(server), loadAtStart);
+    const rows: Row[] = [
       {
         work: `IPython import of a SQLiteDB file (${bytes + Math.floor(bytes / 4)} buffer bytes a record), median of ${ROUNDS} rounds`,
         store,
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
     ];
     const header = `${RECORDS.toLocaleString("en")} records · ${machineLine(machine)}${loadLine(machine)}`;
     process.stdout.write(
-      `${values.json ? json({ records: RECORDS, rounds: ROUNDS, machine, rows: report }) : `${header}\n\n${table(report)}`}\n`,
+      `${values.json ? json({ records: RECORDS, rounds: ROUNDS, machine, rows }) : `${header}\n\n${table(rows)}`}\n`,
     );
   } finally {
     for (const step of cleanup.reverse()) await step();
@@ -252,16 +253,16 @@ async function timeImport(url: string, file: string, withReader: boolean) {
 }
 
 /** The versions the machine line names: SQLite's (the one better-sqlite3 carries) and the Postgres server's, if used. */
-async function storeVersions(store: Dialect, server: string | null) {
-  const memory = new BetterSqlite3(":memory:");
-  const sqlite = memory.prepare("SELECT sqlite_version()").pluck().get() as string;
-  memory.close();
-  if (store !== "postgres" || !server) return { sqlite, postgres: null };
-  const client = new Client({ connectionString: `${server}/postgres` });
-  await client.connect();
-  const { rows } = await client.query<{ server_version: string }>("SHOW server_version");
-  await client.end();
-  return { sqlite, postgres: `Postgres ${rows[0]?.server_version.split(" ")[0] ?? "?"}` };
+async function storeVersions(server: string | null) {
+  const version = async (url: string) => {
+    const raw = openRawStore(url, 1);
+    try {
+      return await storeVersion(raw);
+    } finally {
+      await raw.close();
+    }
+  };
+  return { sqlite: await version("sqlite::memory:"), postgres: server ? await version(`${server}/postgres`) : null };
 }
 
 async function postgresServer(cleanup: (() => Promise<void>)[]): Promise<string> {

@@ -26,7 +26,7 @@ import type { BenchContext } from "./bench/context";
 import { memoryRow } from "./bench/memory-row";
 import { progress, setQuiet } from "./bench/progress";
 import { listRows, nestedRow, nextPageRow, typenameRow } from "./bench/read-rows";
-import { openRawStore } from "./bench/raw-store";
+import { openRawStore, storeVersion } from "./bench/raw-store";
 import { describeMachine, json, markdown } from "./bench/report";
 import type { Row } from "./bench/row";
 import { startHubql } from "./bench/servers";
@@ -125,7 +125,7 @@ async function benchStore(
     // hubql's own Database (15.5 ms).
     const raw = openRawStore(databaseUrl);
     cleanup.unshift(() => raw.close());
-    versions[store] = await version(raw, store);
+    versions[store] = await storeVersion(raw);
     progress(`${store}: starting hubql\n`);
     const hubql = await startHubql(databaseUrl);
     cleanup.unshift(() => hubql.stop());
@@ -180,13 +180,6 @@ async function storeUrl(store: Dialect, cleanup: (() => Promise<void>)[]): Promi
   await admin.query(`CREATE DATABASE "bench"`);
   await admin.end();
   return `${pg.url}/bench`;
-}
-
-async function version(raw: ReturnType<typeof openRawStore>, store: Dialect): Promise<string> {
-  const sql = store === "postgres" ? "SHOW server_version" : "SELECT sqlite_version() AS v";
-  const [row] = (await raw.query({ sql, values: [] })) as Record<string, string>[];
-  const text = Object.values(row ?? {})[0] ?? "?";
-  return store === "postgres" ? `Postgres ${text.split(" ")[0]}` : text;
 }
 
 main().catch((error: unknown) => {

@@ -82,3 +82,11 @@ function openRawSqlite(path: string): RawStore {
     },
   };
 }
+
+/** The store's version as the machine line names it: `3.53.2` (SQLite), `Postgres 18.4`. */
+export async function storeVersion(raw: RawStore): Promise<string> {
+  const sql = raw.dialect === "postgres" ? "SHOW server_version" : "SELECT sqlite_version() AS v";
+  const [row] = (await raw.query({ sql, values: [] })) as Record<string, string>[];
+  const text = Object.values(row ?? {})[0] ?? "?";
+  return raw.dialect === "postgres" ? `Postgres ${text.split(" ")[0]}` : text;
+}
