@@ -67,7 +67,7 @@ export class SqliteEngine implements StoreEngine {
     try {
       // Reads the file's first page: a file that is not a SQLite database fails here, not at the first request.
       const ready = (thread: SqliteThread) => thread.call("SELECT 1 FROM sqlite_master LIMIT 1", []);
-      // Every answer awaited before a failure closes the engine, so that no thread is still starting then.
+      // Every thread's answer awaited before a failure closes the engine, so that the close finds them all started.
       const answers = await Promise.allSettled([...engine.readers, engine.writer].map(ready));
       const failed = answers.find((answer) => answer.status === "rejected");
       if (failed) throw failed.reason;
