@@ -33,7 +33,7 @@ export interface StoreEngine {
   close(): Promise<void>;
 }
 
-/** What the engine is doing now (tests, and /metrics if wanted). */
+/** What the engine is doing now (tests, and /metrics: `hubql_db_execution`). */
 export interface EngineStats {
   /** Connections (Postgres) or reader threads (SQLite) lent out. */
   readonly active: number;

@@ -247,6 +247,7 @@ export class Metrics {
       ...this.subscriptionEvents.render(),
       ...this.subscriptionDisconnects.render(),
       ...this.poolGauges(),
+      ...this.executionGauges(),
       ...this.subscriptionGauges(),
       ...this.admissionGauges(),
     ];
@@ -286,6 +287,20 @@ export class Metrics {
       `${name}{state="total"} ${pool.total}`,
       `${name}{state="idle"} ${pool.idle}`,
       `${name}{state="waiting"} ${pool.waiting}`,
+    ];
+  }
+
+  /** What the store's engine is doing (src/db/engine.ts, EngineStats), on both stores. */
+  private executionGauges(): string[] {
+    const stats = this.database?.executionStats();
+    if (!stats) return [];
+    const name = "hubql_db_execution";
+    return [
+      `# HELP ${name} Connections (Postgres) or reader threads (SQLite) lent to requests, statements waiting for one, and SQLite threads retired at a deadline whose statement has not stopped yet.`,
+      `# TYPE ${name} gauge`,
+      `${name}{state="active"} ${stats.active}`,
+      `${name}{state="waiting"} ${stats.waiting}`,
+      `${name}{state="retiring"} ${stats.retiring}`,
     ];
   }
 }

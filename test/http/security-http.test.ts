@@ -149,6 +149,8 @@ describe.each(DIALECTS)("security over HTTP on %s", (dialect) => {
     expect(text).toMatch(/^hubql_db_statement_duration_seconds_count\{statement="select"\} [1-9]/m);
     expect(text).toMatch(/^hubql_http_requests_total\{route="\/metrics",status="401"\} 1$/m);
     if (dialect === "postgres") expect(text).toMatch(/^hubql_db_pool_connections\{state="total"\} [1-9]/m);
+    for (const state of ["active", "waiting", "retiring"])
+      expect(text).toMatch(new RegExp(`^hubql_db_execution\\{state="${state}"\\} \\d+$`, "m"));
     // Every sample line is "name{labels} number" (the exposition format Prometheus parses).
     for (const line of text
       .trim()
