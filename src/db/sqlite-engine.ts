@@ -67,9 +67,9 @@ export class SqliteEngine implements StoreEngine {
     try {
       // Reads the file's first page: a file that is not a SQLite database fails here, not at the first request.
       const ready = (thread: SqliteThread) => thread.call("SELECT 1 FROM sqlite_master LIMIT 1", []);
-      // A file that cannot be a store fails every thread, the readers with SQLite's message; the writer may fail
-      // before its first statement (setting its pragmas), and such an error reaches this thread with its code only
-      // (threadError). So every answer is awaited and the first failure in thread order, a reader's, is thrown.
+      // A file that cannot be a store fails every thread, each with SQLite's reason (the writer's while setting its
+      // pragmas, sqlite-worker.ts). Every answer is awaited, so that no thread is still starting when close() runs,
+      // and the first failure in thread order is thrown.
       const answers = await Promise.allSettled([...engine.readers, engine.writer].map(ready));
       const failed = answers.find((answer) => answer.status === "rejected");
       if (failed) throw failed.reason;

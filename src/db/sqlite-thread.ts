@@ -120,8 +120,8 @@ export class SqliteThread {
 }
 
 /**
- * What the thread threw, as an Error: better-sqlite3's SqliteError (the file cannot be opened, say) arrives from the
- * worker as a plain object holding only its `code`.
+ * What the thread threw, as an Error: better-sqlite3's SqliteError arrives from the worker as a plain object holding
+ * only its `code` (the worker rethrows its start-up failures as plain Errors, which keep their message).
  */
 function threadError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;

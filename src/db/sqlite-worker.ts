@@ -20,20 +20,34 @@ import {
  */
 const options = workerData as WorkerOptions;
 const retired = new Int32Array(options.retired);
-const db = new Database(options.file, {
-  readonly: options.readonly,
-  fileMustExist: true,
-  timeout: options.busyTimeoutMs,
-});
-db.function(SQLITE_REGEXP_FUNCTION, { deterministic: true }, (pattern, flags, value) => {
-  // Where a retired thread's statement stops early: a thrown error ends it as any failing statement ends.
-  if (Atomics.load(retired, 0) === RETIRED) throw new Error("the SQLite worker thread was retired");
-  return sqliteRegexpImplementation(pattern, flags, value);
-});
-if (!options.readonly) {
-  db.pragma("foreign_keys = ON");
-  db.pragma("synchronous = NORMAL");
-  if (options.autocheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${options.autocheckpointPages}`);
+const db = connect();
+
+function connect(): Database.Database {
+  try {
+    const connection = new Database(options.file, {
+      readonly: options.readonly,
+      fileMustExist: true,
+      timeout: options.busyTimeoutMs,
+    });
+    connection.function(SQLITE_REGEXP_FUNCTION, { deterministic: true }, (pattern, flags, value) => {
+      // Where a retired thread's statement stops early: a thrown error ends it as any failing statement ends.
+      if (Atomics.load(retired, 0) === RETIRED) throw new Error("the SQLite worker thread was retired");
+      return sqliteRegexpImplementation(pattern, flags, value);
+    });
+    if (!options.readonly) {
+      connection.pragma("foreign_keys = ON");
+      connection.pragma("synchronous = NORMAL");
+      const pages = options.autocheckpointPages;
+      if (pages !== undefined) connection.pragma(`wal_autocheckpoint = ${pages}`);
+    }
+    return connection;
+  } catch (error) {
+    // better-sqlite3's SqliteError reached the main thread's 'error' event with its code only ("file is not a
+    // database" lost); a plain Error crosses with its message.
+    const { message, code } = error as { message?: unknown; code?: unknown };
+    const text = typeof code === "string" ? `${String(message)} (${code})` : String(message ?? error);
+    throw Object.assign(new Error(text), { name: "SqliteError", code });
+  }
 }
 
 /** Prepared statements by text, least recently used first; SQL texts repeat per query shape. */

@@ -18,13 +18,17 @@ describe("SqliteEngine.start", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const start = (file: string) =>
-    SqliteEngine.start({ file, readers: 2, share: 1, busyTimeoutMs: 200, ping: async () => undefined });
+  const start = (file: string, readers = 2) =>
+    SqliteEngine.start({ file, readers, share: 1, busyTimeoutMs: 200, ping: async () => undefined });
 
   it("fails with SQLite's reason when the file is not a database", async () => {
     const file = join(dir, "not-a-store.db");
     writeFileSync(file, "plain text, not a SQLite database ".repeat(200));
     await expect(start(file)).rejects.toThrow(/not a database/);
+    // No reader to fail first: the writer's own failure (setting its pragmas) carries the reason and code too.
+    const failure = start(file, 0);
+    await expect(failure).rejects.toThrow("file is not a database (SQLITE_NOTADB)");
+    await expect(failure).rejects.toMatchObject({ code: "SQLITE_NOTADB" });
   });
 
   it("fails when the file does not exist (it never creates one)", async () => {
