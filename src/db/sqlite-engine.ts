@@ -68,11 +68,8 @@ export class SqliteEngine implements StoreEngine {
       // Reads the file's first page: a file that is not a SQLite database fails here, not at the first request.
       const ready = (thread: SqliteThread) => thread.call("SELECT 1 FROM sqlite_master LIMIT 1", []);
       // A file that cannot be a store fails every thread, each with SQLite's reason (the writer's while setting its
-      // pragmas, sqlite-worker.ts). Every answer is awaited, so that no thread is still starting when close() runs,
-      // and the first failure in thread order is thrown.
-      const answers = await Promise.allSettled([...engine.readers, engine.writer].map(ready));
-      const failed = answers.find((answer) => answer.status === "rejected");
-      if (failed) throw failed.reason;
+      // pragmas: sqlite-worker.ts), so the first failure is thrown; close() retires the threads still starting.
+      await Promise.all([...engine.readers, engine.writer].map(ready));
     } catch (error) {
       await engine.close();
       throw error;

@@ -23,6 +23,15 @@ export interface WorkerOptions {
   readonly retired: SharedArrayBuffer;
 }
 
+/**
+ * A failure's text as it reaches the main thread outside a statement's reply: SQLite's message, its code appended
+ * ("file is not a database (SQLITE_NOTADB)").
+ */
+export function failureText(message: unknown, code: unknown): string {
+  const text = typeof message === "string" && message !== "" ? message : "the SQLite worker thread failed";
+  return typeof code === "string" ? `${text} (${code})` : text;
+}
+
 /** The value of `WorkerOptions.retired` once the thread is retired. */
 export const RETIRED = 1;
 

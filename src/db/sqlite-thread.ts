@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 
 import type { RawResult } from "./engine";
 import {
+  failureText,
   type RetireRequest,
   RETIRED,
   type StatementReply,
@@ -126,9 +127,8 @@ export class SqliteThread {
 function threadError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
   const { message, name, code } = (thrown ?? {}) as { message?: unknown; name?: unknown; code?: unknown };
-  const text = typeof message === "string" && message !== "" ? message : "the SQLite worker thread failed";
   return new SqliteWorkerError(
-    typeof code === "string" ? `${text} (${code})` : text,
+    failureText(message, code),
     typeof name === "string" ? name : "SqliteError",
     typeof code === "string" ? code : undefined,
   );

@@ -5,6 +5,7 @@ import Database, { type Statement } from "better-sqlite3";
 import { SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect/sqlite-regexp";
 import { jsonRowsSql, mayHoldNegativeZero } from "./sqlite-json-rows";
 import {
+  failureText,
   NO_TRANSACTION,
   type RetireRequest,
   RETIRED,
@@ -45,8 +46,7 @@ function connect(): Database.Database {
     // better-sqlite3's SqliteError reached the main thread's 'error' event with its code only ("file is not a
     // database" lost); a plain Error crosses with its message.
     const { message, code } = error as { message?: unknown; code?: unknown };
-    const text = typeof code === "string" ? `${String(message)} (${code})` : String(message ?? error);
-    throw Object.assign(new Error(text), { name: "SqliteError", code });
+    throw Object.assign(new Error(failureText(message, code)), { name: "SqliteError", code });
   }
 }
 
