@@ -9,7 +9,7 @@ import { postgresMigrations } from "../../migrations/postgres";
 import { sqliteMigrations } from "../../migrations/sqlite";
 import { type Dialect, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect";
 import type { StoreLocation } from "./database-url";
-import type { EngineStats, Session, StoreEngine } from "./engine";
+import type { EngineStats, ScriptStatement, Session, StoreEngine } from "./engine";
 import { entitySchemas } from "./entities";
 import { poolStats, type PoolStats } from "./pool-stats";
 import { PostgresEngine } from "./postgres-engine";
@@ -37,6 +37,14 @@ export interface Executor {
    * more than the INSERT (20% of an ingest's CPU). Numbers are bound, not inlined as `run` does on SQLite.
    */
   runPositional<T = Record<string, unknown>>(text: string, values: readonly unknown[]): Promise<QueryResult<T>>;
+}
+
+export type { ScriptStatement } from "./engine";
+
+/** Scripts run one after another (Database.pipeline). */
+export interface WritePipeline {
+  /** `statements` as one transaction, after those submitted before it; refused once one of them has failed. */
+  submit(statements: readonly ScriptStatement[]): Promise<QueryResult<Record<string, unknown>>[]>;
 }
 
 /**
@@ -245,6 +253,36 @@ export class Database implements Executor {
     }
   }
 
+  /**
+   * Bulk writes as a pipeline of scripts (StoreEngine.script): each one transaction of statements known in
+   * advance, run in the order submitted, on SQLite without waiting for the one before to be answered; once one has
+   * failed, the rest are refused and change nothing. Its statements are reported when their script has ended, each
+   * with an equal share of the script's time.
+   */
+  pipeline(): WritePipeline {
+    const chain = ++pipelines;
+    let failed: { readonly error: unknown } | null = null;
+    return {
+      submit: async (statements) => {
+        if (failed) throw failed.error;
+        const budget = this.scope?.budget;
+        budget?.check();
+        const started = performance.now();
+        try {
+          const results = await this.store.engine.script(this.scope, statements, chain);
+          for (const result of results) budget?.charge(result.rows, result.bytes);
+          return results;
+        } catch (error) {
+          failed ??= { error };
+          throw error;
+        } finally {
+          const share = (performance.now() - started) / Math.max(1, statements.length);
+          this.report(statements.map(({ text, values }): Reported => [text, share, values]));
+        }
+      },
+    };
+  }
+
   /** Connections lent out and statements waiting, and SQLite threads still stopping after a deadline. */
   executionStats(): EngineStats {
     return this.store.engine.stats();
@@ -308,6 +346,9 @@ export class Database implements Executor {
 function sqliteValue(value: unknown): unknown {
   return typeof value === "boolean" ? Number(value) : value;
 }
+
+/** The last chain number given to a pipeline (StoreEngine.script). */
+let pipelines = 0;
 
 /** OIDs of `timestamptz` and `timestamp`. */
 const INSTANT_OIDS = new Set([1184, 1114]);

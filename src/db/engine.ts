@@ -17,6 +17,12 @@ export interface Session {
   run(text: string, values: readonly unknown[]): Promise<RawResult>;
 }
 
+/** One statement of a script (StoreEngine.script): its text and positional values, in the driver's syntax. */
+export interface ScriptStatement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
 /**
  * Where a store's statements run (src/db/postgres-engine.ts, src/db/sqlite-engine.ts): connections handed out
  * fairly between requests (FairGate), each request's statements bounded by its scope's deadline, and a health check
@@ -27,6 +33,14 @@ export interface StoreEngine {
   run(text: string, values: readonly unknown[], scope: RequestScope | undefined): Promise<RawResult>;
   /** `work` inside one transaction on one connection; committed when it resolves, rolled back when it throws. */
   transaction<T>(scope: RequestScope | undefined, work: (session: Session) => Promise<T>): Promise<T>;
+  /**
+   * `statements` as one transaction, known in advance, for bulk writes sent one after another (the IPython import).
+   * Scripts of one `chain` run in the order they were called; once one has failed, the rest of its chain are
+   * refused and change nothing. SQLite sends a script whole and hands its writer on at once, so the next script
+   * queues behind it on the writer thread instead of waiting for its answer; Postgres runs each as an ordinary
+   * transaction once the one before it in its chain has ended.
+   */
+  script(scope: RequestScope | undefined, statements: readonly ScriptStatement[], chain: number): Promise<RawResult[]>;
   stats(): EngineStats;
   /** A trivial statement on a connection no request uses (/healthz). */
   ping(): Promise<void>;

@@ -1,7 +1,7 @@
 import { Pool, type PoolClient, type QueryResult as PgResult } from "pg";
 
 import { statementFailure } from "./driver-errors";
-import type { EngineStats, RawResult, Session, StoreEngine } from "./engine";
+import type { EngineStats, RawResult, ScriptStatement, Session, StoreEngine } from "./engine";
 import { FairGate } from "./fair-gate";
 import { raceDeadline, type RequestScope } from "./request-scope";
 
@@ -26,6 +26,8 @@ const CONTROL_STATEMENT_TIMEOUT_MS = 5000;
  */
 export class PostgresEngine implements StoreEngine {
   private readonly gate: FairGate;
+  /** Each chain's last script (see `script`). */
+  private readonly chains = new Map<number, Promise<void>>();
   private readonly control: Pool;
   private readonly share: number;
 
@@ -70,6 +72,29 @@ export class PostgresEngine implements StoreEngine {
     } finally {
       connection.release();
     }
+  }
+
+  /**
+   * Each script waits for the one before it in its chain (pooled connections would otherwise run them side by
+   * side, in any order), and fails with that one's failure if it failed. A chain is forgotten once its last
+   * script has ended: its caller (Database.pipeline) refuses what comes after a failure.
+   */
+  script(scope: RequestScope | undefined, statements: readonly ScriptStatement[], chain: number): Promise<RawResult[]> {
+    const previous = this.chains.get(chain) ?? Promise.resolve();
+    const done = previous.then(() =>
+      this.transaction(scope, async (session) => {
+        const results: RawResult[] = [];
+        for (const { text, values } of statements) results.push(await session.run(text, values));
+        return results;
+      }),
+    );
+    const tail = done.then(() => undefined);
+    this.chains.set(chain, tail);
+    const forget = () => {
+      if (this.chains.get(chain) === tail) this.chains.delete(chain);
+    };
+    tail.then(forget, forget);
+    return done;
   }
 
   stats(): EngineStats {

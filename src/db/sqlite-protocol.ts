@@ -54,11 +54,32 @@ export interface StatementRequest {
 /** The code of the refusal above. */
 export const NO_TRANSACTION = "HUBQL_NO_TRANSACTION";
 
+/**
+ * A script (StoreEngine.script): the thread runs BEGIN IMMEDIATE, the statements in order and COMMIT as one
+ * message, and at the first failure rolls back and answers with it. Once a script of a `chain` has failed, the
+ * thread refuses the chain's later scripts, which were sent before the failure was known.
+ */
+export interface ScriptRequest {
+  readonly id: number;
+  readonly script: readonly { readonly sql: string; readonly params: readonly unknown[] }[];
+  readonly chain: number;
+}
+
+/** The code of that refusal. */
+export const CHAIN_BROKEN = "HUBQL_CHAIN_BROKEN";
+
+/** What one statement gave back. */
+export type StatementResult =
+  | { readonly columns: readonly string[]; readonly rows: readonly unknown[][] }
+  | { readonly columns: readonly string[]; readonly json: string }
+  | { readonly changes: number };
+
 export type StatementReply =
-  | { readonly id: number; readonly columns: readonly string[]; readonly rows: readonly unknown[][] }
-  | { readonly id: number; readonly columns: readonly string[]; readonly json: string }
-  | { readonly id: number; readonly changes: number }
+  | (StatementResult & { readonly id: number })
+  | { readonly id: number; readonly results: readonly StatementResult[] }
   | {
       readonly id: number;
       readonly error: { readonly message: string; readonly code?: string; readonly name: string };
+      /** For a script: the statement that failed (its index), where it was one of them. */
+      readonly statement?: number;
     };

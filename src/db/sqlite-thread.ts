@@ -5,18 +5,23 @@ import {
   failureText,
   type RetireRequest,
   RETIRED,
+  type ScriptRequest,
   type StatementReply,
   type StatementRequest,
+  type StatementResult,
   type WorkerOptions,
 } from "./sqlite-protocol";
 
 interface Pending {
-  readonly resolve: (result: RawResult) => void;
+  readonly resolve: (result: RawResult | RawResult[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /** A driver failure as it came from the worker, with the SQLite code the checks in driver-errors.ts read. */
 class SqliteWorkerError extends Error {
+  /** In a script's failure: the index of the statement that failed, if one did (not its BEGIN or COMMIT). */
+  statement?: number;
+
   constructor(
     message: string,
     name: string,
@@ -64,15 +69,25 @@ export class SqliteThread {
   }
 
   /** One statement; `inTransaction`: refused unless the connection is in a transaction (see StatementRequest). */
-  async call(sql: string, params: readonly unknown[], inTransaction = false): Promise<RawResult> {
+  call(sql: string, params: readonly unknown[], inTransaction = false): Promise<RawResult> {
+    return this.send<RawResult>((id) => (inTransaction ? { id, sql, params, inTransaction } : { id, sql, params }));
+  }
+
+  /** A script (ScriptRequest): its statements' results, or the failure of the one that failed. */
+  script(script: ScriptRequest["script"], chain: number): Promise<RawResult[]> {
+    return this.send<RawResult[]>((id) => ({ id, script, chain }));
+  }
+
+  private async send<T extends RawResult | RawResult[]>(
+    request: (id: number) => StatementRequest | ScriptRequest,
+  ): Promise<T> {
     await this.ready;
     if (this.failure) throw this.failure;
     const id = ++this.nextId;
-    return new Promise<RawResult>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve, reject });
-      const request: StatementRequest = inTransaction ? { id, sql, params, inTransaction } : { id, sql, params };
-      this.worker.postMessage(request);
+      this.pending.set(id, { resolve: resolve as Pending["resolve"], reject });
+      this.worker.postMessage(request(id));
     });
   }
 
@@ -99,17 +114,12 @@ export class SqliteThread {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker.unref();
     if ("error" in reply) {
-      waiting.reject(new SqliteWorkerError(reply.error.message, reply.error.name, reply.error.code));
-    } else if ("changes" in reply) {
-      waiting.resolve({ rows: [], affected: reply.changes });
+      const { message, name, code } = reply.error;
+      waiting.reject(Object.assign(new SqliteWorkerError(message, name, code), { statement: reply.statement }));
+    } else if ("results" in reply) {
+      waiting.resolve(reply.results.map(rawResult));
     } else {
-      if ("json" in reply) {
-        const rows = JSON.parse(reply.json) as unknown[][];
-        waiting.resolve({ rows: toObjects(reply.columns, rows), affected: rows.length, bytes: reply.json.length });
-      } else {
-        const rows = withBuffers(reply.rows);
-        waiting.resolve({ rows: toObjects(reply.columns, rows), affected: rows.length });
-      }
+      waiting.resolve(rawResult(reply));
     }
   }
 
@@ -132,6 +142,16 @@ function threadError(thrown: unknown): Error {
     typeof name === "string" ? name : "SqliteError",
     typeof code === "string" ? code : undefined,
   );
+}
+
+function rawResult(result: StatementResult): RawResult {
+  if ("changes" in result) return { rows: [], affected: result.changes };
+  if ("json" in result) {
+    const rows = JSON.parse(result.json) as unknown[][];
+    return { rows: toObjects(result.columns, rows), affected: rows.length, bytes: result.json.length };
+  }
+  const rows = withBuffers(result.rows);
+  return { rows: toObjects(result.columns, rows), affected: rows.length };
 }
 
 function toObjects(columns: readonly string[], rows: readonly unknown[][]): Record<string, unknown>[] {

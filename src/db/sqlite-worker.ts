@@ -5,12 +5,15 @@ import Database, { type Statement } from "better-sqlite3";
 import { SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../dialect/sqlite-regexp";
 import { jsonRowsSql, mayHoldNegativeZero } from "./sqlite-json-rows";
 import {
+  CHAIN_BROKEN,
   failureText,
   NO_TRANSACTION,
   type RetireRequest,
   RETIRED,
+  type ScriptRequest,
   type StatementReply,
   type StatementRequest,
+  type StatementResult,
   type WorkerOptions,
 } from "./sqlite-protocol";
 
@@ -102,39 +105,74 @@ function twinCannotCarry(error: unknown): boolean {
 
 function execute(request: StatementRequest): StatementReply {
   if (request.inTransaction && !db.inTransaction) {
-    const message = "not in a transaction: its BEGIN failed";
-    return { id: request.id, error: { message, name: "SqliteError", code: NO_TRANSACTION } };
+    return failure(request.id, { message: "not in a transaction: its BEGIN failed", code: NO_TRANSACTION });
   }
   try {
-    const entry = prepare(request.sql);
-    const { statement, columns } = entry;
-    if (columns && entry.json) {
-      try {
-        return { id: request.id, columns, json: entry.json.get(...request.params) as string };
-      } catch (error) {
-        if (!twinCannotCarry(error)) throw error;
-        // Its rows hold what JSON cannot carry here (and may again): the plain way from now on.
-        entry.json = null;
-      }
-    }
-    if (columns) {
-      const rows = statement.all(...request.params) as unknown[][];
-      return jsonExact(rows)
-        ? { id: request.id, columns, json: JSON.stringify(rows) }
-        : { id: request.id, columns, rows };
-    }
-    return { id: request.id, changes: statement.run(...request.params).changes };
+    return { id: request.id, ...answer(request.sql, request.params) };
   } catch (error) {
-    const failure = error as { message?: string; code?: unknown; name?: string };
-    return {
-      id: request.id,
-      error: {
-        message: String(failure.message ?? error),
-        name: failure.name ?? "Error",
-        ...(typeof failure.code === "string" ? { code: failure.code } : {}),
-      },
-    };
+    return failure(request.id, error);
   }
+}
+
+/** A script (ScriptRequest): one transaction, rolled back at its first failure, which breaks its chain. */
+function executeScript(request: ScriptRequest): StatementReply {
+  if (brokenChains.has(request.chain)) {
+    return failure(request.id, { message: "an earlier script of its chain failed", code: CHAIN_BROKEN });
+  }
+  let at: number | undefined;
+  try {
+    prepare("BEGIN IMMEDIATE").statement.run();
+    const results: StatementResult[] = [];
+    for (at = 0; at < request.script.length; at++) {
+      const { sql, params } = request.script[at] as ScriptRequest["script"][number];
+      results.push(answer(sql, params));
+    }
+    at = undefined;
+    prepare("COMMIT").statement.run();
+    return { id: request.id, results };
+  } catch (error) {
+    if (db.inTransaction) db.prepare("ROLLBACK").run();
+    brokenChains.add(request.chain);
+    // A chain is one import's: a few ids to remember, never many.
+    if (brokenChains.size > BROKEN_CHAINS_KEPT) brokenChains.delete(brokenChains.values().next().value as number);
+    return { ...failure(request.id, error), ...(at === undefined ? {} : { statement: at }) };
+  }
+}
+
+/** Chains (ScriptRequest.chain) one of whose scripts failed, the most recent BROKEN_CHAINS_KEPT. */
+const brokenChains = new Set<number>();
+const BROKEN_CHAINS_KEPT = 64;
+
+/** One statement's result; throws its failure. */
+function answer(sql: string, params: readonly unknown[]): StatementResult {
+  const entry = prepare(sql);
+  const { statement, columns } = entry;
+  if (columns && entry.json) {
+    try {
+      return { columns, json: entry.json.get(...params) as string };
+    } catch (error) {
+      if (!twinCannotCarry(error)) throw error;
+      // Its rows hold what JSON cannot carry here (and may again): the plain way from now on.
+      entry.json = null;
+    }
+  }
+  if (columns) {
+    const rows = statement.all(...params) as unknown[][];
+    return jsonExact(rows) ? { columns, json: JSON.stringify(rows) } : { columns, rows };
+  }
+  return { changes: statement.run(...params).changes };
+}
+
+function failure(id: number, error: unknown): StatementReply {
+  const { message, code, name } = error as { message?: string; code?: unknown; name?: string };
+  return {
+    id,
+    error: {
+      message: String(message ?? error),
+      name: name ?? "SqliteError",
+      ...(typeof code === "string" ? { code } : {}),
+    },
+  };
 }
 
 /**
@@ -162,9 +200,9 @@ function retire(): void {
   process.exit(0);
 }
 
-parentPort?.on("message", (message: StatementRequest | RetireRequest) => {
+parentPort?.on("message", (message: StatementRequest | ScriptRequest | RetireRequest) => {
   if (Atomics.load(retired, 0) === RETIRED) return retire();
-  const reply = execute(message as StatementRequest);
+  const reply = "script" in message ? executeScript(message) : execute(message as StatementRequest);
   // Nobody waits for a retired thread's answer.
   if (Atomics.load(retired, 0) !== RETIRED) parentPort?.postMessage(reply);
 });

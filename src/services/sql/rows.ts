@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 
-import { type Executor, MAX_BOUND_PARAMETERS, type QueryResult } from "../../db/database";
+import { type Executor, MAX_BOUND_PARAMETERS, type QueryResult, type ScriptStatement } from "../../db/database";
 import type { RowCodec } from "../../db/row-codec";
 import type { Dialect, FieldSpec } from "../../dialect";
 import { type Condition, inList, query } from "./condition";
@@ -109,6 +109,8 @@ export interface InsertRows {
    * grow with insert order give it back.
    */
   readonly returningOrderedBy?: string;
+  /** For insertStatements: RETURNING these properties of the rows written (not decoded). */
+  readonly returning?: readonly string[];
 }
 
 /**
@@ -131,34 +133,16 @@ export const ROWS_PER_INSERT = 250;
  * sent when it has ended. A failure ends the loop: nothing more is sent, and no statement is left running.
  */
 export async function insertRows<T = Record<string, unknown>>(db: Executor, insert: InsertRows): Promise<T[]> {
-  const fields = (insert.properties ?? insert.codec.catalogue.fields.map((field) => field.name)).map((name) =>
-    insert.codec.field(name),
-  );
-  const encoders = fields.map((field) => insert.codec.encoder(field.name));
-  const perStatement = Math.max(
-    1,
-    Math.min(ROWS_PER_INSERT, Math.floor(MAX_BOUND_PARAMETERS[db.dialect] / fields.length)),
-  );
-  const returning = insert.returningOrderedBy ? ` RETURNING ${returningList(insert.codec)}` : "";
-  const head = `INSERT INTO ${quoted(insert.table)} (${fields.map((field) => `"${field.column}"`).join(", ")}) VALUES `;
-  const tail = `${insert.onConflict ? ` ${insert.onConflict}` : ""}${returning}`;
+  const statements = insertStatements(db.dialect, insert);
   const results: QueryResult<Record<string, unknown>>[] = [];
   let running: Promise<QueryResult<Record<string, unknown>>> | undefined;
   try {
-    for (let start = 0; start < insert.rows.length; start += perStatement) {
-      const chunk = insert.rows.slice(start, start + perStatement);
-      const values = new Array<unknown>(chunk.length * fields.length);
-      let i = 0;
-      for (const row of chunk) {
-        const record = row as Record<string, unknown>;
-        for (let f = 0; f < fields.length; f++)
-          values[i++] = (encoders[f] as Encoder)(record[(fields[f] as FieldSpec).name]);
-      }
-      const sql = head + placeholders(db.dialect, chunk.length, fields.length) + tail;
+    for (let i = 0; i < statements.length; i++) {
+      const { text, values } = (statements[i] as () => ScriptStatement)();
       // One statement at a time on the connection (node-postgres deprecates queueing); a failure stops here.
       if (running) results.push(await running);
-      running = db.runPositional(sql, values);
-      if (start + perStatement < insert.rows.length) {
+      running = db.runPositional(text, values);
+      if (i + 1 < statements.length) {
         // Awaited on the next turn; until then its failure must not count as unhandled.
         void running.catch(() => undefined);
         // One turn of the event loop: the statement just made is on its way before the next is encoded.
@@ -181,10 +165,51 @@ export async function insertRows<T = Record<string, unknown>>(db: Executor, inse
   return stored;
 }
 
+/**
+ * The statements of `insert` as insertRows sends them, each encoded when called: a batch's rows are encoded a
+ * statement at a time, while the statement before runs.
+ */
+export function insertStatements(dialect: Dialect, insert: InsertRows): (() => ScriptStatement)[] {
+  const fields = (insert.properties ?? insert.codec.catalogue.fields.map((field) => field.name)).map((name) =>
+    insert.codec.field(name),
+  );
+  const encoders = fields.map((field) => insert.codec.encoder(field.name));
+  const perStatement = Math.max(
+    1,
+    Math.min(ROWS_PER_INSERT, Math.floor(MAX_BOUND_PARAMETERS[dialect] / fields.length)),
+  );
+  // Every column for returningOrderedBy; the properties named for `returning`.
+  const returning = insert.returningOrderedBy
+    ? ` RETURNING ${returningList(insert.codec)}`
+    : insert.returning
+      ? ` RETURNING ${returningList(insert.codec, insert.returning)}`
+      : "";
+  const head = `INSERT INTO ${quoted(insert.table)} (${fields.map((field) => `"${field.column}"`).join(", ")}) VALUES `;
+  const tail = `${insert.onConflict ? ` ${insert.onConflict}` : ""}${returning}`;
+  const statements: (() => ScriptStatement)[] = [];
+  for (let start = 0; start < insert.rows.length; start += perStatement) {
+    statements.push(() => {
+      const chunk = insert.rows.slice(start, start + perStatement);
+      const values = new Array<unknown>(chunk.length * fields.length);
+      let i = 0;
+      for (const row of chunk) {
+        const record = row as Record<string, unknown>;
+        for (let f = 0; f < fields.length; f++)
+          values[i++] = (encoders[f] as Encoder)(record[(fields[f] as FieldSpec).name]);
+      }
+      return { text: head + placeholders(dialect, chunk.length, fields.length) + tail, values };
+    });
+  }
+  return statements;
+}
+
 type Encoder = (value: unknown) => unknown;
 
-/** `(?, ?), (?, ?)` or `($1, $2), ($3, $4)` for rows × columns, the last few shapes kept (a batch is one shape). */
-function placeholders(dialect: Dialect, rows: number, columns: number): string {
+/**
+ * `(?, ?), (?, ?)` or `($1, $2), ($3, $4)` for rows × columns (one row: an `IN` list), the last few shapes kept (a
+ * batch is one shape).
+ */
+export function placeholders(dialect: Dialect, rows: number, columns: number): string {
   const key = `${dialect}:${rows}:${columns}`;
   let text = PLACEHOLDERS.get(key);
   if (text === undefined) {

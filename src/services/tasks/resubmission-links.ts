@@ -1,5 +1,6 @@
-import type { Executor } from "../../db/database";
-import { inList, query, run, TABLES } from "../sql";
+import type { Executor, ScriptStatement } from "../../db/database";
+import type { Dialect } from "../../dialect";
+import { inList, placeholders, query, run, TABLES } from "../sql";
 
 /** Pairs per `UPDATE … CASE` statement (2 parameters each plus the IN list). */
 const LINK_CHUNK = 400;
@@ -34,22 +35,33 @@ export async function linkResubmissions(tx: Executor, records: readonly LinkedRe
   const named = await namedByOriginals(tx, orphans);
   for (let start = 0; start < named.length; start += LINK_CHUNK) {
     const ids = inList(`"msg_id"`, named.slice(start, start + LINK_CHUNK));
-    const original = `FROM "${TABLES.taskRecords}" o WHERE o."resubmitted" = "${TABLES.taskRecords}"."msg_id"`;
-    // The latest original naming the record, as MAX over the resubmitted index; only for records some original
-    // names (EXISTS: a plain index lookup). `ORDER BY seq DESC LIMIT 1`, and a bare MAX(seq) that Postgres
-    // rewrites to it, walk the seq order instead when the planner misjudges `resubmitted` (ANALYZE counts its
-    // NULLs as one value on SQLite; stale statistics on Postgres): 29 s per 1000 added records on 20,000 analysed
-    // ones, and over 60 s on Postgres while 100,000 were added. `+ 0` keeps MAX an aggregate.
-    // "resubmitted_from IS NULL" stays out of WHERE: with a long IN list SQLite's planner (no statistics) would
-    // rather walk the resubmitted_from index over every record without a link, once per batch (quadratic imports).
-    await run(
-      tx,
-      (q) =>
-        `UPDATE "${TABLES.taskRecords}" SET "resubmitted_from" = COALESCE("resubmitted_from",
-            (SELECT l."msg_id" FROM "${TABLES.taskRecords}" l WHERE l."seq" = (SELECT MAX(o."seq" + 0) ${original})))
-          WHERE ${ids.toSql(q)} AND EXISTS (SELECT 1 ${original})`,
-    );
+    await run(tx, (q) => linkToOriginals(ids.toSql(q)));
   }
+}
+
+/**
+ * The back links of linkResubmissions for new records, as one statement of a script (Database.pipeline), which
+ * cannot wait for the look-up that narrows the ids first: the UPDATE below over every id.
+ */
+export function linkToOriginalsStatement(dialect: Dialect, msgIds: readonly string[]): ScriptStatement {
+  return { text: linkToOriginals(`"msg_id" IN ${placeholders(dialect, 1, msgIds.length)}`), values: msgIds };
+}
+
+/**
+ * Sets `resubmitted_from` where it is missing on the records `where` picks, to the latest stored original naming
+ * them. The latest as MAX over the resubmitted index; only for records some original names (EXISTS: a plain index
+ * lookup). `ORDER BY seq DESC LIMIT 1`, and a bare MAX(seq) that Postgres rewrites to it, walk the seq order instead
+ * when the planner misjudges `resubmitted` (ANALYZE counts its NULLs as one value on SQLite; stale statistics on
+ * Postgres): 29 s per 1000 added records on 20,000 analysed ones, and over 60 s on Postgres while 100,000 were
+ * added. `+ 0` keeps MAX an aggregate. "resubmitted_from IS NULL" stays out of WHERE: with a long IN list SQLite's
+ * planner (no statistics) would rather walk the resubmitted_from index over every record without a link, once per
+ * batch (quadratic imports).
+ */
+function linkToOriginals(where: string): string {
+  const original = `FROM "${TABLES.taskRecords}" o WHERE o."resubmitted" = "${TABLES.taskRecords}"."msg_id"`;
+  return `UPDATE "${TABLES.taskRecords}" SET "resubmitted_from" = COALESCE("resubmitted_from",
+      (SELECT l."msg_id" FROM "${TABLES.taskRecords}" l WHERE l."seq" = (SELECT MAX(o."seq" + 0) ${original})))
+    WHERE ${where} AND EXISTS (SELECT 1 ${original})`;
 }
 
 /** Ids per look-up of `namedByOriginals` (one parameter each). */

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 
-import type { Executor } from "../../db/database";
+import type { Executor, ScriptStatement } from "../../db/database";
 import { isUniqueViolation } from "../../db/driver-errors";
 import { RowCodec } from "../../db/row-codec";
 import { badInput, InputReason, limitExceeded, notFound } from "../../errors";
@@ -10,6 +10,7 @@ import {
   countRows,
   inList,
   insertRows,
+  insertStatements,
   queryPage,
   readFields,
   ROWS_PER_INSERT,
@@ -356,6 +357,23 @@ export class TasksService {
     });
     await linkResubmissions(tx, rows);
     await this.retention.enforce(tx);
+  }
+
+  /**
+   * insertWithin's INSERTs of imported rows as statements of a script (Database.pipeline), for rows hubql may
+   * already hold: those are left as they are (`ON CONFLICT DO NOTHING`), and the msg_ids written come back. The
+   * caller links and culls.
+   */
+  importStatements(rows: readonly NewTaskRecord[]): ScriptStatement[] {
+    const statements = insertStatements(this.ctx.dialect, {
+      table: TABLES.taskRecords,
+      codec: this.bookkeeping,
+      properties: INSERTED_BY_IMPORT,
+      rows,
+      onConflict: `ON CONFLICT ("msg_id") DO NOTHING`,
+      returning: ["msgId"],
+    });
+    return statements.map((statement) => statement());
   }
 
   private sortKeys(orderBy: readonly TaskRecordOrder[] | null | undefined): SortKey[] {

@@ -364,6 +364,40 @@ describe("import errors", () => {
   });
 });
 
+describe.each(DIALECTS)("an import into %s that the store stops", (dialect) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway(dialect);
+  });
+  afterAll(() => gw.close());
+
+  it("writes nothing after a batch the store refuses, though the batches after it were already sent", async () => {
+    // Batches of 10, written three at a time: the store refuses the 15th record, in the second batch.
+    const { file } = buildFixture(60, undefined, undefined, 700);
+    const refused = id(714);
+    const db = gw.services.context.requireDb();
+    if (dialect === "sqlite") {
+      await db.run(`CREATE TRIGGER refuse_one BEFORE INSERT ON task_records WHEN NEW.msg_id = '${refused}'
+        BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+    } else {
+      await db.run(`CREATE FUNCTION refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.msg_id = '${refused}' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+      await db.run(
+        `CREATE TRIGGER refuse_one BEFORE INSERT ON task_records FOR EACH ROW EXECUTE FUNCTION refuse_one()`,
+      );
+    }
+    try {
+      const error = await gw.services.taskImport.importFile(file, { batchSize: 10 }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/refused by the test/);
+      const ids = Array.from({ length: 60 }, (_, i) => id(700 + i));
+      const stored = await gw.services.tasks.dbQuery({ msg_id: { $in: ids } }, ["msg_id"]);
+      expect(stored.map((row) => row["msg_id"]).sort()).toEqual(ids.slice(0, 10));
+    } finally {
+      await db.run(`DROP TRIGGER refuse_one${dialect === "postgres" ? " ON task_records" : ""}`);
+    }
+  });
+});
+
 /** Makes a row's buffers a pickled dict, which is not SQLiteDB's pickled list of bytes. */
 function spoilBuffers(file: string, msgId: string): void {
   const db = new BetterSqlite3(file);
