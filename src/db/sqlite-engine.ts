@@ -24,8 +24,8 @@ export interface SqliteEngineOptions {
  * statements run on worker threads, each with its own connection: `readers` read-only threads for standalone
  * SELECTs (WAL lets them read beside the writer, each statement seeing the last commit) and one writer thread for
  * everything else and for transactions, which hold it from BEGIN IMMEDIATE to COMMIT — the turn-taking the
- * single connection used to need — or, for scripts (`script`), only while they are sent. A request uses at most `share` readers at once (FairGate), so a heavy request
- * leaves readers for cheap ones.
+ * single connection used to need — or, for scripts (`script`), only while they are sent. A request uses at most
+ * `share` readers at once (FairGate), so a heavy request leaves readers for cheap ones.
  *
  * Deadlines: better-sqlite3 has no interrupt, so a request past its deadline gets LIMIT_EXCEEDED at once and the
  * thread running its statement is retired and replaced (SqliteThread.retire). The statement stops at its next call
@@ -143,8 +143,9 @@ export class SqliteEngine implements StoreEngine {
     try {
       return await answer;
     } catch (error) {
-      const failed = statements[(error as { statement?: number }).statement ?? -1];
-      throw failed ? statementFailure(failed.text, failed.values, error) : statementFailure("COMMIT", [], error);
+      // The statement that failed, where one did; else its BEGIN, its COMMIT or its chain's refusal.
+      const failed = statements[(error as { statement?: number }).statement ?? -1] ?? SCRIPT_ITSELF;
+      throw statementFailure(failed.text, failed.values, error);
     } finally {
       this.scriptsInFlight--;
       this.checkpointer.written();
@@ -241,6 +242,9 @@ export class SqliteEngine implements StoreEngine {
     return new SqliteThread(this.workerScript, { file, readonly, busyTimeoutMs, autocheckpointPages }, after);
   }
 }
+
+/** What a script's failure names when none of its statements failed. */
+const SCRIPT_ITSELF: ScriptStatement = { text: "BEGIN IMMEDIATE; …; COMMIT", values: [] };
 
 /** Statements a read-only connection can run: plain SELECTs. Anything else (WITH included) goes to the writer. */
 const READS = /^\s*SELECT\b/i;

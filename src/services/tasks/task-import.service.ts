@@ -24,7 +24,7 @@ export { IPYTHON_DEFAULT_TABLE, IpythonImportError };
  * Most rows and pickled buffer bytes per write transaction (one keyset page of the file; at least one row). SQLite
  * has one writer and serialises the gateway's writes with it, so its batches are small enough that another write
  * waits at most a few short transactions (PIPELINE_DEPTH of 100 rows of a few KiB: a few ms each on a 2-core
- * machine); Postgres writers never wait for one another here, and larger batches save round trips.
+ * machine); Postgres readers never wait for a writer, and larger batches save round trips.
  */
 export const IMPORT_BATCH: Readonly<Record<Dialect, { readonly rows: number; readonly bytes: number }>> = {
   sqlite: { rows: 100, bytes: 2 * 1024 * 1024 },
