@@ -19,13 +19,12 @@ interface Pending {
 
 /** A driver failure as it came from the worker, with the SQLite code the checks in driver-errors.ts read. */
 class SqliteWorkerError extends Error {
-  /** In a script's failure: the index of the statement that failed, if one did (not its BEGIN or COMMIT). */
-  statement?: number;
-
   constructor(
     message: string,
     name: string,
     readonly code: string | undefined,
+    /** In a script's failure: the index of the statement that failed, if one did (not its BEGIN or COMMIT). */
+    readonly statement?: number,
   ) {
     super(message);
     this.name = name;
@@ -115,7 +114,7 @@ export class SqliteThread {
     if (this.pending.size === 0) this.worker.unref();
     if ("error" in reply) {
       const { message, name, code } = reply.error;
-      waiting.reject(Object.assign(new SqliteWorkerError(message, name, code), { statement: reply.statement }));
+      waiting.reject(new SqliteWorkerError(message, name, code, reply.statement));
     } else if ("results" in reply) {
       waiting.resolve(reply.results.map(rawResult));
     } else {

@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 
-import type { Executor, WritePipeline } from "../../db/database";
+import type { Database, Executor, WritePipeline } from "../../db/database";
 import type { Dialect } from "../../dialect";
 import { RowCodec } from "../../db/row-codec";
 import type { ServiceContext } from "../shared/service-context";
@@ -188,7 +188,7 @@ export class TaskImportService {
           while (writing.length > 0) await writing.shift();
           outcomes = db.transaction((tx) => this.writeBatch(tx, rows, overwrite));
         } else {
-          outcomes = this.addBatch(pipeline, rows, overwrite);
+          outcomes = this.addBatch(db, pipeline, rows, overwrite);
         }
         next = following();
         const written = outcomes.then((done) => tally(rows, done));
@@ -210,20 +210,21 @@ export class TaskImportService {
    * that name them. The records hubql already holds are then decided by writeBatch, in a transaction of their own.
    */
   private async addBatch(
+    db: Database,
     pipeline: WritePipeline,
     rows: readonly NewTaskRecord[],
     overwrite: boolean,
   ): Promise<Outcome[]> {
     const inserts = this.tasks.importStatements(rows);
     const links = linkToOriginalsStatement(
-      this.ctx.dialect,
+      db.dialect,
       rows.map((row) => row.msgId),
     );
     const results = await pipeline.submit([...inserts, links]);
     const added = new Set(results.slice(0, inserts.length).flatMap((result) => result.rows.map((row) => row["msgId"])));
     const held = rows.filter((row) => !added.has(row.msgId));
     if (held.length === 0) return rows.map(() => "added");
-    const decided = await this.ctx.requireDb().transaction((tx) => this.writeBatch(tx, held, overwrite));
+    const decided = await db.transaction((tx) => this.writeBatch(tx, held, overwrite));
     const outcomeOf = new Map(held.map((row, i) => [row.msgId, decided[i] as Outcome]));
     return rows.map((row) => outcomeOf.get(row.msgId) ?? "added");
   }
