@@ -131,7 +131,7 @@ function executeScript(request: ScriptRequest): StatementReply {
     prepare("COMMIT").statement.run();
     return { id: request.id, results };
   } catch (error) {
-    if (db.inTransaction) db.prepare("ROLLBACK").run();
+    if (db.inTransaction) prepare("ROLLBACK").statement.run();
     brokenChains.add(request.chain);
     // A chain is one import's: a few ids to remember, never many.
     if (brokenChains.size > BROKEN_CHAINS_KEPT) brokenChains.delete(brokenChains.values().next().value as number);

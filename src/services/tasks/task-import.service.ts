@@ -338,6 +338,7 @@ const HUB_KEYS = new Set<string>(TASK_RECORD_KEYS);
 function namesResubmission(row: NewTaskRecord): boolean {
   return typeof row.resubmitted === "string" && row.resubmitted !== row.msgId;
 }
+
 const REPLACED = [...HUB_FIELDS.filter((field) => field !== "msgId"), "bufferBytes", "importFingerprint"] as const;
 
 /**
