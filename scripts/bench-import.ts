@@ -6,13 +6,16 @@
  *
  *   npm run build && node dist/scripts/bench-import.js [--records 20000] [--buffer-bytes 2000] [--dialect sqlite|postgres] [--rounds 3] [--json]
  *
- * The task file is written by Python's own sqlite3 and pickle, as SQLiteDB writes it. Postgres: BENCH_PG_URL names
- * a server (`postgres://user:password@host:port`, no database; scratch databases are created on it), or an
- * embedded one is started. Numbers go to stdout; nothing asserts timings.
+ * The task file is written by Python's own sqlite3 and pickle, as SQLiteDB writes it. Each import runs in a fresh
+ * process of its own, as `import-ipython` does, and the reference in this one, warm after its first round: the
+ * reference's 20,000 converted rows, held in the importing process, made the import's scavenges take 806 ms instead
+ * of 153 ms (the import 1.97–2.08 s instead of 1.33–1.59 s), and dropping them before it did not undo that.
+ * Postgres: BENCH_PG_URL names a server (`postgres://user:password@host:port`, no database; scratch databases are
+ * created on it), or an embedded one is started. Numbers go to stdout; nothing asserts timings.
  */
 import "reflect-metadata";
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -100,13 +103,13 @@ async function main(): Promise<void> {
     const results: { round: number; insert: number; imported: number }[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const insert = await timeInserts(await freshUrl(), converted);
-      const { seconds: imported } = await timeImport(await freshUrl(), file, false);
+      const { seconds: imported } = await inChild({ url: await freshUrl(), file, withReader: false });
       results.push({ round, insert, imported });
       process.stderr.write(
         `round ${round}: multi-row INSERT ${(RECORDS / insert).toFixed(0)} rec/s, import ${(RECORDS / imported).toFixed(0)} rec/s\n`,
       );
     }
-    const reader = await timeImport(await freshUrl(), file, true);
+    const reader = await inChild({ url: await freshUrl(), file, withReader: true });
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
     const insert = median(results.map((r) => r.insert));
     const imported = median(results.map((r) => r.imported));
@@ -143,6 +146,33 @@ async function main(): Promise<void> {
   } finally {
     for (const step of cleanup.reverse()) await step();
   }
+}
+
+/** An import to time, in a fresh process of its own (`runChild`). */
+interface ImportJob {
+  url: string;
+  file: string;
+  withReader: boolean;
+}
+
+type ImportTiming = Awaited<ReturnType<typeof timeImport>>;
+
+const IMPORT_JOB = "HUBQL_BENCH_IMPORT_JOB";
+
+/** Runs `job` in a fresh process (this script, with the same Node options) and returns what it measured. */
+function inChild(job: ImportJob): Promise<ImportTiming> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, [], { env: { ...process.env, [IMPORT_JOB]: JSON.stringify(job) } });
+    let result: ImportTiming | null = null;
+    child.once("message", (message) => (result = message as ImportTiming));
+    child.once("error", reject);
+    child.once("exit", (code) => (result ? resolve(result) : reject(new Error(`an import run exited with ${code}`))));
+  });
+}
+
+async function runChild(job: ImportJob): Promise<void> {
+  const result = await timeImport(job.url, job.file, job.withReader);
+  await new Promise<void>((resolve) => process.send?.(result, () => resolve()));
 }
 
 /** The file's rows as complete records, converted once outside any timing. */
@@ -272,7 +302,8 @@ async function postgresServer(cleanup: (() => Promise<void>)[]): Promise<string>
   return pg.url;
 }
 
-main().catch((error: unknown) => {
+const importJob = process.env[IMPORT_JOB];
+(importJob ? runChild(JSON.parse(importJob) as ImportJob) : main()).catch((error: unknown) => {
   process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

