@@ -7,10 +7,14 @@ import { UnstorableValueError } from "./unstorable";
  */
 export const MAX_JSON_DEPTH = 100;
 
+/** The JSON text a list made by `plainStringList` carries. */
+const JSON_TEXT = Symbol("jsonText");
+
 /**
  * JSON is bound as text on both dialects (node-pg would turn a JS array into a Postgres array literal otherwise).
  * UnstorableValueError for a value deeper than MAX_JSON_DEPTH or holding a non-finite number (JSON `1e400` parses as
- * Infinity, which JSON.stringify would silently store as null).
+ * Infinity, which JSON.stringify would silently store as null). A list made by plainStringList gives the text it
+ * carries.
  */
 export function encodeJson(value: unknown): string | null {
   if (value === undefined || value === null) return null;
@@ -19,9 +23,6 @@ export function encodeJson(value: unknown): string | null {
   checkJsonValue(value);
   return JSON.stringify(value);
 }
-
-/** The JSON text a list made by `plainStringList` carries. */
-const JSON_TEXT = Symbol("jsonText");
 
 /**
  * `items`, frozen, carrying its JSON text for encodeJson: the caller vouches that no item needs escaping in JSON
