@@ -26,7 +26,7 @@ import type { BenchContext } from "./bench/context";
 import { memoryRow } from "./bench/memory-row";
 import { progress, setQuiet } from "./bench/progress";
 import { listRows, nestedRow, nextPageRow, typenameRow } from "./bench/read-rows";
-import { openRawStore, storeVersion } from "./bench/raw-store";
+import { openRawStore, storeFileSystem, storeVersion } from "./bench/raw-store";
 import { describeMachine, json, markdown } from "./bench/report";
 import type { Row } from "./bench/row";
 import { startHubql } from "./bench/servers";
@@ -86,13 +86,14 @@ async function main(): Promise<void> {
   setQuiet(false);
   const loadAtStart = loadavg()[0] ?? 0;
   const rows: Row[] = [];
-  const versions: { postgres: string | null; sqlite: string | null } = { postgres: null, sqlite: null };
-  for (const store of STORES) rows.push(...(await benchStore(store, versions, rows)));
+  const versions: Record<Dialect, string | null> = { postgres: null, sqlite: null };
+  const fileSystems: Record<Dialect, string | null> = { postgres: null, sqlite: null };
+  for (const store of STORES) rows.push(...(await benchStore(store, { versions, fileSystems }, rows)));
   const report = {
     records: RECORDS,
     seconds: SECONDS,
     clients: CLIENTS,
-    machine: describeMachine(versions, loadAtStart),
+    machine: describeMachine(versions, loadAtStart, fileSystems),
     rows,
   };
   process.stdout.write(`${values.json ? json(report) : markdown(report)}\n`);
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
  */
 async function benchStore(
   store: Dialect,
-  versions: Record<Dialect, string | null>,
+  found: { versions: Record<Dialect, string | null>; fileSystems: Record<Dialect, string | null> },
   done: readonly Row[],
 ): Promise<Row[]> {
   const cleanup: (() => Promise<void>)[] = [];
@@ -125,7 +126,8 @@ async function benchStore(
     // hubql's own Database (15.5 ms).
     const raw = openRawStore(databaseUrl);
     cleanup.unshift(() => raw.close());
-    versions[store] = await storeVersion(raw);
+    found.versions[store] = await storeVersion(raw);
+    found.fileSystems[store] = await storeFileSystem(raw);
     progress(`${store}: starting hubql\n`);
     const hubql = await startHubql(databaseUrl);
     cleanup.unshift(() => hubql.stop());

@@ -5,6 +5,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { Pool } from "pg";
 
+import { fileSystemOf } from "./file-system";
 import { type Dialect, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../../src/dialect";
 
 export interface Statement {
@@ -89,4 +90,17 @@ export async function storeVersion(raw: RawStore): Promise<string> {
   const [row] = (await raw.query({ sql, values: [] })) as Record<string, string>[];
   const text = Object.values(row ?? {})[0] ?? "?";
   return raw.dialect === "postgres" ? `Postgres ${text.split(" ")[0]}` : text;
+}
+
+/** Where the store keeps its files (Postgres' data directory, the SQLite file): its file system, if on this machine. */
+export async function storeFileSystem(raw: RawStore): Promise<string | null> {
+  const sql =
+    raw.dialect === "postgres" ? "SHOW data_directory" : "SELECT file FROM pragma_database_list WHERE name = 'main'";
+  try {
+    const [row] = (await raw.query({ sql, values: [] })) as Record<string, string>[];
+    const path = Object.values(row ?? {})[0];
+    return path ? fileSystemOf(path) : null;
+  } catch {
+    return null; // SHOW data_directory needs a superuser or pg_read_all_settings
+  }
 }

@@ -11,6 +11,8 @@ export interface Machine {
   readonly node: string;
   readonly postgres: string | null;
   readonly sqlite: string | null;
+  /** The file system each store's files were on (`ext4, online discard`), where known. */
+  readonly fileSystems?: { readonly postgres: string | null; readonly sqlite: string | null };
   /** The 1-minute load average when the run started and when it ended: other work on the machine skews figures. */
   readonly load?: { readonly start: number; readonly end: number };
 }
@@ -19,6 +21,7 @@ export interface Machine {
 export function describeMachine(
   versions: { readonly postgres: string | null; readonly sqlite: string | null },
   loadAtStart: number,
+  fileSystems?: Machine["fileSystems"],
 ): Machine {
   const cores = cpus();
   return {
@@ -27,6 +30,7 @@ export function describeMachine(
     memoryGiB: totalmem() / 1024 ** 3,
     node: process.versions.node,
     ...versions,
+    ...(fileSystems ? { fileSystems } : {}),
     load: { start: loadAtStart, end: loadavg()[0] ?? 0 },
   };
 }
@@ -82,11 +86,12 @@ export function markdown(report: Report): string {
   ].join("\n");
 }
 
-/** `2 × <cpu>, 24 GiB · Node … · Postgres … · SQLite …`. */
+/** `2 × <cpu>, 24 GiB · Node … · Postgres … on ext4 · SQLite … on ext4`. */
 export function machineLine(m: Machine): string {
+  const on = (fileSystem: string | null | undefined) => (fileSystem ? ` on ${fileSystem}` : "");
   return (
-    `${m.cores} × ${m.cpu}, ${number(m.memoryGiB)} GiB · Node ${m.node} · ${m.postgres ?? "no Postgres"} · ` +
-    `SQLite ${m.sqlite ?? "—"}`
+    `${m.cores} × ${m.cpu}, ${number(m.memoryGiB)} GiB · Node ${m.node} · ` +
+    `${m.postgres ?? "no Postgres"}${on(m.fileSystems?.postgres)} · SQLite ${m.sqlite ?? "—"}${on(m.fileSystems?.sqlite)}`
   );
 }
 

@@ -33,6 +33,8 @@ describe("npm run bench", () => {
       expect(report.machine.cores).toBeGreaterThan(0);
       expect(report.machine.postgres).toMatch(/^Postgres \d+/);
       expect(report.machine.sqlite).toMatch(/^3\.\d+/);
+      // The SQLite file is in `dir`, on this machine (a Postgres from HUBQL_TEST_DATABASE_URL may not be).
+      expect(report.machine.fileSystems?.sqlite).toMatch(/^\w+/);
       expect(report.machine.load?.end).toBeGreaterThanOrEqual(0);
 
       const works = report.rows.map((row) => `${row.store}: ${row.work}`);

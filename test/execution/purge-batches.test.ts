@@ -132,6 +132,49 @@ describe.each(DIALECTS)("large purges on %s", (dialect) => {
     await addAll(gw, records.slice(0, 50));
     expect(await gw.services.taskPurge.purge({ all: true, force: true })).toMatchObject({ count: 50 });
   });
+
+  it("reads no ids when the selection has no msgIds, and still says whether the list would be cut", async () => {
+    const purge = (target: { filter: unknown } | { all: true }, fields: string) =>
+      countStatements(gw.services, () =>
+        gw.ok<{ purgeTaskRecords: Record<string, unknown> }>(
+          `fragment F on PurgeResult { ${fields} }
+           mutation($filter: Filter, $all: Boolean) { purgeTaskRecords(filter: $filter, all: $all) { ...F } }`,
+          target,
+        ),
+      );
+    // The listing reads in index order (the check for pending ids reads by msg_id, and stays).
+    const readsIds = (statements: string[]) =>
+      statements.some((sql) => /^\s*SELECT\b[^;]*AS "msgId"[^;]*ORDER BY t\."submitted"/.test(sql));
+    const byIds = (from: number, n: number) => ({
+      filter: { msgId: { $in: records.slice(from, from + n).map((r) => r.msgId) } },
+    });
+
+    // One statement (under maxPageSize = 100, and over it), in batches, and truncation.
+    const few = await purge(byIds(0, 30), "count msgIdsTruncated");
+    expect(few.result.purgeTaskRecords).toEqual({ count: 30, msgIdsTruncated: false });
+    const more = await purge(byIds(30, 150), "count msgIdsTruncated");
+    expect(more.result.purgeTaskRecords).toEqual({ count: 150, msgIdsTruncated: true });
+    const batched = await purge({ filter: { queue: "task" } }, "count msgIdsTruncated keptIncomplete");
+    const tasks = matching.filter((r) => Number(r.msgId.slice(2)) >= 180).length;
+    expect(tasks).toBeGreaterThan(PURGE_BATCH_SIZE);
+    expect(batched.result.purgeTaskRecords).toEqual({ count: tasks, msgIdsTruncated: true, keptIncomplete: 0 });
+    const all = await purge({ all: true }, "count msgIdsTruncated");
+    expect(all.result.purgeTaskRecords).toEqual({ count: total - 180 - tasks, msgIdsTruncated: true });
+    for (const { statements } of [few, more, batched, all]) expect(readsIds(statements)).toBe(false);
+    expect(await storedIds(gw)).toEqual([]);
+
+    // Selected (through a fragment), the ids are read and listed as before.
+    await addAll(gw, records);
+    const listed = await purge({ all: true }, "msgIds msgIdsTruncated");
+    expect(listed.result.purgeTaskRecords).toEqual({
+      msgIds: [...records]
+        .sort(indexOrder)
+        .slice(0, 100)
+        .map((r) => r.msgId),
+      msgIdsTruncated: true,
+    });
+    expect(readsIds(listed.statements)).toBe(true);
+  });
 });
 
 /**

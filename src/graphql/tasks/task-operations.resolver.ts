@@ -32,7 +32,7 @@ export class TaskOperationsResolver {
     description:
       "Removes task records named by exactly one of msgIds, filter, engineUuids or all. all and engineUuids remove only completed records; pending ones need force.",
   })
-  purgeTaskRecords(@Ctx() ctx: RequestContext, @Args() args: PurgeTaskRecordsArgs) {
-    return ctx.services.taskPurge.purge({ ...args });
+  purgeTaskRecords(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Args() args: PurgeTaskRecordsArgs) {
+    return ctx.services.taskPurge.purge({ ...args }, { listIds: selectedFields(info).has("msgIds") });
   }
 }
