@@ -5,8 +5,8 @@
 import BetterSqlite3 from "better-sqlite3";
 import { Pool } from "pg";
 
-import { fileSystemOf } from "./file-system";
 import { type Dialect, SQLITE_REGEXP_FUNCTION, sqliteRegexpImplementation } from "../../src/dialect";
+import { fileSystemOf } from "./file-system";
 
 export interface Statement {
   readonly sql: string;
