@@ -4,6 +4,12 @@ import { cpus, loadavg, totalmem } from "node:os";
 import type { Figures, Row } from "./row";
 import { verdict } from "./row";
 
+/** One fact per store (its version, its file system), null where the run did not use it or could not tell. */
+export interface PerStore {
+  readonly postgres: string | null;
+  readonly sqlite: string | null;
+}
+
 export interface Machine {
   readonly cpu: string;
   readonly cores: number;
@@ -12,17 +18,13 @@ export interface Machine {
   readonly postgres: string | null;
   readonly sqlite: string | null;
   /** The file system each store's files were on (`ext4, online discard`), where known. */
-  readonly fileSystems?: { readonly postgres: string | null; readonly sqlite: string | null };
+  readonly fileSystems?: PerStore;
   /** The 1-minute load average when the run started and when it ended: other work on the machine skews figures. */
   readonly load?: { readonly start: number; readonly end: number };
 }
 
-/** This machine, the store versions a run used, and the load average from `loadAtStart` until now. */
-export function describeMachine(
-  versions: { readonly postgres: string | null; readonly sqlite: string | null },
-  loadAtStart: number,
-  fileSystems?: Machine["fileSystems"],
-): Machine {
+/** This machine, the store versions (and file systems) a run used, and the load average from `loadAtStart` until now. */
+export function describeMachine(versions: PerStore, loadAtStart: number, fileSystems?: PerStore): Machine {
   const cores = cpus();
   return {
     cpu: cores[0]?.model.trim() ?? "unknown CPU",
