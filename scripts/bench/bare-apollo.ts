@@ -2,6 +2,10 @@
  * The `{ __typename }` row's reference: @apollo/server as its documentation sets it up, with hubql's schema, no
  * plugins, behind plain node:http — what hubql would cost if it added nothing. Prints where it listens as hubql
  * does, for scripts/bench/servers.ts.
+ *
+ * With `BARE_APOLLO_PAGE` (a `taskRecords` answer as JSON), `taskRecords` answers that page from memory whatever its
+ * arguments: the SQLite list's GraphQL floor (read-rows.ts, `graphqlFloorRow`). Its values pass through hubql's own
+ * scalars (DateTime, JSONObject) as hubql's answers do.
  */
 import "reflect-metadata";
 
@@ -13,7 +17,15 @@ import { ApolloServer, HeaderMap } from "@apollo/server";
 import { buildHubqlSchema } from "../../src/graphql/schema";
 
 async function main(): Promise<void> {
-  const apollo = new ApolloServer({ schema: await buildHubqlSchema() });
+  const schema = await buildHubqlSchema();
+  const page = process.env["BARE_APOLLO_PAGE"];
+  if (page) {
+    const answer: unknown = JSON.parse(page);
+    const field = schema.getQueryType()?.getFields()["taskRecords"];
+    if (!field) throw new Error("the schema has no Query.taskRecords");
+    field.resolve = () => answer;
+  }
+  const apollo = new ApolloServer({ schema });
   await apollo.start();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -14,7 +14,7 @@ import { interleavedLatency, interleavedThroughput, type Operation } from "./mea
 import type { RawStore, Statement } from "./raw-store";
 import { ratio, type Row } from "./row";
 import type { BenchContext } from "./context";
-import { startBareApollo, startFloor } from "./servers";
+import { type ServerProcess, startBareApollo, startFloor } from "./servers";
 
 export const LIST_QUERY = `query List($f: Filter) { taskRecords(filter: $f, first: 100) {
   edges { node { msgId submitted started completed engineUuid queue resultContent } }
@@ -71,7 +71,13 @@ export async function listRows(ctx: BenchContext): Promise<Row[]> {
   const [myRate, theirRate] = await interleavedThroughput(hubql, reference, ctx.clients, ctx.seconds);
   const name = `the same SQL through ${ctx.store === "postgres" ? "pg" : "better-sqlite3"}`;
   const listRatio = ratio(mine.p50, theirs.p50);
-  const floor = ctx.store === "sqlite" ? [await floorRow(ctx, statements, variables, reference, listRatio)] : [];
+  const floors =
+    ctx.store === "sqlite"
+      ? [
+          await floorRow(ctx, statements, { variables, reference, listRatio }),
+          await graphqlFloorRow(ctx, { variables, reference, listRatio }),
+        ]
+      : [];
   return [
     {
       work: "taskRecords(filter: engine + submitted window, first: 100), p50",
@@ -91,8 +97,15 @@ export async function listRows(ctx: BenchContext): Promise<Row[]> {
       target: ctx.store === "sqlite" ? { op: "≥", value: 0.35 } : null,
       note: ctx.store === "postgres" ? "target is ≥ 1.0× tuned PostGraphile: see README" : undefined,
     },
-    ...floor,
+    ...floors,
   ];
+}
+
+/** The list's variables, its reference and the p50 ratio hubql's list measured against it. */
+interface ListMeasured {
+  readonly variables: Record<string, unknown>;
+  readonly reference: Operation;
+  readonly listRatio: number | null;
 }
 
 /**
@@ -101,24 +114,44 @@ export async function listRows(ctx: BenchContext): Promise<Row[]> {
  * (floor-server.ts), against the same SQL in the bench's process, interleaved. Not a target: it tells how much of
  * the p50 ratio is the machine's (the wake-ups of threads and processes, the socket) and how much is hubql's.
  */
-async function floorRow(
-  ctx: BenchContext,
-  statements: readonly Statement[],
-  variables: Record<string, unknown>,
-  reference: Operation,
-  listRatio: number | null,
-): Promise<Row> {
+async function floorRow(ctx: BenchContext, statements: readonly Statement[], list: ListMeasured): Promise<Row> {
   const [statement] = statements;
   if (statements.length !== 1 || !statement) throw new Error("the list's floor needs its one statement");
   const server = await startFloor(ctx.databaseUrl.slice("sqlite:".length), statement.sql, statement.values);
+  const work = "its floor (not hubql): node:http, one worker-thread hop, the same SQL, no GraphQL, p50";
+  return floorAgainst(ctx, server, work, 1, list);
+}
+
+/**
+ * What GraphQL alone costs for the same page: @apollo/server as its documentation sets it up, hubql's schema,
+ * `taskRecords` answered from memory with the page hubql answered (bare-apollo.ts), no database and no thread,
+ * against the same SQL, interleaved. Not a target either: with the thread-hop floor above, it tells what is left of
+ * 3× the statement for anything hubql does beyond serving GraphQL.
+ */
+async function graphqlFloorRow(ctx: BenchContext, list: ListMeasured): Promise<Row> {
+  const { taskRecords } = await graphql<{ taskRecords: unknown }>(ctx.hubql.url, LIST_QUERY, list.variables);
+  const server = await startBareApollo(taskRecords);
+  const work =
+    "GraphQL's floor (not hubql): bare @apollo/server, hubql's schema, the page from memory, no database, p50";
+  return floorAgainst(ctx, server, work, 0, list);
+}
+
+/** A floor row: `server`'s answer to the list, interleaved with the statement; stops the server. */
+async function floorAgainst(
+  ctx: BenchContext,
+  server: ServerProcess,
+  work: string,
+  statements: number,
+  { variables, reference, listRatio }: ListMeasured,
+): Promise<Row> {
   try {
     const floor = graphqlOperation(server.url, LIST_QUERY, variables);
     const [mine, theirs] = await interleavedLatency(floor, reference, ctx.seconds);
     const floorRatio = ratio(mine.p50, theirs.p50);
     return {
-      work: "its floor (not hubql): node:http, one worker-thread hop, the same SQL, no GraphQL, p50",
+      work,
       store: ctx.store,
-      hubql: { p50: mine.p50, p95: mine.p95, statements: 1 },
+      hubql: { p50: mine.p50, p95: mine.p95, statements },
       reference: { name: "the same SQL through better-sqlite3", p50: theirs.p50, p95: theirs.p95 },
       measure: { name: "p50 ratio", value: floorRatio },
       target: null,

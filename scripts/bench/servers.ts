@@ -38,9 +38,14 @@ export function startHubql(
   });
 }
 
-/** @apollo/server with hubql's schema and no plugins, behind plain node:http (scripts/bench/bare-apollo.ts). */
-export function startBareApollo(): Promise<ServerProcess> {
-  return startNode(process.execPath, join(ROOT, "dist/scripts/bench/bare-apollo.js"), {});
+/**
+ * @apollo/server with hubql's schema and no plugins, behind plain node:http (scripts/bench/bare-apollo.ts); given a
+ * `taskRecords` answer, it answers that page from memory.
+ */
+export function startBareApollo(taskRecords?: unknown): Promise<ServerProcess> {
+  const page: Record<string, string> =
+    taskRecords === undefined ? {} : { BARE_APOLLO_PAGE: JSON.stringify(taskRecords) };
+  return startNode(process.execPath, join(ROOT, "dist/scripts/bench/bare-apollo.js"), page);
 }
 
 /**
