@@ -134,6 +134,8 @@ export async function purgeRows(ctx: BenchContext): Promise<Row[]> {
       measure: { name: "time ratio", value: ratio(seconds, rawSeconds) },
       target: { op: "≤", value: 1.5 },
     },
+    // The issue's second target for this purge, in time: `all` may truncate on Postgres, so it asks for 1 s flat.
+    ...(ctx.store === "postgres" ? [purgeTimeRow(seconds)] : []),
     {
       work: "readers (/healthz, a page of 10) during the purge, p99 ms",
       store: ctx.store,
@@ -147,6 +149,17 @@ export async function purgeRows(ctx: BenchContext): Promise<Row[]> {
       target: { op: "<", value: 100 },
     },
   ];
+}
+
+function purgeTimeRow(seconds: number): Row {
+  return {
+    work: "same, its time",
+    store: "postgres",
+    hubql: { seconds },
+    reference: null,
+    measure: { name: "seconds", value: seconds },
+    target: { op: "≤", value: 1 },
+  };
 }
 
 /**

@@ -56,6 +56,13 @@ describe("npm run bench", () => {
           1,
         );
       }
+      // Purging everything on Postgres has a target in time besides its ratio (issue 14: ≤ 1 s).
+      const purgeTime = report.rows.filter((row) => row.work === "same, its time");
+      expect(purgeTime.map((row) => [row.store, row.measure.name, row.target])).toEqual([
+        ["postgres", "seconds", { op: "≤", value: 1 }],
+      ]);
+      expect(purgeTime[0]?.measure.value).toBe(purgeTime[0]?.hubql.seconds);
+      expect(works.indexOf("postgres: same, its time")).toBe(works.indexOf("postgres: purge all 300 records") + 1);
       expect(has("postgres: checkout")).toBe(1);
       expect(has("sqlite: checkout")).toBe(0);
       expect(has("—: { __typename }")).toBe(1);
@@ -69,7 +76,7 @@ describe("npm run bench", () => {
         expect(floor[0]?.note).toMatch(/^hubql's ratio above is \d+\.\d\d× this one$/);
       }
       expect(report.rows.find((row) => row.work.startsWith("GraphQL's floor"))?.hubql.statements).toBe(0);
-      expect(report.rows).toHaveLength(2 * 9 + 4);
+      expect(report.rows).toHaveLength(2 * 9 + 5);
 
       for (const row of report.rows) {
         expect(row.hubql).toBeTypeOf("object");
