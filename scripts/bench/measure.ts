@@ -14,7 +14,7 @@ export interface Latency {
 
 /** Every call runs at least this often, so a tiny smoke run still has samples. */
 const MIN_CALLS = 3;
-/** Calls of each side before timing starts (JIT, caches, connections); fewer in a run of a few tenths of a second. */
+/** Calls of each side at least before timing starts (caches, connections); fewer in a run of a few tenths of a second. */
 const WARMUP_CALLS = 20;
 
 export function summarize(samples: readonly number[]): Latency {
@@ -29,10 +29,22 @@ export async function timed(op: Operation): Promise<number> {
   return performance.now() - started;
 }
 
-/** `a` and `b` one call each in turn, for `seconds` in all: the latency (ms) of each. */
+/**
+ * Before a measurement, `a` and `b` run together for as long as the measurement will: a server just started is
+ * still compiling its hot code. A fresh hubql's SQLite list (1,000,000 records, one client) took 3.6× its SQL over
+ * its first 500 requests, 3.1× over its requests 1,000–1,500 and 2.6–2.7× from about its 2,000th on, its main
+ * thread's CPU going from 1,200 to 600 µs a request and its other threads' (V8's compilers among them) from 920 to
+ * about 450. With 20 calls of warm-up, a 5 s measurement was mostly that slope.
+ */
+async function warmUp(a: Operation, b: Operation, seconds: number): Promise<void> {
+  const calls = Math.min(WARMUP_CALLS, Math.max(2, Math.round(seconds * 20)));
+  const deadline = performance.now() + seconds * 1000;
+  for (let i = 0; i < calls || performance.now() < deadline; i++) await Promise.all([a(), b()]);
+}
+
+/** `a` and `b` one call each in turn, for `seconds` in all (after `warmUp`): the latency (ms) of each. */
 export async function interleavedLatency(a: Operation, b: Operation, seconds: number): Promise<[Latency, Latency]> {
-  const warmup = Math.min(WARMUP_CALLS, Math.max(2, Math.round(seconds * 20)));
-  for (let i = 0; i < warmup; i++) await Promise.all([a(), b()]);
+  await warmUp(a, b, seconds);
   const times: [number[], number[]] = [[], []];
   const deadline = performance.now() + seconds * 1000;
   while (performance.now() < deadline || times[0].length < MIN_CALLS) {
@@ -44,7 +56,7 @@ export async function interleavedLatency(a: Operation, b: Operation, seconds: nu
 
 /**
  * Throughput (calls/s) of `a` and of `b`, each with `clients` concurrent callers, alternating blocks of `block`
- * seconds until each has had `seconds`.
+ * seconds until each has had `seconds` (after `warmUp`).
  */
 export async function interleavedThroughput(
   a: Operation,
@@ -57,6 +69,7 @@ export async function interleavedThroughput(
     { calls: 0, ms: 0 },
     { calls: 0, ms: 0 },
   ];
+  await warmUp(a, b, seconds);
   const blocks = Math.max(1, Math.round(seconds / block));
   for (let i = 0; i < blocks; i++) {
     for (const [side, op] of [a, b].entries()) {
