@@ -6,10 +6,10 @@ import type { TaskRecordData, TaskRecordRow } from "../../services/tasks/task-re
 import type { RequestContext } from "../shared/context";
 import { SortDirection } from "../shared/sort-direction.enum";
 import { FilterScalar } from "../scalars";
-import { selectedFields } from "../shared/selected-fields";
+import { selectedProperties } from "../shared/selected-fields";
 import { TaskRecordInput, TaskRecordPatch } from "./task-record.input";
 import { TaskRecordOrder } from "./task-record-order.input";
-import { TaskRecord, TaskRecordConnection } from "./task-record.type";
+import { TASK_RECORD_NEEDS, TaskRecord, TaskRecordConnection } from "./task-record.type";
 
 /** Thin: arguments → TasksService → result. */
 @Resolver(() => TaskRecord)
@@ -36,13 +36,13 @@ export class TaskRecordResolver {
       orderBy: orderBy?.map((order) => ({ field: order.field, descending: order.direction === SortDirection.DESC })),
       first,
       after,
-      fields: [...selectedFields(info, ["edges", "node"])] as (keyof TaskRecordRow)[],
+      fields: selectedProperties(info, TASK_RECORD_NEEDS, ["edges", "node"]) as (keyof TaskRecordRow)[],
     });
   }
 
   @Query(() => TaskRecord, { nullable: true })
   taskRecord(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg("msgId", () => ID) msgId: string) {
-    return ctx.services.tasks.get(msgId, [...selectedFields(info)] as (keyof TaskRecordRow)[]);
+    return ctx.services.tasks.get(msgId, selectedProperties(info, TASK_RECORD_NEEDS) as (keyof TaskRecordRow)[]);
   }
 
   @Query(() => Int, { description: "How many task records match the filter." })
@@ -101,7 +101,11 @@ export class TaskRecordResolver {
     @Arg("msgId", () => ID) msgId: string,
     @Arg("patch", () => TaskRecordPatch) patch: TaskRecordPatch,
   ) {
-    return ctx.services.tasks.update(msgId, { ...patch }, [...selectedFields(info)] as (keyof TaskRecordRow)[]);
+    return ctx.services.tasks.update(
+      msgId,
+      { ...patch },
+      selectedProperties(info, TASK_RECORD_NEEDS) as (keyof TaskRecordRow)[],
+    );
   }
 }
 
