@@ -22,7 +22,8 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve("graphql") }],
   },
   test: {
-    globalSetup: ["test/support/postgres-global-setup.ts"],
+    // The temporary folder first: Postgres is then started (and stopped, before the folder goes) inside it.
+    globalSetup: ["test/support/temp-dir-global-setup.ts", "test/support/postgres-global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.

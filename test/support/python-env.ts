@@ -28,6 +28,8 @@ import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 
+import { OUTER_TMPDIR } from "./temp-dir-global-setup";
+
 const run = promisify(execFile);
 
 /** The repository root (this file is test/support/python-env.ts). */
@@ -104,7 +106,10 @@ export function findPython(minimum: readonly [number, number] = [3, 11]): Found 
   return { skip: `needs Python ≥ ${minimum.join(".")} with venv and ensurepip (tried ${tried.join("; ")})` };
 }
 
-/** The cache root: HUBQL_TEST_CACHE, else $XDG_CACHE_HOME/hubql or ~/.cache/hubql, else <tmp>/hubql-cache-<uid>. */
+/**
+ * The cache root: HUBQL_TEST_CACHE, else $XDG_CACHE_HOME/hubql or ~/.cache/hubql, else <tmp>/hubql-cache-<uid> in the
+ * temporary folder outside the test run's (temp-dir-global-setup.ts), which the run removes.
+ */
 export function cacheRoot(): string {
   const explicit = process.env["HUBQL_TEST_CACHE"];
   const xdg = process.env["XDG_CACHE_HOME"];
@@ -114,7 +119,7 @@ export function cacheRoot(): string {
     explicit,
     xdg ? path.join(xdg, "hubql") : undefined,
     home ? path.join(home, ".cache", "hubql") : undefined,
-    path.join(tmpdir(), `hubql-cache-${uid}`),
+    path.join(process.env[OUTER_TMPDIR] ?? tmpdir(), `hubql-cache-${uid}`),
   ];
   for (const candidate of candidates) {
     if (candidate && writableDirectory(candidate)) return candidate;
