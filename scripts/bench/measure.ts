@@ -14,7 +14,7 @@ export interface Latency {
 
 /** Every call runs at least this often, so a tiny smoke run still has samples. */
 const MIN_CALLS = 3;
-/** Calls of each side at least before timing starts (caches, connections); fewer in a run of a few tenths of a second. */
+/** At least this many calls of each side before timing starts; fewer in a run of a few tenths of a second. */
 const WARMUP_CALLS = 20;
 
 export function summarize(samples: readonly number[]): Latency {
