@@ -36,13 +36,16 @@ export class TaskRecordResolver {
       orderBy: orderBy?.map((order) => ({ field: order.field, descending: order.direction === SortDirection.DESC })),
       first,
       after,
-      fields: selectedProperties(info, TASK_RECORD_NEEDS, ["edges", "node"]) as (keyof TaskRecordRow)[],
+      fields: selectedProperties(info, TASK_RECORD_NEEDS, ["edges", "node"]) as readonly (keyof TaskRecordRow)[],
     });
   }
 
   @Query(() => TaskRecord, { nullable: true })
   taskRecord(@Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo, @Arg("msgId", () => ID) msgId: string) {
-    return ctx.services.tasks.get(msgId, selectedProperties(info, TASK_RECORD_NEEDS) as (keyof TaskRecordRow)[]);
+    return ctx.services.tasks.get(
+      msgId,
+      selectedProperties(info, TASK_RECORD_NEEDS) as readonly (keyof TaskRecordRow)[],
+    );
   }
 
   @Query(() => Int, { description: "How many task records match the filter." })
@@ -104,7 +107,7 @@ export class TaskRecordResolver {
     return ctx.services.tasks.update(
       msgId,
       { ...patch },
-      selectedProperties(info, TASK_RECORD_NEEDS) as (keyof TaskRecordRow)[],
+      selectedProperties(info, TASK_RECORD_NEEDS) as readonly (keyof TaskRecordRow)[],
     );
   }
 }
